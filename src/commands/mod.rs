@@ -1,0 +1,28 @@
+//! One function per subcommand: arguments in, an [`ExitStatus`] out. Errors carry context
+//! naming the file or source at fault; `main_entry` prints them and exits 2.
+
+mod info;
+mod pack;
+mod schema;
+mod sql;
+mod trace;
+
+use crate::ExitStatus;
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Info(args) => info::run(args),
+        Command::Trace(args) => trace::run(args),
+        Command::Sql(args) => sql::run(args),
+        Command::Schema(args) => schema::run(args),
+        Command::Pack(args) => pack::run(args),
+    }
+}
+
+/// Opens (loading on first use) the snapshot a command works on, with progress on a terminal.
+pub(crate) fn open(args: &crate::cli::SnapshotArgs) -> anyhow::Result<crate::load::Snapshot> {
+    let progress = crate::output::progress::for_stderr();
+    let snapshot = crate::load::open_snapshot(&args.snapshot, args.db.as_deref(), progress.as_ref())?;
+    Ok(snapshot)
+}

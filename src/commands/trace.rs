@@ -1,0 +1,31 @@
+//! `mwtrace trace`: run a trace and print it; exit 1 when nothing was found.
+
+use anyhow::Result;
+
+use crate::ExitStatus;
+use crate::cli::TraceArgs;
+use crate::output::write_document;
+use crate::trace::{self, ManifestRef, Outcome, Query};
+
+pub fn run(args: TraceArgs) -> Result<ExitStatus> {
+    let query = if let Some(id) = args.resource_id {
+        Query::ResourceId(id)
+    } else if let Some(name) = args.work_name {
+        Query::WorkName(name)
+    } else if let Some(m) = args.manifest {
+        Query::Manifest(ManifestRef::parse(&m).map_err(|e| anyhow::anyhow!("--manifest: {e}"))?)
+    } else if let Some(cid) = args.cluster_id {
+        Query::ClusterId(cid)
+    } else if let Some(text) = args.search {
+        Query::Search(text)
+    } else {
+        unreachable!("clap requires one entry point")
+    };
+    let snapshot = super::open(&args.snapshot)?;
+    let report = trace::run(&snapshot.conn, &query)?;
+    write_document(args.output, &report, || trace::render::render(&report))?;
+    Ok(match report.outcome {
+        Outcome::Found => ExitStatus::Success,
+        Outcome::NotFound | Outcome::NotManaged => ExitStatus::NotFound,
+    })
+}

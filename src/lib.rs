@@ -1,0 +1,59 @@
+//! mwtrace: snapshot bundles of Maestro and ARO HCP management-cluster state, and the offline
+//! analyzer (DuckDB) that traces ManifestWorks through both layers.
+//!
+//! Modules depend downward only: `commands` over `trace`/`sql`/`load` over `bundle`.
+
+pub mod bundle;
+pub mod cli;
+pub mod commands;
+pub mod load;
+pub mod output;
+pub mod progress;
+pub mod trace;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The outcome of a subcommand, mapped to the documented exit codes in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: found / ok.
+    Success,
+    /// 1: not found, or findings at the `--fail-on` level.
+    NotFound,
+    /// 2: usage error or unreadable input.
+    BadInput,
+    /// 3: collected with errors (bundle written, errors in its manifest).
+    Partial,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(match status {
+            ExitStatus::Success => 0,
+            ExitStatus::NotFound => 1,
+            ExitStatus::BadInput => 2,
+            ExitStatus::Partial => 3,
+        })
+    }
+}
+
+/// Parses the command line and runs it; every error is printed once, as `error:` plus its causes.
+pub fn main_entry() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            // clap uses 0 for --help/--version and 2 for usage errors, as we do.
+            return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match commands::run(cli) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            output::print_error(&err);
+            ExitStatus::BadInput.into()
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Bundle -> DuckDB. A bundle is loaded once into a database file cached under its sha256
+//! (DESIGN.md §3); later commands open that file read-only and start at once. The database is
+//! built under a temporary name and renamed when complete, so a half-written cache is never
+//! used, and a cache written by another loader version is rebuilt.
+
+pub mod cache;
+mod stage;
+mod tables;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use duckdb::{AccessMode, Config, Connection, params};
+
+use crate::bundle::{BundleError, BundlePath, BundleReader, Limits, Manifest};
+use crate::progress::{Progress, Unit};
+use stage::StagedFile;
+use tables::{MAESTRO_TABLES, ident, select_list, sql_string};
+
+/// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
+pub const LOADER_VERSION: i64 = 1;
+
+const DERIVE_SQL: &str = include_str!("derive.sql");
+const COMMENTS_SQL: &str = include_str!("comments.sql");
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: DuckDB: {source}", db.display())]
+    Db {
+        db: PathBuf,
+        source: duckdb::Error,
+    },
+    #[error("{}: not an mwtrace database (refusing to overwrite it; choose another --db)", db.display())]
+    ForeignDb { db: PathBuf },
+}
+
+/// An opened, loaded snapshot.
+pub struct Snapshot {
+    pub conn: Connection,
+    pub db_path: PathBuf,
+    pub bundle_sha256: String,
+    /// True when this command built the database (first use of the bundle).
+    pub loaded_now: bool,
+}
+
+/// Runs a query and maps every row (prepared statements are cached per connection).
+pub fn rows<T, P: duckdb::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> duckdb::Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    stmt.query_map(params, map)?.collect()
+}
+
+/// Where a bundle's database goes: `db` when given, else the cache.
+pub fn database_path(bundle: &Path, db: Option<&Path>) -> Result<(PathBuf, String), LoadError> {
+    let sha = cache::bundle_sha256(bundle).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+            LoadError::Bundle(BundleError::Io {
+                bundle: bundle.to_path_buf(),
+                source,
+            })
+        }
+        _ => LoadError::Io {
+            path: bundle.to_path_buf(),
+            source,
+        },
+    })?;
+    let path = match db {
+        Some(db) => db.to_path_buf(),
+        None => cache::cache_root().join(format!("{sha}.duckdb")),
+    };
+    Ok((path, sha))
+}
+
+/// Opens the loaded database of `bundle` read-only, loading it first if needed.
+pub fn open_snapshot(
+    bundle: &Path,
+    db: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<Snapshot, LoadError> {
+    let (db_path, sha) = database_path(bundle, db)?;
+    let mut loaded_now = false;
+    if !matches!(loaded_version(&db_path, &sha)?, Some(v) if v == LOADER_VERSION) {
+        build(bundle, &db_path, &sha, progress)?;
+        loaded_now = true;
+    }
+    let conn = open_read_only(&db_path)?;
+    Ok(Snapshot {
+        conn,
+        db_path,
+        bundle_sha256: sha,
+        loaded_now,
+    })
+}
+
+fn db_err(db: &Path) -> impl Fn(duckdb::Error) -> LoadError + '_ {
+    move |source| LoadError::Db {
+        db: db.to_path_buf(),
+        source,
+    }
+}
+
+pub fn open_read_only(db: &Path) -> Result<Connection, LoadError> {
+    let config = Config::default()
+        .access_mode(AccessMode::ReadOnly)
+        .map_err(db_err(db))?;
+    Connection::open_with_flags(db, config).map_err(db_err(db))
+}
+
+/// The loader version of an existing database for this bundle; None when it must be built.
+fn loaded_version(db: &Path, sha: &str) -> Result<Option<i64>, LoadError> {
+    if !db.exists() {
+        return Ok(None);
+    }
+    let Ok(conn) = open_read_only(db) else {
+        return Ok(None);
+    };
+    let row = conn.query_row(
+        "SELECT loader_version, bundle_sha256 FROM mwtrace_meta",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+    );
+    match row {
+        Ok((version, loaded_sha)) if loaded_sha == sha => Ok(Some(version)),
+        Ok(_) => Ok(None),
+        Err(_) => Err(LoadError::ForeignDb {
+            db: db.to_path_buf(),
+        }),
+    }
+}
+
+/// Builds the database of `bundle` at `db`, atomically.
+fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result<(), LoadError> {
+    let started = Instant::now();
+    let parent = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    fs::create_dir_all(parent).map_err(io_err(parent))?;
+    let work = tempfile::Builder::new()
+        .prefix(".mwtrace-load-")
+        .tempdir_in(parent)
+        .map_err(io_err(parent))?;
+
+    let reader = BundleReader::open(bundle, Limits::from_env())?;
+    let total: u64 = reader.manifest().files.iter().map(|f| f.bytes).sum();
+    progress.phase("verifying and staging bundle", total, Unit::Bytes);
+    let staged = stage::stage(&reader, work.path(), progress)?;
+
+    progress.phase("loading into DuckDB", 0, Unit::Items);
+    let tmp_db = work.path().join("snapshot.duckdb");
+    {
+        let conn = Connection::open(&tmp_db).map_err(db_err(db))?;
+        ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(db_err(db))?;
+        conn.execute_batch("CHECKPOINT").map_err(db_err(db))?;
+    }
+    fs::rename(&tmp_db, db).map_err(io_err(db))?;
+    progress.finish();
+    let _ = started;
+    Ok(())
+}
+
+/// The SQL that makes every table of the schema from the staged files.
+fn ingest(
+    conn: &Connection,
+    manifest: &Manifest,
+    staged: &[StagedFile],
+    sha: &str,
+    bundle: &Path,
+) -> duckdb::Result<()> {
+    // Timestamps are stored as UTC TIMESTAMPs; with ICU present, make casts use UTC too.
+    let _ = conn.execute_batch("SET TimeZone = 'UTC'");
+    conn.execute_batch(
+        "CREATE MACRO mw_ts(v) AS TRY_CAST(TRY_CAST(v AS TIMESTAMPTZ) AS TIMESTAMP);
+         CREATE MACRO mw_rfc3339(t) AS strftime(t, '%Y-%m-%dT%H:%M:%SZ');",
+    )?;
+    let reader_options = format!(", maximum_object_size = {}", stage::MAX_LINE_BYTES * 2);
+
+    let mut db_tables: Vec<(&str, &Path)> = Vec::new();
+    let mut kube_files = Vec::new();
+    for file in staged {
+        match &file.path {
+            BundlePath::Db { table } => db_tables.push((table.as_str(), file.local.as_path())),
+            BundlePath::Kube { .. } => kube_files.push(file),
+            _ => {}
+        }
+    }
+    for table in MAESTRO_TABLES {
+        let source = db_tables.iter().find(|(t, _)| *t == table).map(|(_, p)| *p);
+        load_table(conn, table, table, source, &reader_options)?;
+    }
+    // Tables mwtrace does not know are kept too, prefixed so they cannot shadow the schema.
+    for (table, path) in &db_tables {
+        if !MAESTRO_TABLES.contains(table) && tables::is_plain_identifier(table) {
+            load_table(conn, table, &format!("db_{table}"), Some(path), &reader_options)?;
+        }
+    }
+    load_objects(conn, &kube_files, &reader_options)?;
+    conn.execute_batch(DERIVE_SQL)?;
+    load_manifest_tables(conn, manifest, sha, bundle)?;
+    conn.execute_batch(COMMENTS_SQL)?;
+    Ok(())
+}
+
+fn load_table(
+    conn: &Connection,
+    dump_name: &str,
+    table: &str,
+    source: Option<&Path>,
+    reader_options: &str,
+) -> duckdb::Result<()> {
+    let raw = match source {
+        Some(path) => format!(
+            "SELECT json AS j FROM read_ndjson_objects({}{reader_options})",
+            sql_string(&path.to_string_lossy())
+        ),
+        None => "SELECT NULL::JSON AS j WHERE false".to_string(),
+    };
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mw_raw AS {raw}"))?;
+    let mut keys = BTreeSet::new();
+    {
+        let mut stmt = conn.prepare("SELECT DISTINCT unnest(json_keys(j)) FROM mw_raw")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for key in rows {
+            keys.insert(key?);
+        }
+    }
+    let select = select_list(dump_name, &keys);
+    conn.execute_batch(&format!(
+        "CREATE TABLE {} AS SELECT {select} FROM mw_raw; DROP TABLE mw_raw;",
+        ident(table)
+    ))
+}
+
+fn load_objects(
+    conn: &Connection,
+    files: &[&StagedFile],
+    reader_options: &str,
+) -> duckdb::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE mw_kube_files (file VARCHAR, cluster VARCHAR, api_group VARCHAR,
+                                          group_version VARCHAR, resource VARCHAR, kind VARCHAR)",
+    )?;
+    let mut list = Vec::new();
+    for file in files {
+        let BundlePath::Kube {
+            cluster,
+            group,
+            version,
+            resource,
+        } = &file.path
+        else {
+            continue;
+        };
+        let api_group = BundlePath::api_group(group);
+        let group_version = if api_group.is_empty() {
+            version.clone()
+        } else {
+            format!("{api_group}/{version}")
+        };
+        let local = file.local.to_string_lossy().into_owned();
+        conn.execute(
+            "INSERT INTO mw_kube_files VALUES (?, ?, ?, ?, ?, ?)",
+            params![
+                local,
+                cluster,
+                api_group,
+                group_version,
+                resource,
+                crate::trace::kinds::kind_of_resource(resource)
+            ],
+        )?;
+        list.push(sql_string(&local));
+    }
+    let source = if list.is_empty() {
+        "(SELECT NULL::JSON AS json, NULL::VARCHAR AS filename WHERE false)".to_string()
+    } else {
+        format!(
+            "read_ndjson_objects([{}], filename = true{reader_options})",
+            list.join(", ")
+        )
+    };
+    conn.execute_batch(&format!(
+        "CREATE TABLE objects AS
+         SELECT f.cluster, f.api_group,
+                coalesce(r.json ->> 'apiVersion', f.group_version) AS api_version,
+                coalesce(r.json ->> 'kind', f.kind) AS kind,
+                f.resource,
+                r.json -> 'metadata' ->> 'namespace' AS namespace,
+                r.json -> 'metadata' ->> 'name' AS name,
+                r.json -> 'metadata' ->> 'uid' AS uid,
+                r.json -> 'metadata' -> 'labels' AS labels,
+                r.json -> 'metadata' -> 'annotations' AS annotations,
+                r.json -> 'metadata' -> 'ownerReferences' AS owner_refs,
+                mw_ts(r.json -> 'metadata' ->> 'creationTimestamp') AS created_at,
+                mw_ts(r.json -> 'metadata' ->> 'deletionTimestamp') AS deleted_at,
+                r.json AS object
+         FROM {source} r JOIN mw_kube_files f ON f.file = r.filename"
+    ))
+}
+
+fn load_manifest_tables(
+    conn: &Connection,
+    manifest: &Manifest,
+    sha: &str,
+    bundle: &Path,
+) -> duckdb::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE snapshot (created_at TIMESTAMP, origin VARCHAR, tool_name VARCHAR,
+                                tool_version VARCHAR, secrets_redacted BOOLEAN,
+                                bundle_sha256 VARCHAR, bundle_path VARCHAR);
+         CREATE TABLE clusters (name VARCHAR, role VARCHAR, context VARCHAR, server VARCHAR);
+         CREATE TABLE bundle_files (path VARCHAR, rows BIGINT, bytes BIGINT, sha256 VARCHAR);
+         CREATE TABLE collection_errors (source VARCHAR, message VARCHAR);
+         CREATE TABLE mwtrace_meta (loader_version BIGINT, bundle_sha256 VARCHAR,
+                                    loaded_at TIMESTAMP);",
+    )?;
+    conn.execute(
+        "INSERT INTO snapshot VALUES (mw_ts(?), ?, ?, ?, ?, ?, ?)",
+        params![
+            manifest.created_at,
+            manifest.origin,
+            manifest.tool.name,
+            manifest.tool.version,
+            manifest.redaction.secrets,
+            sha,
+            bundle.to_string_lossy()
+        ],
+    )?;
+    for c in &manifest.clusters {
+        conn.execute(
+            "INSERT INTO clusters VALUES (?, ?, ?, ?)",
+            params![c.name, c.role, c.context, c.server],
+        )?;
+    }
+    for f in &manifest.files {
+        conn.execute(
+            "INSERT INTO bundle_files VALUES (?, ?, ?, ?)",
+            params![f.path, f.rows.map(|r| r as i64), f.bytes as i64, f.sha256],
+        )?;
+    }
+    for e in &manifest.errors {
+        conn.execute(
+            "INSERT INTO collection_errors VALUES (?, ?)",
+            params![e.source, e.message],
+        )?;
+    }
+    conn.execute(
+        "INSERT INTO mwtrace_meta VALUES (?, ?, current_timestamp::TIMESTAMP)",
+        params![LOADER_VERSION, sha],
+    )?;
+    Ok(())
+}

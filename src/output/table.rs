@@ -1,0 +1,135 @@
+//! Query results, one path to every format: DuckDB hands result chunks over as polars
+//! DataFrames (through Arrow), and each chunk is written as it arrives, so a large result never
+//! sits in memory whole (except for `table`, which lays out columns over all rows).
+
+use std::io::Write;
+
+use anyhow::{Context as _, Result};
+use polars::prelude::*;
+
+use crate::cli::TableFormat;
+
+/// Writes DataFrame chunks in one format.
+pub struct ResultWriter<W: Write> {
+    format: TableFormat,
+    out: Option<W>,
+    chunks: usize,
+    rows: usize,
+    /// `table` lays out all rows at once.
+    held: Option<DataFrame>,
+    /// Whether the JSON array has its first element.
+    json_started: bool,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<W>>,
+}
+
+impl<W: Write> ResultWriter<W> {
+    pub fn new(format: TableFormat, out: W) -> Self {
+        ResultWriter {
+            format,
+            out: Some(out),
+            chunks: 0,
+            rows: 0,
+            held: None,
+            json_started: false,
+            parquet: None,
+        }
+    }
+
+    pub fn write(&mut self, mut df: DataFrame) -> Result<()> {
+        let first = self.chunks == 0;
+        self.chunks += 1;
+        self.rows += df.height();
+        match self.format {
+            TableFormat::Table => match &mut self.held {
+                None => self.held = Some(df),
+                Some(held) => {
+                    held.vstack_mut(&df)?;
+                }
+            },
+            TableFormat::Csv => {
+                let out = self.out.as_mut().expect("open");
+                CsvWriter::new(out).include_header(first).finish(&mut df)?;
+            }
+            TableFormat::Ndjson => {
+                let out = self.out.as_mut().expect("open");
+                JsonWriter::new(out)
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish(&mut df)?;
+            }
+            TableFormat::Json => {
+                // JSON array written chunk by chunk: rows as JSON lines become array elements.
+                let mut lines = Vec::new();
+                JsonWriter::new(&mut lines)
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish(&mut df)?;
+                let out = self.out.as_mut().expect("open");
+                for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                    out.write_all(if self.json_started { b",\n  " } else { b"[\n  " })?;
+                    self.json_started = true;
+                    out.write_all(line)?;
+                }
+            }
+            TableFormat::Parquet => {
+                if self.parquet.is_none() {
+                    let out = self.out.take().expect("open");
+                    self.parquet = Some(ParquetWriter::new(out).batched(df.schema())?);
+                }
+                self.parquet.as_mut().expect("started").write_batch(&df)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the output; `columns` names the columns when no chunk arrived.
+    pub fn finish(mut self, columns: &[String]) -> Result<usize> {
+        match self.format {
+            TableFormat::Table => {
+                let out = self.out.as_mut().expect("open");
+                match self.held.take() {
+                    Some(df) => writeln!(out, "{df}")?,
+                    None => writeln!(out, "(no rows; columns: {})", columns.join(", "))?,
+                }
+                writeln!(out, "({} row{})", self.rows, if self.rows == 1 { "" } else { "s" })?;
+            }
+            TableFormat::Csv if self.chunks == 0 => {
+                writeln!(self.out.as_mut().expect("open"), "{}", columns.join(","))?;
+            }
+            TableFormat::Json => {
+                let out = self.out.as_mut().expect("open");
+                out.write_all(if self.json_started { b"\n]\n" } else { b"[]\n" })?;
+            }
+            TableFormat::Parquet => match self.parquet.take() {
+                Some(writer) => {
+                    writer.finish().context("finishing parquet")?;
+                }
+                None => {
+                    let fields = columns
+                        .iter()
+                        .map(|c| Column::new_empty(c.as_str().into(), &DataType::String));
+                    let mut empty = DataFrame::new(fields.collect())?;
+                    ParquetWriter::new(self.out.take().expect("open")).finish(&mut empty)?;
+                }
+            },
+            _ => {}
+        }
+        if let Some(out) = self.out.as_mut() {
+            out.flush()?;
+        }
+        Ok(self.rows)
+    }
+}
+
+/// Table layout for a terminal: every row, long strings cut, no dtype line.
+pub fn configure_table_display() {
+    // SAFETY: called before any thread is started (before DuckDB opens), so no other thread
+    // can read the environment concurrently.
+    unsafe {
+        std::env::set_var("POLARS_FMT_MAX_ROWS", "-1");
+        std::env::set_var("POLARS_FMT_MAX_COLS", "-1");
+        if std::env::var_os("POLARS_FMT_STR_LEN").is_none() {
+            std::env::set_var("POLARS_FMT_STR_LEN", "80");
+        }
+        std::env::set_var("POLARS_FMT_TABLE_HIDE_DATAFRAME_SHAPE_INFORMATION", "1");
+        std::env::set_var("POLARS_FMT_TABLE_ROUNDED_CORNERS", "1");
+    }
+}

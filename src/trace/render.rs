@@ -1,0 +1,318 @@
+//! Text output of a trace, in the layout of the manual procedure (trace-manifestwork.md step 5):
+//! identifiers, DB timestamps, manifests with their status, a one-line verdict, next steps.
+
+use std::fmt::Write;
+
+use super::model::*;
+
+const RULE: &str = "═══════════════════════════════════════════════════";
+
+pub fn render(report: &TraceReport) -> String {
+    let mut out = String::new();
+    match report.query.kind.as_str() {
+        "search" => search(&mut out, report),
+        "cluster-id" => cluster(&mut out, report),
+        "manifest" => manifest(&mut out, report),
+        _ => works(&mut out, report),
+    }
+    if !report.next_steps.is_empty() {
+        let _ = writeln!(out, "\nNext steps:");
+        for step in &report.next_steps {
+            let _ = writeln!(out, "  {step}");
+        }
+    }
+    out
+}
+
+fn opt(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("<none>")
+}
+
+fn yes_no(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "-",
+    }
+}
+
+fn works(out: &mut String, report: &TraceReport) {
+    if report.works.is_empty() {
+        not_found(out, report);
+        return;
+    }
+    if report.works.len() > 1 {
+        let _ = writeln!(out, "{}\n", report.message);
+    }
+    for work in &report.works {
+        work_block(out, work);
+    }
+}
+
+fn not_found(out: &mut String, report: &TraceReport) {
+    let _ = writeln!(out, "{}", report.message);
+    if !report.matches.is_empty() {
+        let _ = writeln!(out, "\nDid you mean:");
+        for m in &report.matches {
+            let _ = writeln!(out, "  {:<24} {}  ({})", m.what, m.value, m.detail);
+        }
+    }
+}
+
+fn work_block(out: &mut String, work: &WorkTrace) {
+    let deleted = matches!(work.state, WorkState::Deleted);
+    let title = if deleted { "ManifestWork Trace Results (DELETED)" } else { "ManifestWork Trace Results" };
+    let _ = writeln!(out, "{title}\n{RULE}\n");
+    let _ = writeln!(out, "User-Created Work Name: {}", opt(&work.work_name));
+    let _ = writeln!(out, "Resource ID (DB):       {}", work.resource_id);
+    let amw = match (&work.applied_manifest_work, work.amw_status) {
+        (Some(a), _) => format!("{} (cluster {}, layer {})", a.name, a.cluster, a.layer),
+        (None, AmwStatus::Deleted) => "Not found on cluster (work deleted)".into(),
+        (None, _) => "Not found on cluster (not applied yet)".into(),
+    };
+    let _ = writeln!(out, "AppliedManifestWork:    {amw}");
+    let _ = writeln!(out, "Consumer:               {}", opt(&work.consumer));
+    if let Some(cid) = &work.cid {
+        let _ = writeln!(out, "Cluster ID (cid):       {cid}");
+    }
+
+    let _ = writeln!(out, "\nDatabase Information:\n────────────────────");
+    let _ = writeln!(out, "Created:  {}", opt(&work.created_at));
+    let _ = writeln!(out, "Updated:  {}", opt(&work.updated_at));
+    let _ = writeln!(
+        out,
+        "Deleted:  {}",
+        work.deleted_at.as_deref().unwrap_or("<null> (still active)")
+    );
+    let version = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        out,
+        "Version:  {} (applied by the agent: {})",
+        version(work.version),
+        version(work.observed_version)
+    );
+    if !work.conditions.is_empty() {
+        let _ = writeln!(out, "\nConditions (DB status):");
+        for c in &work.conditions {
+            let _ = writeln!(
+                out,
+                "  {:<12} {:<7} {:<30} {}",
+                c.type_,
+                opt(&c.status),
+                opt(&c.reason),
+                c.message.as_deref().unwrap_or("")
+            );
+        }
+    }
+
+    if deleted {
+        let _ = writeln!(out, "\nOriginal Manifests (from DB):\n─────────────────────────────");
+        for m in &work.manifests {
+            let _ = writeln!(out, "- {}", manifest_path(m));
+        }
+    } else {
+        let heading = format!("Applied Manifests ({} total):", work.manifests.len());
+        let _ = writeln!(out, "\n{heading}\n{}", "─".repeat(heading.chars().count()));
+        let _ = writeln!(
+            out,
+            "{:<22} {:<34} {:<36} {:<8} {:<9}",
+            "Resource Type", "Namespace", "Name", "Applied", "Available"
+        );
+        for m in &work.manifests {
+            let _ = writeln!(
+                out,
+                "{:<22} {:<34} {:<36} {:<8} {:<9}",
+                opt(&m.kind),
+                m.namespace.as_deref().unwrap_or("cluster-scoped"),
+                opt(&m.name),
+                yes_no(m.applied),
+                yes_no(m.available)
+            );
+            if let Some(message) = &m.message {
+                let _ = writeln!(out, "    └─ {}: {message}", opt(&m.reason));
+            }
+        }
+    }
+    if !work.applied_resources.is_empty() {
+        let _ = writeln!(out, "\nOn the cluster (AppliedManifestWork status.appliedResources):");
+        for a in &work.applied_resources {
+            let presence = match a.in_snapshot {
+                Some(true) => "present",
+                Some(false) => "MISSING or recreated (uid differs)",
+                None => "not collected",
+            };
+            let _ = writeln!(
+                out,
+                "  {}/{}{}  uid {}  [{presence}]",
+                opt(&a.resource),
+                a.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+                opt(&a.name),
+                opt(&a.uid)
+            );
+        }
+    }
+    for nested in &work.nested_works {
+        let _ = writeln!(
+            out,
+            "\nLayer 2: ManifestWork {}/{} ({}){}",
+            nested.namespace,
+            nested.name,
+            if nested.in_snapshot {
+                format!("Applied {}, Available {}", yes_no(nested.applied), yes_no(nested.available))
+            } else {
+                "not in the snapshot".to_string()
+            },
+            nested.cluster.as_ref().map(|c| format!(" on {c}")).unwrap_or_default()
+        );
+        match &nested.applied_manifest_work {
+            Some(a) => {
+                let _ = writeln!(out, "  AppliedManifestWork: {} (layer 2)", a.name);
+            }
+            None => {
+                let _ = writeln!(out, "  AppliedManifestWork: not found (layer 2 not applied)");
+            }
+        }
+        for m in &nested.manifests {
+            let _ = writeln!(
+                out,
+                "  - {:<60} Applied {:<5} Available {}",
+                manifest_path(m),
+                yes_no(m.applied),
+                yes_no(m.available)
+            );
+        }
+    }
+    let _ = writeln!(out, "\nStatus: {}\n", work.verdict);
+}
+
+fn manifest_path(m: &ManifestStatus) -> String {
+    format!(
+        "{}/{}{}",
+        opt(&m.kind),
+        m.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+        opt(&m.name)
+    )
+}
+
+fn manifest(out: &mut String, report: &TraceReport) {
+    let _ = writeln!(out, "Manifest Trace: {}\n{RULE}\n", report.query.value);
+    if report.chains.is_empty() {
+        not_found(out, report);
+        return;
+    }
+    for (i, chain) in report.chains.iter().enumerate() {
+        let _ = writeln!(out, "Chain {} of {}:", i + 1, report.chains.len());
+        for (n, hop) in chain.hops.iter().enumerate() {
+            if let Some(via) = &hop.via {
+                let _ = writeln!(out, "      │ via {via}");
+            }
+            let place = match (&hop.namespace, hop.role.as_str()) {
+                (Some(ns), "maestro_resource") => format!(" (consumer {ns})"),
+                (Some(ns), _) => format!(" in {ns}"),
+                (None, _) => String::new(),
+            };
+            let layer = hop.layer.map(|l| format!(" [layer {l}]")).unwrap_or_default();
+            let cluster = hop.cluster.as_ref().map(|c| format!(" on {c}")).unwrap_or_default();
+            let note = match (&hop.note, hop.role.as_str()) {
+                (Some(work), "maestro_resource") => format!(" — work name {work}"),
+                (Some(note), _) => format!(" — {note}"),
+                (None, _) => String::new(),
+            };
+            let missing = if hop.in_snapshot { "" } else { " (not in snapshot)" };
+            let _ = writeln!(
+                out,
+                "  [{}] {} {}{place}{layer}{cluster}{missing}{note}",
+                n + 1,
+                hop.kind,
+                hop.name
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "{}\n", report.message);
+    for work in &report.works {
+        work_block(out, work);
+    }
+    if report.outcome != Outcome::Found {
+        not_found(out, report);
+    }
+}
+
+fn cluster(out: &mut String, report: &TraceReport) {
+    let Some(c) = &report.cluster else {
+        not_found(out, report);
+        return;
+    };
+    let _ = writeln!(out, "Hosted Cluster Trace: {}\n{RULE}\n", c.cid);
+    let _ = writeln!(out, "Creation flow:");
+    for s in &c.stages {
+        let mark = match s.status.as_str() {
+            "ok" => "✓",
+            "failing" => "✗",
+            _ => "∅",
+        };
+        let _ = writeln!(out, "  {mark} {:<34} {:<8} {}", s.name, s.status, s.detail);
+    }
+    let _ = writeln!(out, "\nMaestro resource bundles ({}):", c.resources.len());
+    for r in &c.resources {
+        let _ = writeln!(
+            out,
+            "  {}  {:<40} {:?}  AMW: {}",
+            r.resource_id,
+            r.work_name.as_deref().unwrap_or("<no work name>"),
+            r.state,
+            r.applied_manifest_work.as_ref().map(|a| a.name.as_str()).unwrap_or("none")
+        );
+        for m in &r.manifests {
+            let _ = writeln!(out, "      - {m}");
+        }
+    }
+    let _ = writeln!(out, "\nlocal-cluster ManifestWorks ({}):", c.manifest_works.len());
+    for w in &c.manifest_works {
+        let _ = writeln!(
+            out,
+            "  {}/{}  Applied {} Available {}  AMW: {}{}",
+            w.namespace,
+            w.name,
+            yes_no(w.applied),
+            yes_no(w.available),
+            w.applied_manifest_work.as_ref().map(|a| a.name.as_str()).unwrap_or("none"),
+            if w.in_snapshot { "" } else { "  (not in snapshot)" }
+        );
+    }
+    for (title, objects) in [
+        ("HostedClusters", &c.hosted_clusters),
+        ("NodePools", &c.node_pools),
+        ("ManagedClusters", &c.managed_clusters),
+    ] {
+        let _ = writeln!(out, "\n{title} ({}):", objects.len());
+        for o in objects {
+            let _ = writeln!(
+                out,
+                "  {}{} on {}  healthy: {}",
+                o.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+                o.name,
+                o.cluster,
+                yes_no(o.healthy)
+            );
+            for cond in &o.conditions {
+                let _ = writeln!(
+                    out,
+                    "      {:<36} {:<7} {:<28} {}",
+                    cond.type_,
+                    opt(&cond.status),
+                    opt(&cond.reason),
+                    cond.message.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "\nStatus: {}", report.message);
+}
+
+fn search(out: &mut String, report: &TraceReport) {
+    let _ = writeln!(out, "{}", report.message);
+    for m in &report.matches {
+        let _ = writeln!(out, "  {:<22} {}\n      {}\n      {}", m.what, m.value, m.detail, m.trace);
+    }
+}

@@ -1,0 +1,108 @@
+//! Shared helpers: a private cache directory per test, the sample bundle, bundle builders.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use mwtrace::bundle::{BundlePath, BundleWriter, Manifest};
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const R1_HEALTHY: &str = "55c61e54-a3f6-563d-9fec-b1fe297bdfdb";
+pub const R1_WORK: &str = "e44ec579-9646-549a-b679-db8d19d6da37";
+pub const R2_HCP: &str = "1ee62e78-d2ca-5c49-8a65-01e695821450";
+pub const R3_FAILING: &str = "d488e97d-e4f9-577d-9831-7ec25dea980a";
+pub const R4_DELETED: &str = "ec475e30-d65b-5c80-8030-c91d200af7f3";
+pub const R5_STUCK: &str = "ecee2132-9ca8-5004-bb33-79d844603e69";
+pub const R6_PENDING: &str = "3b323507-abeb-59db-b706-b04472f4eb5f";
+pub const R7_STRING_META: &str = "1ccdd768-659d-5e97-a50b-1cd9d1e7814c";
+pub const R8_SINGLE: &str = "f0ecc915-1833-5b07-834b-d235923f6349";
+pub const CID: &str = "2qrppk0otds3rdmdcojqcqkqq8f0s591";
+pub const HC_NAMESPACE: &str = "ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample_bundle() -> PathBuf {
+    repo().join("testdata/sample.tar.zst")
+}
+
+/// A scratch directory that is also the test's private cache ($XDG_CACHE_HOME).
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("mwtrace").expect("binary");
+        cmd.env("XDG_CACHE_HOME", self.cache());
+        cmd.env_remove("MWTRACE_MAX_UNPACKED_BYTES");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run mwtrace")
+    }
+
+    /// Runs `trace` on a bundle with `-o json` and returns the exit code and the report.
+    pub fn trace_json(&self, bundle: &Path, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["trace", bundle.to_str().unwrap()];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", "json"]);
+        let out = self.run(&all);
+        assert_no_panic(&out);
+        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}{}", stdout(&out), stderr(&out))
+        });
+        (out.status.code().unwrap(), report)
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn assert_no_panic(out: &Output) {
+    let err = stderr(out);
+    assert!(!err.contains("panicked"), "mwtrace panicked: {err}");
+}
+
+/// Writes a bundle with the library's writer: `files` are (bundle path, NDJSON rows).
+pub fn write_bundle(target: &Path, files: &[(&str, Vec<Value>)]) {
+    let mut manifest = Manifest::new("import", "2026-11-21T10:00:00Z".into());
+    manifest.clusters.push(mwtrace::bundle::manifest::Cluster {
+        name: "mgmt-1".into(),
+        role: "management".into(),
+        context: Some("mgmt-1".into()),
+        server: None,
+    });
+    let mut writer = BundleWriter::create(target, manifest).expect("create");
+    for (path, rows) in files {
+        let path = BundlePath::parse(path).unwrap().unwrap();
+        let mut sink = writer.start_file(path).unwrap();
+        for row in rows {
+            sink.write_row(row).unwrap();
+        }
+        writer.finish_file(sink).unwrap();
+    }
+    writer.finish().expect("finish");
+}
