@@ -21,6 +21,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Collect a read-only, redacted snapshot bundle from the service and management clusters.
+    ///
+    /// Reads the Maestro DB (service cluster) and the AppliedManifestWorks, ManifestWorks,
+    /// ManagedClusters, HostedClusters and NodePools of every management cluster. A source that
+    /// fails is recorded in the bundle and the rest is still collected (exit 3).
+    #[command(after_help = "Examples:\n  \
+        mwtrace collect --svc-context svc-int --mgmt-context mgmt-int-1 -o snapshot.tar.zst\n  \
+        mwtrace collect --mgmt-kubeconfig mgmt.kubeconfig --db postgres://maestro@localhost:5432/maestro?sslmode=require -o s.tar.zst\n  \
+        mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o incident.tar.zst")]
+    Collect(CollectArgs),
     /// Show a bundle's sources, clusters, counts, errors and redaction, and verify its checksums.
     #[command(after_help = "Example:\n  mwtrace info testdata/sample.tar.zst")]
     Info(InfoArgs),
@@ -43,6 +53,89 @@ pub enum Command {
     /// build the sample bundles in testdata/ and by tools that write the layout themselves.
     #[command(after_help = "Example:\n  mwtrace pack testdata/sample -o testdata/sample.tar.zst")]
     Pack(PackArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Context of the service cluster (Maestro server and DB). Example: --svc-context svc-int
+    #[arg(long, value_name = "CONTEXT")]
+    pub svc_context: Option<String>,
+    /// Kubeconfig file of the service cluster (default: $KUBECONFIG or ~/.kube/config).
+    /// Example: --svc-kubeconfig svc.kubeconfig
+    #[arg(long, value_name = "FILE")]
+    pub svc_kubeconfig: Option<PathBuf>,
+    /// Context of a management cluster; repeat for several. Example: --mgmt-context mgmt-1
+    #[arg(long, value_name = "CONTEXT")]
+    pub mgmt_context: Vec<String>,
+    /// Kubeconfig file of a management cluster; repeat for several (paired in order with
+    /// --mgmt-context when both are given). Example: --mgmt-kubeconfig mgmt-1.kubeconfig
+    #[arg(long, value_name = "FILE")]
+    pub mgmt_kubeconfig: Vec<PathBuf>,
+    /// Name of the service cluster in the bundle (default: its context name). Example: --svc-name svc-int
+    #[arg(long, value_name = "NAME")]
+    pub svc_name: Option<String>,
+    /// Name of a management cluster in the bundle, in order (default: its context name).
+    /// Example: --mgmt-name mgmt-1
+    #[arg(long, value_name = "NAME")]
+    pub mgmt_name: Vec<String>,
+    /// Use the pod's service account for the management cluster (the must-gather image).
+    #[arg(long)]
+    pub in_cluster: bool,
+    /// How to reach the Maestro DB: auto (maestro-db, then breakglass), maestro-db, breakglass,
+    /// postgres://... (direct, sslmode as libpq), or none. Example: --db maestro-db
+    #[arg(long, value_name = "ACCESS", default_value = "auto", value_parser = parse_db_access)]
+    pub db: DbArg,
+    /// Namespace of the Maestro server and DB. Example: --maestro-namespace maestro
+    #[arg(long, value_name = "NS", default_value = "maestro")]
+    pub maestro_namespace: String,
+    /// Collect only what belongs to one hosted cluster (CS cluster id). Example: --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591
+    #[arg(long, value_name = "CID")]
+    pub cluster_id: Option<String>,
+    /// Also collect logs (not implemented yet; see issue 6). Example: --logs --since 24h
+    #[arg(long)]
+    pub logs: bool,
+    /// How far back logs go. Example: --since 24h
+    #[arg(long, value_name = "DURATION", requires = "logs")]
+    pub since: Option<String>,
+    /// Keep Secret values (recorded in the bundle's manifest). Example: --no-redact
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Answer yes to the breakglass confirmations (scaling, running the SQL).
+    #[arg(long)]
+    pub yes: bool,
+    /// Statement timeout for each DB query, in seconds. Example: --statement-timeout 300
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub statement_timeout: u64,
+    /// The bundle to write. Example: -o snapshot.tar.zst
+    #[arg(short, long = "output", value_name = "SNAPSHOT")]
+    pub output: PathBuf,
+}
+
+/// `--db`: an access path, or a connection URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbArg {
+    Auto,
+    MaestroDb,
+    Breakglass,
+    Url(String),
+    None,
+}
+
+fn parse_db_access(value: &str) -> Result<DbArg, String> {
+    Ok(match value {
+        "auto" => DbArg::Auto,
+        "maestro-db" => DbArg::MaestroDb,
+        "breakglass" => DbArg::Breakglass,
+        "none" => DbArg::None,
+        url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            DbArg::Url(url.to_string())
+        }
+        other => {
+            return Err(format!(
+                "{other:?}: expected auto, maestro-db, breakglass, none or a postgres:// URL"
+            ));
+        }
+    })
 }
 
 /// Where the loaded DuckDB database of a bundle lives.

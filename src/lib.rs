@@ -5,10 +5,12 @@
 
 pub mod bundle;
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod load;
 pub mod output;
 pub mod progress;
+pub mod redact;
 pub mod trace;
 
 use std::process::ExitCode;

@@ -25,6 +25,10 @@ pub struct Manifest {
     pub files: Vec<FileRecord>,
     #[serde(default)]
     pub errors: Vec<SourceError>,
+    /// Facts about collection that are not failures: a CRD absent on a cluster, the one write
+    /// mwtrace may make (scaling postgres-breakglass to 1). An addition to DESIGN.md §4.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<SourceError>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -90,6 +94,7 @@ impl Manifest {
             redaction: Redaction::default(),
             files: Vec::new(),
             errors: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

@@ -192,3 +192,77 @@ fn parent_dir(target: &Path) -> &Path {
         _ => Path::new("."),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{BundleReader, Limits};
+
+    fn manifest() -> Manifest {
+        Manifest::new("import", "2026-11-21T10:00:00Z".into())
+    }
+
+    #[test]
+    fn round_trip_in_layout_order_with_rows_and_checksums() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("b.tar.zst");
+        let mut writer = BundleWriter::create(&target, manifest()).unwrap();
+        let kube = BundlePath::parse("kube/c1/core/v1/namespaces.ndjson").unwrap().unwrap();
+        writer.add_file(kube, &b"{\"kind\":\"Namespace\"}\n"[..]).unwrap();
+        let db = BundlePath::Db {
+            table: "resources".into(),
+        };
+        let mut sink = writer.start_file(db).unwrap();
+        sink.write_row(&serde_json::json!({"id": "a"})).unwrap();
+        sink.write_row(&serde_json::json!({"id": "b"})).unwrap();
+        writer.finish_file(sink).unwrap();
+        writer.record_error("kube/c2", "unreachable");
+        let written = writer.finish().unwrap();
+
+        let reader = BundleReader::open(&target, Limits::from_env()).unwrap();
+        assert_eq!(reader.manifest(), &written);
+        let paths: Vec<&str> = written.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["db/resources.ndjson", "kube/c1/core/v1/namespaces.ndjson"]);
+        assert_eq!(written.files[0].rows, Some(2));
+        assert_eq!(written.errors[0].source, "kube/c2");
+        let mut seen = Vec::new();
+        reader
+            .for_each_file(|file, content| {
+                let mut text = String::new();
+                content.read_to_string(&mut text).unwrap();
+                seen.push((file.path.to_string(), text));
+                Ok::<(), crate::bundle::BundleError>(())
+            })
+            .unwrap();
+        assert_eq!(seen[0], ("db/resources.ndjson".into(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n".into()));
+    }
+
+    #[test]
+    fn nothing_reaches_the_target_until_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("b.tar.zst");
+        let mut writer = BundleWriter::create(&target, manifest()).unwrap();
+        writer
+            .add_file(BundlePath::Db { table: "events".into() }, &b"{}\n"[..])
+            .unwrap();
+        drop(writer); // an interrupted collection
+        assert!(!target.exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(leftovers.is_empty(), "spool and temp files are removed");
+    }
+
+    #[test]
+    fn same_content_packs_to_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = |name: &str| {
+            let target = dir.path().join(name);
+            let mut writer = BundleWriter::create(&target, manifest()).unwrap();
+            writer
+                .add_file(BundlePath::Db { table: "events".into() }, &b"{}\n"[..])
+                .unwrap();
+            writer.finish().unwrap();
+            std::fs::read(target).unwrap()
+        };
+        assert_eq!(pack("a.tar.zst"), pack("b.tar.zst"));
+    }
+}

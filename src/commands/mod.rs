@@ -1,6 +1,7 @@
 //! One function per subcommand: arguments in, an [`ExitStatus`] out. Errors carry context
 //! naming the file or source at fault; `main_entry` prints them and exits 2.
 
+mod collect;
 mod info;
 mod pack;
 mod schema;
@@ -12,6 +13,7 @@ use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
+        Command::Collect(args) => collect::run(args),
         Command::Info(args) => info::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Sql(args) => sql::run(args),

@@ -10,7 +10,6 @@ mod tables;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use duckdb::{AccessMode, Config, Connection, params};
 
@@ -92,7 +91,10 @@ pub fn open_snapshot(
 ) -> Result<Snapshot, LoadError> {
     let (db_path, sha) = database_path(bundle, db)?;
     let mut loaded_now = false;
-    if !matches!(loaded_version(&db_path, &sha)?, Some(v) if v == LOADER_VERSION) {
+    // A file the user named is only replaced if it is an mwtrace database; a damaged cache
+    // entry is simply rebuilt.
+    let version = loaded_version(&db_path, &sha, db.is_some())?;
+    if version != Some(LOADER_VERSION) {
         build(bundle, &db_path, &sha, progress)?;
         loaded_now = true;
     }
@@ -120,12 +122,17 @@ pub fn open_read_only(db: &Path) -> Result<Connection, LoadError> {
 }
 
 /// The loader version of an existing database for this bundle; None when it must be built.
-fn loaded_version(db: &Path, sha: &str) -> Result<Option<i64>, LoadError> {
+fn loaded_version(db: &Path, sha: &str, user_named: bool) -> Result<Option<i64>, LoadError> {
     if !db.exists() {
         return Ok(None);
     }
-    let Ok(conn) = open_read_only(db) else {
-        return Ok(None);
+    let foreign = || LoadError::ForeignDb {
+        db: db.to_path_buf(),
+    };
+    let conn = match open_read_only(db) {
+        Ok(conn) => conn,
+        Err(_) if user_named => return Err(foreign()),
+        Err(_) => return Ok(None),
     };
     let row = conn.query_row(
         "SELECT loader_version, bundle_sha256 FROM mwtrace_meta",
@@ -135,15 +142,13 @@ fn loaded_version(db: &Path, sha: &str) -> Result<Option<i64>, LoadError> {
     match row {
         Ok((version, loaded_sha)) if loaded_sha == sha => Ok(Some(version)),
         Ok(_) => Ok(None),
-        Err(_) => Err(LoadError::ForeignDb {
-            db: db.to_path_buf(),
-        }),
+        Err(_) if user_named => Err(foreign()),
+        Err(_) => Ok(None),
     }
 }
 
 /// Builds the database of `bundle` at `db`, atomically.
 fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result<(), LoadError> {
-    let started = Instant::now();
     let parent = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -169,7 +174,6 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     }
     fs::rename(&tmp_db, db).map_err(io_err(db))?;
     progress.finish();
-    let _ = started;
     Ok(())
 }
 
@@ -337,7 +341,7 @@ fn load_manifest_tables(
             manifest.tool.version,
             manifest.redaction.secrets,
             sha,
-            bundle.to_string_lossy()
+            bundle.to_string_lossy().into_owned()
         ],
     )?;
     for c in &manifest.clusters {

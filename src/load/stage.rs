@@ -16,10 +16,10 @@ pub(crate) const MAX_LINE_BYTES: u64 = 256 << 20;
 pub(crate) struct StagedFile {
     pub path: BundlePath,
     pub local: PathBuf,
-    pub rows: u64,
 }
 
-/// Streams every file of the bundle into `dir`, verifying checksums (by the reader) and lines.
+/// Streams every NDJSON file of the bundle into `dir`, verifying checksums (by the reader) and
+/// lines.
 pub(crate) fn stage(
     reader: &BundleReader,
     dir: &Path,
@@ -27,32 +27,25 @@ pub(crate) fn stage(
 ) -> Result<Vec<StagedFile>, BundleError> {
     let mut staged = Vec::new();
     reader.for_each_file(|file, content| {
-        let local = dir.join(format!("{}.{}", staged.len(), extension(&file.path)));
+        // Logs are not loaded yet: the reader still drains and verifies them.
+        if !file.path.is_ndjson() {
+            return Ok(());
+        }
+        let local = dir.join(format!("{}.ndjson", staged.len()));
         let io_err = |source| BundleError::Io {
             bundle: reader.path().to_path_buf(),
             source,
         };
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&local).map_err(io_err)?);
-        let rows = if file.path.is_ndjson() {
-            copy_ndjson(reader.path(), &file.path, content, &mut out, progress)?
-        } else {
-            let bytes = std::io::copy(content, &mut out).map_err(io_err)?;
-            progress.advance(bytes);
-            0
-        };
+        copy_ndjson(reader.path(), &file.path, content, &mut out, progress)?;
         out.flush().map_err(io_err)?;
         staged.push(StagedFile {
             path: file.path,
             local,
-            rows,
         });
         Ok::<(), BundleError>(())
     })?;
     Ok(staged)
-}
-
-fn extension(path: &BundlePath) -> &'static str {
-    if path.is_ndjson() { "ndjson" } else { "log" }
 }
 
 /// Copies NDJSON, dropping blank lines and refusing any line that is not one JSON object.
@@ -100,9 +93,8 @@ fn copy_ndjson(
         if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(text) {
             return Err(malformed(line_no, format!("invalid JSON: {e}")));
         }
-        let write = |out: &mut dyn Write, bytes: &[u8]| out.write_all(bytes);
-        write(out, text)
-            .and_then(|_| write(out, b"\n"))
+        out.write_all(text)
+            .and_then(|_| out.write_all(b"\n"))
             .map_err(|source| BundleError::Io {
                 bundle: bundle.to_path_buf(),
                 source,

@@ -1,0 +1,5 @@
+-- Maestro consumers: one per management cluster agent (name = CloudEvent clustername).
+-- One JSON object per row, every column: jsonb columns stay JSON values, timestamps are RFC 3339
+-- (see session.sql). No ORDER BY: the bundle needs no row order, and sorting a large table
+-- would make the production database do the work.
+SELECT row_to_json(t)::text FROM consumers t

@@ -1,0 +1,6 @@
+-- Status events received from agents. payload (added 2024-12-11) holds the status
+-- CloudEvent. Rows are purged once every ready server instance handled them.
+-- One JSON object per row, every column: jsonb columns stay JSON values, timestamps are RFC 3339
+-- (see session.sql). No ORDER BY: the bundle needs no row order, and sorting a large table
+-- would make the production database do the work.
+SELECT row_to_json(t)::text FROM status_events t

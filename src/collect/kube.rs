@@ -1,0 +1,147 @@
+//! Management-cluster objects through the Kubernetes API: clients resolved as kubectl resolves
+//! them (KUBECONFIG, files, contexts, exec plugins, certificates, tokens: the kube crate's
+//! loader), and the five kinds listed page by page (limit + continue), never whole.
+
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::GroupVersionKind;
+use kube::discovery::{ApiResource, pinned_kind};
+use kube::{Client, Config};
+
+use super::scope::Scope;
+use super::{ClusterTarget, Collector};
+use crate::bundle::BundlePath;
+
+/// Objects per list request: small enough to keep memory flat, large enough to be quick.
+const PAGE_SIZE: u32 = 250;
+
+/// (group, version, kind, plural) of what is collected from every management cluster.
+pub const KINDS: [(&str, &str, &str, &str); 5] = [
+    ("work.open-cluster-management.io", "v1", "AppliedManifestWork", "appliedmanifestworks"),
+    ("work.open-cluster-management.io", "v1", "ManifestWork", "manifestworks"),
+    ("cluster.open-cluster-management.io", "v1", "ManagedCluster", "managedclusters"),
+    ("hypershift.openshift.io", "v1beta1", "HostedCluster", "hostedclusters"),
+    ("hypershift.openshift.io", "v1beta1", "NodePool", "nodepools"),
+];
+
+/// The client configuration of a target, as kubectl would resolve it.
+pub async fn config_of(target: &ClusterTarget) -> Result<Config, String> {
+    if target.in_cluster {
+        return Config::incluster().map_err(|e| format!("in-cluster configuration: {e}"));
+    }
+    let options = KubeConfigOptions {
+        context: target.context.clone(),
+        cluster: None,
+        user: None,
+    };
+    let result = match &target.kubeconfig {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Config::from_custom_kubeconfig(kubeconfig, &options).await
+        }
+        None => Config::from_kubeconfig(&options).await,
+    };
+    result.map_err(|e| match &target.context {
+        Some(context) => format!("context {context}: {e}"),
+        None => format!("kubeconfig: {e}"),
+    })
+}
+
+pub async fn client_of(target: &ClusterTarget) -> Result<Client, String> {
+    let config = config_of(target).await?;
+    Client::try_from(config).map_err(|e| format!("client: {e}"))
+}
+
+/// The API server URL of a target, for the manifest.
+pub async fn server_of(target: &ClusterTarget) -> Option<String> {
+    config_of(target).await.ok().map(|c| c.cluster_url.to_string())
+}
+
+/// Collects every kind from one management cluster; each kind is its own source.
+pub async fn collect_cluster(collector: &mut Collector<'_>, target: &ClusterTarget, scope: &Scope) {
+    let client = match client_of(target).await {
+        Ok(client) => client,
+        Err(message) => {
+            collector.fail(&format!("kube/{}", target.name), message);
+            return;
+        }
+    };
+    for (group, version, kind, plural) in KINDS {
+        let path = BundlePath::Kube {
+            cluster: target.name.clone(),
+            group: group.to_string(),
+            version: version.to_string(),
+            resource: plural.to_string(),
+        };
+        let source = path.to_string().trim_end_matches(".ndjson").to_string();
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        let resource = match pinned_kind(&client, &gvk).await {
+            Ok((resource, _)) => resource,
+            Err(e) if is_absent(&e) => {
+                collector.note(&source, format!("{kind} is not served by this cluster (CRD absent)"));
+                continue;
+            }
+            Err(e) => {
+                collector.fail(&source, format!("discovery of {kind}: {}", describe(&e)));
+                continue;
+            }
+        };
+        if let Err(message) = list_into(collector, &client, &resource, path, &source, kind, scope).await {
+            collector.fail(&source, message);
+        }
+    }
+}
+
+/// Lists one kind page by page into its bundle file. On error the partial file is dropped
+/// (its source is recorded as failed), so a bundle never holds a truncated list as if whole.
+async fn list_into(
+    collector: &mut Collector<'_>,
+    client: &Client,
+    resource: &ApiResource,
+    path: BundlePath,
+    source: &str,
+    kind: &str,
+    scope: &Scope,
+) -> Result<(), String> {
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), resource);
+    let mut sink = collector.sink(path).map_err(|e| format!("spool: {e}"))?;
+    let mut params = ListParams::default().limit(PAGE_SIZE);
+    if let (Some(cid), "ManagedCluster") = (&scope.cid, kind) {
+        params = params.fields(&format!("metadata.name={cid}"));
+    }
+    loop {
+        let page = api.list(&params).await.map_err(|e| format!("list {kind}: {}", describe(&e)))?;
+        let next = page.metadata.continue_.clone().filter(|t| !t.is_empty());
+        for object in page.items {
+            let mut value = serde_json::to_value(&object).map_err(|e| format!("encode: {e}"))?;
+            value["apiVersion"] = resource.api_version.clone().into();
+            value["kind"] = resource.kind.clone().into();
+            if scope.keeps(kind, &value) {
+                sink.write(value, collector.progress).map_err(|e| format!("spool: {e}"))?;
+            }
+        }
+        match next {
+            Some(token) => params = params.continue_token(&token),
+            None => break,
+        }
+    }
+    collector.finish_sink(source, sink).map_err(|e| format!("spool: {e}"))
+}
+
+/// A kind or group the cluster does not serve.
+fn is_absent(error: &kube::Error) -> bool {
+    match error {
+        kube::Error::Api(status) => status.code == 404,
+        kube::Error::Discovery(_) => true,
+        _ => false,
+    }
+}
+
+/// One line for an API error: `403 Forbidden: ...` rather than a debug dump.
+pub fn describe(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} {}: {}", status.code, status.reason, status.message),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,609 @@
+//! Redaction of Kubernetes Secrets wherever they sit in a JSON document (DESIGN.md §6).
+//!
+//! Secrets reach a bundle by more routes than the top-level `v1/Secret` object: as manifests
+//! inside a Maestro payload (`data.manifests[]`, legacy `data.manifest`), inside a ManifestWork
+//! carried by such a payload (`spec.workload.manifests[]`), in `List` items, and inside *strings*
+//! that hold JSON (status feedback `jsonRaw`, the `kubectl.kubernetes.io/last-applied-configuration`
+//! annotation, the CloudEvent `metadata` that old rows stored as a string). Rather than list those
+//! paths, [`redact`] walks the whole tree, so a new nesting cannot slip through.
+//!
+//! A redacted value becomes a [`marker`] that keeps the key and the value's length, so an analyst
+//! can still see that `.dockerconfigjson` was set and roughly how big it was.
+//!
+//! Pure `serde_json`, no I/O: the collector calls it on each row or object before spooling it.
+
+use serde_json::{Map, Value};
+
+const MARKER_PREFIX: &str = "<redacted by mwtrace: ";
+const MARKER_SUFFIX: &str = " bytes>";
+
+/// How deep [`redact`] descends, counting JSON decoded from strings as further levels. Real
+/// payloads (a payload holding a ManifestWork holding a HostedCluster) stay far below it; the bound
+/// exists for hostile input. It stays below serde_json's own parse limit (128), so embedded JSON within the
+/// bound always parses.
+const MAX_DEPTH: usize = 64;
+
+/// Marker written in place of a secret value: keeps that a value existed and its length.
+pub fn marker(len: usize) -> String {
+    format!("{MARKER_PREFIX}{len}{MARKER_SUFFIX}")
+}
+
+/// True if `text` is a marker produced by `marker`.
+pub fn is_marker(text: &str) -> bool {
+    text.strip_prefix(MARKER_PREFIX)
+        .and_then(|rest| rest.strip_suffix(MARKER_SUFFIX))
+        .is_some_and(|len| len.bytes().all(|b| b.is_ascii_digit()) && len.parse::<usize>().is_ok())
+}
+
+/// Redacts every Secret found anywhere in `value`, in place; returns how many values were redacted.
+///
+/// Existing markers are left alone and not counted, so redacting twice changes nothing.
+pub fn redact(value: &mut Value) -> usize {
+    walk(value, 0)
+}
+
+fn walk(value: &mut Value, depth: usize) -> usize {
+    if depth > MAX_DEPTH {
+        return redact_too_deep(value);
+    }
+    match value {
+        Value::Object(map) => {
+            let mut count = 0;
+            if is_core(map, "Secret") {
+                count += redact_secret(map);
+            } else if is_core(map, "SecretList") {
+                count += redact_kindless_items(map);
+            }
+            if is_secret_status(map) {
+                count += redact_feedback(map);
+            }
+            // Still descend into a Secret: its own last-applied-configuration annotation repeats
+            // the data.
+            count
+                + map
+                    .values_mut()
+                    .map(|child| walk(child, depth + 1))
+                    .sum::<usize>()
+        }
+        Value::Array(items) => items.iter_mut().map(|item| walk(item, depth + 1)).sum(),
+        Value::String(text) => redact_embedded_json(text, depth),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+/// True for `kind: <kind>` in the core group: `apiVersion` is `v1`, or absent or empty, as in
+/// hand-written manifests and in some tools' output.
+fn is_core(map: &Map<String, Value>, kind: &str) -> bool {
+    map.get("kind").and_then(Value::as_str) == Some(kind)
+        && match map.get("apiVersion") {
+            None | Some(Value::Null) => true,
+            Some(Value::String(version)) => version.is_empty() || version == "v1",
+            Some(_) => false,
+        }
+}
+
+/// Replaces the values of a Secret's `data` (base64) and `stringData` (plain text).
+fn redact_secret(secret: &mut Map<String, Value>) -> usize {
+    let mut count = 0;
+    for (field, base64) in [("data", true), ("stringData", false)] {
+        match secret.get_mut(field) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(entries)) => {
+                count += entries
+                    .values_mut()
+                    .map(|v| redact_value(v, base64))
+                    .sum::<usize>();
+            }
+            // Not a map, so not a valid Secret, but its content is still secret as a whole.
+            Some(other) => count += redact_value(other, false),
+        }
+    }
+    count
+}
+
+/// The list API (`GET /api/v1/secrets`) returns `SecretList` items without `kind`/`apiVersion`;
+/// those are Secrets too. Items that name their kind are handled by the ordinary walk.
+fn redact_kindless_items(list: &mut Map<String, Value>) -> usize {
+    let Some(Value::Array(items)) = list.get_mut("items") else {
+        return 0;
+    };
+    items
+        .iter_mut()
+        .filter_map(Value::as_object_mut)
+        .filter(|item| !item.contains_key("kind"))
+        .map(redact_secret)
+        .sum()
+}
+
+/// A per-manifest status entry (ManifestWork `status.resourceStatus.manifests[]`, Maestro
+/// `data.resourceStatus[]`) whose `resourceMeta` names a core Secret. Its feedback values were read
+/// from the Secret, and a rule such as `.data` copies the data out without any `kind` beside it.
+fn is_secret_status(map: &Map<String, Value>) -> bool {
+    map.get("resourceMeta")
+        .and_then(Value::as_object)
+        .is_some_and(|meta| {
+            meta.get("kind").and_then(Value::as_str) == Some("Secret")
+                && meta
+                    .get("group")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .is_empty()
+        })
+}
+
+/// Redacts every `statusFeedback.values[].fieldValue` member except its `type`.
+fn redact_feedback(status: &mut Map<String, Value>) -> usize {
+    let Some(Value::Array(values)) = status
+        .get_mut("statusFeedback")
+        .and_then(|feedback| feedback.get_mut("values"))
+    else {
+        return 0;
+    };
+    values
+        .iter_mut()
+        .filter_map(|value| value.get_mut("fieldValue").and_then(Value::as_object_mut))
+        .flat_map(|field| field.iter_mut().filter(|(key, _)| *key != "type"))
+        .map(|(_, v)| redact_value(v, false))
+        .sum()
+}
+
+/// Replaces one secret value by its marker; returns 1 if it did.
+fn redact_value(value: &mut Value, base64: bool) -> usize {
+    let len = match &*value {
+        Value::Null => return 0,
+        Value::String(text) if is_marker(text) => return 0,
+        Value::String(text) if base64 => base64_decoded_len(text)
+            .or_else(|| oc_redacted_len(text))
+            .unwrap_or(text.len()),
+        Value::String(text) => text.len(),
+        other => other.to_string().len(),
+    };
+    *value = Value::String(marker(len));
+    1
+}
+
+/// Decodes, redacts and re-encodes a string that holds JSON, so a Secret inside `jsonRaw` or an
+/// annotation is caught. The string is rewritten only when something was redacted, so every other
+/// string keeps its exact bytes.
+fn redact_embedded_json(text: &mut String, depth: usize) -> usize {
+    let looks_like_json = matches!(
+        text.trim_start().as_bytes().first(),
+        Some(b'{' | b'[' | b'"')
+    );
+    if !looks_like_json || !might_hide_secret(text) {
+        return 0;
+    }
+    if nesting(text) > MAX_DEPTH {
+        // Too deep to parse safely: drop it whole rather than let a Secret through.
+        *text = marker(text.len());
+        return 1;
+    }
+    let Ok(mut inner) = serde_json::from_str::<Value>(text) else {
+        return 0; // Not JSON after all (a message that starts with a brace).
+    };
+    let count = walk(&mut inner, depth + 1);
+    if count > 0 {
+        *text = inner.to_string();
+    }
+    count
+}
+
+/// Past [`MAX_DEPTH`], a subtree that might hold a Secret is replaced whole by a marker of its
+/// JSON length; anything else is kept.
+fn redact_too_deep(value: &mut Value) -> usize {
+    let text = value.to_string();
+    if !might_hide_secret(&text) {
+        return 0;
+    }
+    *value = Value::String(marker(text.len()));
+    1
+}
+
+/// Cheap filter before parsing: `"Secret"` can only appear, at any level of JSON-in-JSON, as the
+/// literal letters or through a `\u` escape.
+fn might_hide_secret(text: &str) -> bool {
+    text.contains("Secret") || text.contains("\\u")
+}
+
+/// Deepest `{`/`[` nesting of JSON text, ignoring brackets inside string literals.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match byte {
+                b'"' => in_string = true,
+                b'{' | b'[' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    deepest
+}
+
+/// Byte length of what `text` decodes to as padded standard base64 (Go's `StdEncoding`, which the
+/// API server uses for Secret `data`; it skips CR and LF), or `None` if it is not such base64.
+/// Computed from the text alone: the length is all the marker needs.
+fn base64_decoded_len(text: &str) -> Option<usize> {
+    let (mut symbols, mut padding) = (0usize, 0usize);
+    for byte in text.bytes() {
+        match byte {
+            b'\r' | b'\n' => {}
+            b'=' => padding += 1,
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padding == 0 => symbols += 1,
+            _ => return None,
+        }
+    }
+    let total = symbols + padding;
+    if padding > 2 || total % 4 != 0 {
+        return None;
+    }
+    // Every 4 symbols carry 3 bytes; each `=` stands for one byte fewer.
+    Some(total / 4 * 3 - padding)
+}
+
+/// `oc adm inspect` (must-gather) already replaced Secret data with `"<N> bytes long"`; keep its N
+/// when a must-gather directory is imported, not the length of that phrase.
+fn oc_redacted_len(text: &str) -> Option<usize> {
+    text.strip_suffix(" bytes long")?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Planted values: base64 `data` (unpadded and padded) and plain `stringData`.
+    const PASSWORD_B64: &str = "c3VwZXItc2VjcmV0LXBhc3N3b3JkLTQy"; // "super-secret-password-42"
+    const KEY_B64: &str = "1ob6uAy0DAlTmRZREk0fQyJO/H0kEBFsU+wwOcLgZQI="; // 32 random bytes
+    const TOKEN: &str = "plain-text-token-value";
+    const PLANTED: [&str; 3] = [PASSWORD_B64, KEY_B64, TOKEN];
+
+    fn secret() -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db-creds", "namespace": "ocm-arohcpint-x"},
+            "type": "Opaque",
+            "data": {"password": PASSWORD_B64, "key": KEY_B64},
+            "stringData": {"token": TOKEN},
+        })
+    }
+
+    /// Same data as [`secret`], in an object that is not a Secret.
+    fn config_map() -> Value {
+        let mut cm = secret();
+        cm["kind"] = json!("ConfigMap");
+        cm.as_object_mut().unwrap().remove("type");
+        cm
+    }
+
+    /// Plants a Secret with `place`, redacts, and checks: no planted value is left anywhere,
+    /// the keys and the right markers are there, and the count is 3 per Secret. Then plants a
+    /// ConfigMap with the same data the same way and checks that nothing changes.
+    fn check_place(secrets: usize, place: impl Fn(Value) -> Value) {
+        let mut value = place(secret());
+        assert_eq!(redact(&mut value), 3 * secrets);
+        let text = serde_json::to_string(&value).unwrap();
+        for planted in PLANTED {
+            assert!(!text.contains(planted), "{planted} left in {text}");
+        }
+        for key in ["password", "key", "token", "db-creds"] {
+            assert!(text.contains(key), "{key} lost in {text}");
+        }
+        for len in [24, 32, TOKEN.len()] {
+            assert_eq!(
+                text.matches(&marker(len)).count(),
+                secrets,
+                "marker({len}) in {text}"
+            );
+        }
+
+        let mut untouched = place(config_map());
+        let before = untouched.clone();
+        assert_eq!(redact(&mut untouched), 0);
+        assert_eq!(untouched, before);
+    }
+
+    /// A Maestro `resources.payload` CloudEvent around `manifests`.
+    fn payload(data: Value) -> Value {
+        json!({
+            "specversion": "1.0",
+            "type": "io.open-cluster-management.works.v1alpha1.manifestbundles.spec.create_request",
+            "metadata": {"name": "work-1", "labels": {"api.openshift.com/id": "cid1"}},
+            "data": data,
+        })
+    }
+
+    fn manifest_work(manifests: Vec<Value>) -> Value {
+        json!({
+            "apiVersion": "work.open-cluster-management.io/v1",
+            "kind": "ManifestWork",
+            "metadata": {"name": "cid1", "namespace": "local-cluster"},
+            "spec": {"workload": {"manifests": manifests}},
+        })
+    }
+
+    #[test]
+    fn marker_round_trips_and_rejects_near_misses() {
+        assert_eq!(marker(24), "<redacted by mwtrace: 24 bytes>");
+        assert!(is_marker(&marker(0)));
+        assert!(is_marker(&marker(usize::MAX)));
+        for text in [
+            "",
+            "<redacted by mwtrace:  bytes>",
+            "<redacted by mwtrace: x bytes>",
+            "<redacted by mwtrace: 24 bytes> ",
+            "24 bytes long",
+            PASSWORD_B64,
+        ] {
+            assert!(!is_marker(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn top_level_secret_keeps_keys_and_lengths() {
+        check_place(1, |obj| obj);
+        let mut value = secret();
+        redact(&mut value);
+        assert_eq!(
+            value["data"],
+            json!({"password": marker(24), "key": marker(32)})
+        );
+        assert_eq!(value["stringData"], json!({"token": marker(TOKEN.len())}));
+        assert_eq!(value["metadata"], secret()["metadata"]);
+        assert_eq!(value["type"], "Opaque");
+    }
+
+    #[test]
+    fn secret_without_api_version_is_redacted() {
+        check_place(1, |mut obj| {
+            obj.as_object_mut().unwrap().remove("apiVersion");
+            obj
+        });
+    }
+
+    #[test]
+    fn secret_in_other_group_is_not_a_core_secret() {
+        let mut value = secret();
+        value["apiVersion"] = json!("example.com/v1");
+        let before = value.clone();
+        assert_eq!(redact(&mut value), 0);
+        assert_eq!(value, before);
+    }
+
+    #[test]
+    fn secret_in_payload_manifests() {
+        check_place(1, |obj| {
+            payload(json!({"manifests": [config_map_other(), obj]}))
+        });
+    }
+
+    #[test]
+    fn secret_in_legacy_single_manifest() {
+        check_place(1, |obj| {
+            payload(json!({"manifest": obj, "configOption": {}}))
+        });
+    }
+
+    #[test]
+    fn secret_in_manifest_work_nested_in_payload() {
+        check_place(2, |obj| {
+            payload(json!({"manifests": [manifest_work(vec![obj.clone(), obj])]}))
+        });
+    }
+
+    #[test]
+    fn secret_in_list_items() {
+        check_place(
+            1,
+            |obj| json!({"apiVersion": "v1", "kind": "List", "items": [obj]}),
+        );
+    }
+
+    #[test]
+    fn secret_list_items_without_kind() {
+        // As the list API returns them: items carry neither kind nor apiVersion.
+        check_place(1, |mut obj| {
+            let list_kind = if obj["kind"] == "Secret" {
+                "SecretList"
+            } else {
+                "ConfigMapList"
+            };
+            let item = obj.as_object_mut().unwrap();
+            item.remove("kind");
+            item.remove("apiVersion");
+            json!({"apiVersion": "v1", "kind": list_kind, "metadata": {}, "items": [obj]})
+        });
+    }
+
+    #[test]
+    fn secret_in_json_raw_feedback_string() {
+        // A local-cluster ManifestWork's status fed back through Maestro as `jsonRaw`, its own
+        // feedback carrying the Secret as `jsonRaw` again: two levels of JSON in strings.
+        check_place(1, |obj| {
+            let inner = json!({"resourceStatus": {"manifests": [{
+                "statusFeedback": {"values": [{
+                    "name": "object", "fieldValue": {"type": "JsonRaw", "jsonRaw": obj.to_string()},
+                }]},
+            }]}});
+            json!({"data": {"resourceStatus": [{
+                "resourceMeta": {"kind": "ManifestWork", "group": "work.open-cluster-management.io"},
+                "statusFeedback": {"values": [{
+                    "name": "status", "fieldValue": {"type": "JsonRaw", "jsonRaw": inner.to_string()},
+                }]},
+            }]}})
+        });
+        // Still a string, still valid JSON.
+        let mut value = json!({"jsonRaw": secret().to_string()});
+        redact(&mut value);
+        let decoded: Value = serde_json::from_str(value["jsonRaw"].as_str().unwrap()).unwrap();
+        assert_eq!(decoded["data"]["key"], marker(32));
+    }
+
+    #[test]
+    fn feedback_read_from_a_secret_manifest() {
+        // A rule `.data` on a Secret copies the data out with no `kind` next to it.
+        let data = secret()["data"].to_string();
+        let mut value = json!({"resourceStatus": {"manifests": [{
+            "resourceMeta": {"group": "", "version": "v1", "kind": "Secret", "name": "db-creds"},
+            "statusFeedback": {"values": [
+                {"name": "data", "fieldValue": {"type": "JsonRaw", "jsonRaw": data}},
+                {"name": "type", "fieldValue": {"type": "String", "string": "Opaque"}},
+            ]},
+        }]}});
+        assert_eq!(redact(&mut value), 2);
+        let text = value.to_string();
+        assert!(
+            !text.contains(PASSWORD_B64) && !text.contains(KEY_B64),
+            "{text}"
+        );
+        let values = &value["resourceStatus"]["manifests"][0]["statusFeedback"]["values"];
+        assert_eq!(values[0]["fieldValue"]["type"], "JsonRaw");
+        assert_eq!(values[1]["fieldValue"]["string"], marker("Opaque".len()));
+    }
+
+    #[test]
+    fn secret_in_last_applied_configuration() {
+        // `kubectl apply` repeats the whole Secret, data included, in this annotation.
+        check_place(2, |mut obj| {
+            let applied = obj.to_string();
+            obj["metadata"]["annotations"] =
+                json!({"kubectl.kubernetes.io/last-applied-configuration": applied});
+            obj
+        });
+    }
+
+    #[test]
+    fn secret_in_metadata_stored_as_string() {
+        // Rows before 2024-06-25 keep the CloudEvent `metadata` as a JSON string; a Secret can
+        // hide in it through the last-applied-configuration annotation.
+        check_place(1, |obj| {
+            let metadata = json!({"name": "work-1", "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": obj.to_string(),
+            }});
+            json!({"metadata": metadata.to_string(), "data": {"manifests": []}})
+        });
+    }
+
+    #[test]
+    fn secret_in_status_event_payload() {
+        check_place(
+            1,
+            |obj| json!({"id": "e1", "payload": payload(json!({"manifests": [obj]}))}),
+        );
+    }
+
+    #[test]
+    fn strings_without_secrets_keep_their_bytes() {
+        let spaced = "{ \"kind\" : \"ConfigMap\" }";
+        let mut value = json!({"a": spaced, "b": "{not json Secret", "c": "[1, 2]", "d": "Secret"});
+        let before = value.clone();
+        assert_eq!(redact(&mut value), 0);
+        assert_eq!(value, before);
+    }
+
+    #[test]
+    fn redacting_twice_changes_nothing() {
+        let mut value = payload(json!({"manifests": [secret()]}));
+        redact(&mut value);
+        let once = value.clone();
+        assert_eq!(redact(&mut value), 0);
+        assert_eq!(value, once);
+    }
+
+    #[test]
+    fn unicode_escaped_kind_in_a_string_is_found() {
+        let escaped = secret()
+            .to_string()
+            .replace("\"Secret\"", "\"\\u0053ecret\"");
+        let mut value = json!({"jsonRaw": escaped});
+        assert_eq!(redact(&mut value), 3);
+        assert!(!value.to_string().contains(PASSWORD_B64));
+    }
+
+    #[test]
+    fn malformed_secrets_do_not_panic_and_leak_nothing() {
+        let mut value = json!([
+            {"kind": "Secret", "data": "c2VjcmV0", "stringData": ["s3cr3t"]},
+            {"kind": "Secret", "data": {"n": 12345, "nothing": null, "o": {"x": "s3cr3t"}}},
+            {"kind": 7, "apiVersion": 1, "data": {"a": "b"}},
+            {"kind": "SecretList", "items": "nope"},
+            {"kind": "SecretList", "items": [1, "x", {"data": {"k": "s3cr3t"}}]},
+        ]);
+        assert_eq!(redact(&mut value), 5);
+        let text = value.to_string();
+        assert!(!text.contains("c2VjcmV0") && !text.contains("s3cr3t") && !text.contains("12345"));
+        assert_eq!(value[1]["data"]["nothing"], Value::Null);
+        assert_eq!(value[2]["data"]["a"], "b");
+    }
+
+    #[test]
+    fn must_gather_lengths_are_kept() {
+        let mut value = json!({"kind": "Secret", "data": {"tls.key": "1704 bytes long"}});
+        redact(&mut value);
+        assert_eq!(value["data"]["tls.key"], marker(1704));
+    }
+
+    #[test]
+    fn secret_beyond_the_depth_limit_is_dropped_not_leaked() {
+        let mut value = secret();
+        for _ in 0..2 * MAX_DEPTH {
+            value = json!([value]);
+        }
+        assert_eq!(redact(&mut value), 1);
+        assert!(!value.to_string().contains(PASSWORD_B64));
+
+        // The same inside a string nested too deep to parse.
+        let deep = format!("{}{}{}", "[".repeat(200), secret(), "]".repeat(200));
+        let mut value = json!({"jsonRaw": deep});
+        assert_eq!(redact(&mut value), 1);
+        assert!(is_marker(value["jsonRaw"].as_str().unwrap()));
+
+        // Deep data without a Secret is kept.
+        let mut value = json!(1);
+        for _ in 0..2 * MAX_DEPTH {
+            value = json!({"a": value});
+        }
+        let before = value.clone();
+        assert_eq!(redact(&mut value), 0);
+        assert_eq!(value, before);
+    }
+
+    #[test]
+    fn base64_length_is_computed_from_the_text() {
+        for (text, len) in [
+            ("", Some(0)),
+            ("YQ==", Some(1)),
+            ("YWI=", Some(2)),
+            ("YWJj", Some(3)),
+            (PASSWORD_B64, Some(24)),
+            (KEY_B64, Some(32)),
+            ("YWJj\nZGVm\r\n", Some(6)),
+            ("YWJ", None),
+            ("YQ=A", None),
+            ("Y===", None),
+            ("__OCP_PULL_SECRET__", None),
+            ("YW Jj", None),
+            ("YWJj-_==", None),
+        ] {
+            assert_eq!(base64_decoded_len(text), len, "{text:?}");
+        }
+    }
+
+    /// A ConfigMap with unrelated data, beside the planted object.
+    fn config_map_other() -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}})
+    }
+}
