@@ -8,7 +8,9 @@ use std::fmt;
 pub enum BundlePath {
     Manifest,
     /// `db/<table>.ndjson`
-    Db { table: String },
+    Db {
+        table: String,
+    },
     /// `kube/<cluster>/<group or core>/<version>/<resource>.ndjson`
     Kube {
         cluster: String,
@@ -75,7 +77,11 @@ impl BundlePath {
                 pod: pod.to_string(),
                 container: stem(file, ".log")?,
             },
-            _ => return Err("not a path of bundle format 1 (manifest.json, db/, kube/, logs/)".into()),
+            _ => {
+                return Err(
+                    "not a path of bundle format 1 (manifest.json, db/, kube/, logs/)".into(),
+                );
+            }
         };
         Ok(Some(path))
     }

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use sha2::{Digest, Sha256};
 use tar::EntryType;
 
+use super::BundleError;
 use super::layout::BundlePath;
 use super::manifest::{FileRecord, Manifest};
-use super::BundleError;
 
 /// Bounds on what a bundle may make us decompress.
 #[derive(Debug, Clone, Copy)]
@@ -292,8 +292,7 @@ impl BundleReader {
                 bytes: 0,
             };
             visit(BundleFile { path, record }, &mut hashing)?;
-            io::copy(&mut hashing, &mut io::sink())
-                .map_err(|e| self.corrupt(&exceeded, e))?;
+            io::copy(&mut hashing, &mut io::sink()).map_err(|e| self.corrupt(&exceeded, e))?;
             if exceeded.load(Ordering::Relaxed) {
                 return Err(BundleError::TooLarge { bundle, limit }.into());
             }
@@ -366,7 +365,9 @@ impl<R: Read> Read for CappedReader<R> {
                 }
             };
         }
-        let max = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
+        let max = buf
+            .len()
+            .min(self.remaining.min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..max])?;
         self.remaining -= n as u64;
         Ok(n)

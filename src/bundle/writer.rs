@@ -40,7 +40,11 @@ impl BundleWriter {
     }
 
     /// Copies `content` into the bundle at `path`, counting lines of `.ndjson` files.
-    pub fn add_file(&mut self, path: BundlePath, mut content: impl Read) -> io::Result<&FileRecord> {
+    pub fn add_file(
+        &mut self,
+        path: BundlePath,
+        mut content: impl Read,
+    ) -> io::Result<&FileRecord> {
         let mut sink = self.start_file(path)?;
         io::copy(&mut content, &mut sink)?;
         self.finish_file(sink)
@@ -112,7 +116,13 @@ impl BundleWriter {
         tar.mode(tar::HeaderMode::Deterministic);
 
         let manifest_json = serde_json::to_vec_pretty(&self.manifest)?;
-        append(&mut tar, "manifest.json", manifest_json.len() as u64, mtime, &manifest_json[..])?;
+        append(
+            &mut tar,
+            "manifest.json",
+            manifest_json.len() as u64,
+            mtime,
+            &manifest_json[..],
+        )?;
         for (path, spool_path) in &self.spooled {
             let file = File::open(spool_path)?;
             let len = file.metadata()?.len();
@@ -121,9 +131,7 @@ impl BundleWriter {
         let encoder = tar.into_inner()?;
         let mut out = encoder.finish()?;
         out.flush()?;
-        out.into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         tmp.persist(&self.target).map_err(|e| e.error)?;
         Ok(self.manifest)
     }
@@ -207,8 +215,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("b.tar.zst");
         let mut writer = BundleWriter::create(&target, manifest()).unwrap();
-        let kube = BundlePath::parse("kube/c1/core/v1/namespaces.ndjson").unwrap().unwrap();
-        writer.add_file(kube, &b"{\"kind\":\"Namespace\"}\n"[..]).unwrap();
+        let kube = BundlePath::parse("kube/c1/core/v1/namespaces.ndjson")
+            .unwrap()
+            .unwrap();
+        writer
+            .add_file(kube, &b"{\"kind\":\"Namespace\"}\n"[..])
+            .unwrap();
         let db = BundlePath::Db {
             table: "resources".into(),
         };
@@ -222,7 +234,10 @@ mod tests {
         let reader = BundleReader::open(&target, Limits::from_env()).unwrap();
         assert_eq!(reader.manifest(), &written);
         let paths: Vec<&str> = written.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["db/resources.ndjson", "kube/c1/core/v1/namespaces.ndjson"]);
+        assert_eq!(
+            paths,
+            ["db/resources.ndjson", "kube/c1/core/v1/namespaces.ndjson"]
+        );
         assert_eq!(written.files[0].rows, Some(2));
         assert_eq!(written.errors[0].source, "kube/c2");
         let mut seen = Vec::new();
@@ -234,7 +249,13 @@ mod tests {
                 Ok::<(), crate::bundle::BundleError>(())
             })
             .unwrap();
-        assert_eq!(seen[0], ("db/resources.ndjson".into(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n".into()));
+        assert_eq!(
+            seen[0],
+            (
+                "db/resources.ndjson".into(),
+                "{\"id\":\"a\"}\n{\"id\":\"b\"}\n".into()
+            )
+        );
     }
 
     #[test]
@@ -243,7 +264,12 @@ mod tests {
         let target = dir.path().join("b.tar.zst");
         let mut writer = BundleWriter::create(&target, manifest()).unwrap();
         writer
-            .add_file(BundlePath::Db { table: "events".into() }, &b"{}\n"[..])
+            .add_file(
+                BundlePath::Db {
+                    table: "events".into(),
+                },
+                &b"{}\n"[..],
+            )
             .unwrap();
         drop(writer); // an interrupted collection
         assert!(!target.exists());
@@ -258,7 +284,12 @@ mod tests {
             let target = dir.path().join(name);
             let mut writer = BundleWriter::create(&target, manifest()).unwrap();
             writer
-                .add_file(BundlePath::Db { table: "events".into() }, &b"{}\n"[..])
+                .add_file(
+                    BundlePath::Db {
+                        table: "events".into(),
+                    },
+                    &b"{}\n"[..],
+                )
                 .unwrap();
             writer.finish().unwrap();
             std::fs::read(target).unwrap()

@@ -17,11 +17,36 @@ const PAGE_SIZE: u32 = 250;
 
 /// (group, version, kind, plural) of what is collected from every management cluster.
 pub const KINDS: [(&str, &str, &str, &str); 5] = [
-    ("work.open-cluster-management.io", "v1", "AppliedManifestWork", "appliedmanifestworks"),
-    ("work.open-cluster-management.io", "v1", "ManifestWork", "manifestworks"),
-    ("cluster.open-cluster-management.io", "v1", "ManagedCluster", "managedclusters"),
-    ("hypershift.openshift.io", "v1beta1", "HostedCluster", "hostedclusters"),
-    ("hypershift.openshift.io", "v1beta1", "NodePool", "nodepools"),
+    (
+        "work.open-cluster-management.io",
+        "v1",
+        "AppliedManifestWork",
+        "appliedmanifestworks",
+    ),
+    (
+        "work.open-cluster-management.io",
+        "v1",
+        "ManifestWork",
+        "manifestworks",
+    ),
+    (
+        "cluster.open-cluster-management.io",
+        "v1",
+        "ManagedCluster",
+        "managedclusters",
+    ),
+    (
+        "hypershift.openshift.io",
+        "v1beta1",
+        "HostedCluster",
+        "hostedclusters",
+    ),
+    (
+        "hypershift.openshift.io",
+        "v1beta1",
+        "NodePool",
+        "nodepools",
+    ),
 ];
 
 /// The client configuration of a target, as kubectl would resolve it.
@@ -36,8 +61,8 @@ pub async fn config_of(target: &ClusterTarget) -> Result<Config, String> {
     };
     let result = match &target.kubeconfig {
         Some(path) => {
-            let kubeconfig = Kubeconfig::read_from(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let kubeconfig =
+                Kubeconfig::read_from(path).map_err(|e| format!("{}: {e}", path.display()))?;
             Config::from_custom_kubeconfig(kubeconfig, &options).await
         }
         None => Config::from_kubeconfig(&options).await,
@@ -55,7 +80,10 @@ pub async fn client_of(target: &ClusterTarget) -> Result<Client, String> {
 
 /// The API server URL of a target, for the manifest.
 pub async fn server_of(target: &ClusterTarget) -> Option<String> {
-    config_of(target).await.ok().map(|c| c.cluster_url.to_string())
+    config_of(target)
+        .await
+        .ok()
+        .map(|c| c.cluster_url.to_string())
 }
 
 /// Collects every kind from one management cluster; each kind is its own source.
@@ -79,7 +107,10 @@ pub async fn collect_cluster(collector: &mut Collector<'_>, target: &ClusterTarg
         let resource = match pinned_kind(&client, &gvk).await {
             Ok((resource, _)) => resource,
             Err(e) if is_absent(&e) => {
-                collector.note(&source, format!("{kind} is not served by this cluster (CRD absent)"));
+                collector.note(
+                    &source,
+                    format!("{kind} is not served by this cluster (CRD absent)"),
+                );
                 continue;
             }
             Err(e) => {
@@ -87,7 +118,9 @@ pub async fn collect_cluster(collector: &mut Collector<'_>, target: &ClusterTarg
                 continue;
             }
         };
-        if let Err(message) = list_into(collector, &client, &resource, path, &source, kind, scope).await {
+        if let Err(message) =
+            list_into(collector, &client, &resource, path, &source, kind, scope).await
+        {
             collector.fail(&source, message);
         }
     }
@@ -111,14 +144,18 @@ async fn list_into(
         params = params.fields(&format!("metadata.name={cid}"));
     }
     loop {
-        let page = api.list(&params).await.map_err(|e| format!("list {kind}: {}", describe(&e)))?;
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| format!("list {kind}: {}", describe(&e)))?;
         let next = page.metadata.continue_.clone().filter(|t| !t.is_empty());
         for object in page.items {
             let mut value = serde_json::to_value(&object).map_err(|e| format!("encode: {e}"))?;
             value["apiVersion"] = resource.api_version.clone().into();
             value["kind"] = resource.kind.clone().into();
             if scope.keeps(kind, &value) {
-                sink.write(value, collector.progress).map_err(|e| format!("spool: {e}"))?;
+                sink.write(value, collector.progress)
+                    .map_err(|e| format!("spool: {e}"))?;
             }
         }
         match next {
@@ -126,7 +163,9 @@ async fn list_into(
             None => break,
         }
     }
-    collector.finish_sink(source, sink).map_err(|e| format!("spool: {e}"))
+    collector
+        .finish_sink(source, sink)
+        .map_err(|e| format!("spool: {e}"))
 }
 
 /// A kind or group the cluster does not serve.
@@ -141,7 +180,9 @@ fn is_absent(error: &kube::Error) -> bool {
 /// One line for an API error: `403 Forbidden: ...` rather than a debug dump.
 pub fn describe(error: &kube::Error) -> String {
     match error {
-        kube::Error::Api(status) => format!("{} {}: {}", status.code, status.reason, status.message),
+        kube::Error::Api(status) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
         other => other.to_string(),
     }
 }

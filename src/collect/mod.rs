@@ -141,7 +141,11 @@ pub struct RowSink {
 }
 
 impl RowSink {
-    pub fn write(&mut self, mut row: serde_json::Value, progress: &dyn Progress) -> std::io::Result<()> {
+    pub fn write(
+        &mut self,
+        mut row: serde_json::Value,
+        progress: &dyn Progress,
+    ) -> std::io::Result<()> {
         if self.redact {
             self.redacted += crate::redact::redact(&mut row);
         }
@@ -153,8 +157,13 @@ impl RowSink {
 }
 
 /// Runs a collection to completion: the bundle is written even when sources failed.
-pub async fn collect(plan: &CollectPlan, progress: &dyn Progress) -> anyhow::Result<CollectOutcome> {
-    let created_at = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+pub async fn collect(
+    plan: &CollectPlan,
+    progress: &dyn Progress,
+) -> anyhow::Result<CollectOutcome> {
+    let created_at = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let mut manifest = Manifest::new("collect", created_at);
     manifest.redaction.secrets = plan.redact;
     let writer = BundleWriter::create(&plan.output, manifest)
@@ -169,7 +178,10 @@ pub async fn collect(plan: &CollectPlan, progress: &dyn Progress) -> anyhow::Res
     let mut scope = plan.scope.clone();
     match &plan.db {
         Some(db) => db::collect_db(&mut collector, plan, db, &mut scope).await,
-        None => collector.note("db", "Maestro DB not collected: no service cluster or --db URL given".into()),
+        None => collector.note(
+            "db",
+            "Maestro DB not collected: no service cluster or --db URL given".into(),
+        ),
     }
     for target in &plan.management {
         kube::collect_cluster(&mut collector, target, &scope).await;
@@ -189,7 +201,9 @@ pub async fn collect(plan: &CollectPlan, progress: &dyn Progress) -> anyhow::Res
         });
     }
     progress.finish();
-    let Collector { writer, sources, .. } = collector;
+    let Collector {
+        writer, sources, ..
+    } = collector;
     let manifest = writer
         .finish()
         .map_err(|e| anyhow::anyhow!("{}: cannot write the bundle: {e}", plan.output.display()))?;
@@ -209,7 +223,11 @@ pub fn bundle_cluster_name(name: &str) -> String {
         })
         .collect();
     let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.');
-    if trimmed.is_empty() { "cluster".to_string() } else { trimmed.chars().take(200).collect() }
+    if trimmed.is_empty() {
+        "cluster".to_string()
+    } else {
+        trimmed.chars().take(200).collect()
+    }
 }
 
 #[cfg(test)]
@@ -218,7 +236,10 @@ mod tests {
 
     #[test]
     fn context_names_become_safe_path_components() {
-        assert_eq!(bundle_cluster_name("admin@hcp-int/mgmt:1"), "admin-hcp-int-mgmt-1");
+        assert_eq!(
+            bundle_cluster_name("admin@hcp-int/mgmt:1"),
+            "admin-hcp-int-mgmt-1"
+        );
         assert_eq!(bundle_cluster_name("../.."), "cluster");
         assert_eq!(bundle_cluster_name("mgmt-1"), "mgmt-1");
     }

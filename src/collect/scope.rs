@@ -23,7 +23,9 @@ impl Scope {
 
     pub fn cluster(cid: &str) -> Result<Scope, String> {
         if cid.is_empty() || cid.len() > 64 || !cid.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(format!("{cid:?} is not a cluster id (lowercase letters and digits)"));
+            return Err(format!(
+                "{cid:?} is not a cluster id (lowercase letters and digits)"
+            ));
         }
         Ok(Scope {
             cid: Some(cid.to_ascii_lowercase()),
@@ -57,7 +59,10 @@ impl Scope {
 
 /// Layer-2 names start with the cid: `<cid>`, `<cid>-00-namespaces`, `<cid>-<nodepool>`.
 fn belongs_by_name(name: &str, cid: &str) -> bool {
-    name == cid || name.strip_prefix(cid).is_some_and(|rest| rest.starts_with('-'))
+    name == cid
+        || name
+            .strip_prefix(cid)
+            .is_some_and(|rest| rest.starts_with('-'))
 }
 
 /// The cid of a namespace `ocm-<env>-<cid>[-<name>]`.
@@ -65,8 +70,11 @@ pub fn namespace_cid(namespace: &str) -> Option<&str> {
     let rest = namespace.strip_prefix("ocm-")?;
     let (_env, rest) = rest.split_once('-')?;
     let cid = rest.split('-').next()?;
-    (cid.len() == 32 && cid.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        .then_some(cid)
+    (cid.len() == 32
+        && cid
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    .then_some(cid)
 }
 
 #[cfg(test)]
@@ -79,17 +87,29 @@ mod tests {
     #[test]
     fn keeps_only_what_belongs_to_the_cid() {
         let mut scope = Scope::cluster(CID).unwrap();
-        scope.resource_ids.insert("1ee62e78-d2ca-5c49-8a65-01e695821450".into());
-        let amw = |work: &str| json!({"metadata": {"name": "x"}, "spec": {"manifestWorkName": work}});
-        assert!(scope.keeps("AppliedManifestWork", &amw("1ee62e78-d2ca-5c49-8a65-01e695821450")));
+        scope
+            .resource_ids
+            .insert("1ee62e78-d2ca-5c49-8a65-01e695821450".into());
+        let amw =
+            |work: &str| json!({"metadata": {"name": "x"}, "spec": {"manifestWorkName": work}});
+        assert!(scope.keeps(
+            "AppliedManifestWork",
+            &amw("1ee62e78-d2ca-5c49-8a65-01e695821450")
+        ));
         assert!(scope.keeps("AppliedManifestWork", &amw(&format!("{CID}-np1"))));
-        assert!(!scope.keeps("AppliedManifestWork", &amw("55c61e54-a3f6-563d-9fec-b1fe297bdfdb")));
+        assert!(!scope.keeps(
+            "AppliedManifestWork",
+            &amw("55c61e54-a3f6-563d-9fec-b1fe297bdfdb")
+        ));
         let hc = json!({"metadata": {"name": "hc", "namespace": format!("ocm-arohcpint-{CID}")}});
         assert!(scope.keeps("HostedCluster", &hc));
         let other = json!({"metadata": {"name": "hc", "namespace": "ocm-arohcpint-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}});
         assert!(!scope.keeps("HostedCluster", &other));
         assert!(scope.keeps("ManagedCluster", &json!({"metadata": {"name": CID}})));
-        assert!(!scope.keeps("ManagedCluster", &json!({"metadata": {"name": "local-cluster"}})));
+        assert!(!scope.keeps(
+            "ManagedCluster",
+            &json!({"metadata": {"name": "local-cluster"}})
+        ));
         let mw = json!({"metadata": {"name": "other", "namespace": "local-cluster",
                                      "labels": {"api.openshift.com/id": CID}}});
         assert!(scope.keeps("ManifestWork", &mw));
@@ -99,7 +119,10 @@ mod tests {
     #[test]
     fn cluster_ids_are_validated() {
         assert!(Scope::cluster("abc'; DROP").is_err());
-        assert_eq!(namespace_cid(&format!("ocm-arohcpint-{CID}-x8y")), Some(CID));
+        assert_eq!(
+            namespace_cid(&format!("ocm-arohcpint-{CID}-x8y")),
+            Some(CID)
+        );
         assert_eq!(namespace_cid("ocm-arohcpint-short"), None);
     }
 }

@@ -39,10 +39,15 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
     let service = match (&args.svc_context, &args.svc_kubeconfig) {
         (None, None) => None,
         (context, kubeconfig) => {
-            let context_name = context.clone().or_else(|| current_context(kubeconfig.as_deref()));
+            let context_name = context
+                .clone()
+                .or_else(|| current_context(kubeconfig.as_deref()));
             Some(ClusterTarget {
                 name: bundle_cluster_name(
-                    args.svc_name.as_deref().or(context_name.as_deref()).unwrap_or("service"),
+                    args.svc_name
+                        .as_deref()
+                        .or(context_name.as_deref())
+                        .unwrap_or("service"),
                 ),
                 kubeconfig: kubeconfig.clone(),
                 context: context.clone(),
@@ -66,7 +71,9 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
         (DbArg::Breakglass, Some(_)) => Some(DbAccess::Breakglass),
     };
     if management.is_empty() && db.is_none() {
-        bail!("nothing to collect: give --mgmt-context/--mgmt-kubeconfig, and --svc-context or --db postgres://...");
+        bail!(
+            "nothing to collect: give --mgmt-context/--mgmt-kubeconfig, and --svc-context or --db postgres://..."
+        );
     }
     if args.logs {
         eprintln!("note: --logs is not implemented yet; logs are not collected");
@@ -90,7 +97,12 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
 
 fn management_targets(args: &CollectArgs) -> Result<Vec<ClusterTarget>> {
     let name_at = |i: usize, fallback: &str| {
-        bundle_cluster_name(args.mgmt_name.get(i).map(String::as_str).unwrap_or(fallback))
+        bundle_cluster_name(
+            args.mgmt_name
+                .get(i)
+                .map(String::as_str)
+                .unwrap_or(fallback),
+        )
     };
     if args.in_cluster {
         return Ok(vec![ClusterTarget {
@@ -102,22 +114,32 @@ fn management_targets(args: &CollectArgs) -> Result<Vec<ClusterTarget>> {
     }
     let contexts = &args.mgmt_context;
     let files = &args.mgmt_kubeconfig;
-    let pairs: Vec<(Option<String>, Option<std::path::PathBuf>)> = match (contexts.len(), files.len()) {
+    let pairs: Vec<(Option<String>, Option<std::path::PathBuf>)> = match (
+        contexts.len(),
+        files.len(),
+    ) {
         (_, 0) => contexts.iter().map(|c| (Some(c.clone()), None)).collect(),
         (0, _) => files.iter().map(|f| (None, Some(f.clone()))).collect(),
-        (_, 1) => contexts.iter().map(|c| (Some(c.clone()), Some(files[0].clone()))).collect(),
+        (_, 1) => contexts
+            .iter()
+            .map(|c| (Some(c.clone()), Some(files[0].clone())))
+            .collect(),
         (c, f) if c == f => contexts
             .iter()
             .zip(files)
             .map(|(c, f)| (Some(c.clone()), Some(f.clone())))
             .collect(),
-        (c, f) => bail!("{c} --mgmt-context and {f} --mgmt-kubeconfig: give one file for all contexts, or one per context"),
+        (c, f) => bail!(
+            "{c} --mgmt-context and {f} --mgmt-kubeconfig: give one file for all contexts, or one per context"
+        ),
     };
     Ok(pairs
         .into_iter()
         .enumerate()
         .map(|(i, (context, kubeconfig))| {
-            let context_name = context.clone().or_else(|| current_context(kubeconfig.as_deref()));
+            let context_name = context
+                .clone()
+                .or_else(|| current_context(kubeconfig.as_deref()));
             ClusterTarget {
                 name: name_at(i, context_name.as_deref().unwrap_or("mgmt")),
                 kubeconfig,
@@ -139,19 +161,42 @@ fn current_context(file: Option<&std::path::Path>) -> Option<String> {
 
 fn print_summary(plan: &CollectPlan, outcome: &collect::CollectOutcome) -> Result<()> {
     let mut err = std::io::stderr().lock();
-    writeln!(err, "\n{:<72} {:>9} {:>12}  status", "source", "count", "bytes")?;
+    writeln!(
+        err,
+        "\n{:<72} {:>9} {:>12}  status",
+        "source", "count", "bytes"
+    )?;
     for s in &outcome.sources {
         let status = match &s.error {
             None => "ok".to_string(),
             Some(e) => format!("ERROR: {}", crate::output::sanitize(e)),
         };
-        writeln!(err, "{:<72} {:>9} {:>12}  {status}", s.source, s.count, s.bytes)?;
+        writeln!(
+            err,
+            "{:<72} {:>9} {:>12}  {status}",
+            s.source, s.count, s.bytes
+        )?;
     }
     for note in &outcome.manifest.notes {
-        writeln!(err, "note: {}: {}", note.source, crate::output::sanitize(&note.message))?;
+        writeln!(
+            err,
+            "note: {}: {}",
+            note.source,
+            crate::output::sanitize(&note.message)
+        )?;
     }
-    for e in outcome.manifest.errors.iter().filter(|e| !outcome.sources.iter().any(|s| s.source == e.source)) {
-        writeln!(err, "ERROR: {}: {}", e.source, crate::output::sanitize(&e.message))?;
+    for e in outcome
+        .manifest
+        .errors
+        .iter()
+        .filter(|e| !outcome.sources.iter().any(|s| s.source == e.source))
+    {
+        writeln!(
+            err,
+            "ERROR: {}: {}",
+            e.source,
+            crate::output::sanitize(&e.message)
+        )?;
     }
     writeln!(
         err,
@@ -159,7 +204,11 @@ fn print_summary(plan: &CollectPlan, outcome: &collect::CollectOutcome) -> Resul
         plan.output.display(),
         outcome.manifest.files.len(),
         outcome.failed_sources(),
-        if plan.redact { "" } else { ", SECRETS NOT REDACTED" }
+        if plan.redact {
+            ""
+        } else {
+            ", SECRETS NOT REDACTED"
+        }
     )?;
     Ok(())
 }

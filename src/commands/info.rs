@@ -45,13 +45,26 @@ fn render(report: &InfoReport<'_>) -> String {
     let m = report.manifest;
     let mut out = String::new();
     let _ = writeln!(out, "Bundle:     {}", report.bundle);
-    let _ = writeln!(out, "sha256:     {} (all {} files verified)", report.sha256, m.files.len());
+    let _ = writeln!(
+        out,
+        "sha256:     {} (all {} files verified)",
+        report.sha256,
+        m.files.len()
+    );
     let _ = writeln!(out, "Format:     {} v{}", m.format, m.format_version);
-    let _ = writeln!(out, "Created:    {} by {} {} ({})", m.created_at, m.tool.name, m.tool.version, m.origin);
+    let _ = writeln!(
+        out,
+        "Created:    {} by {} {} ({})",
+        m.created_at, m.tool.name, m.tool.version, m.origin
+    );
     let _ = writeln!(
         out,
         "Redaction:  {}",
-        if m.redaction.secrets { "secrets redacted" } else { "NOT REDACTED (--no-redact): handle as secret" }
+        if m.redaction.secrets {
+            "secrets redacted"
+        } else {
+            "NOT REDACTED (--no-redact): handle as secret"
+        }
     );
     let _ = writeln!(out, "\nClusters ({}):", m.clusters.len());
     for c in &m.clusters {

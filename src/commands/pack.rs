@@ -12,12 +12,19 @@ use crate::cli::PackArgs;
 
 pub fn run(args: PackArgs) -> Result<ExitStatus> {
     let template_path = args.dir.join("manifest.json");
-    let text = fs::read(&template_path)
-        .with_context(|| format!("{}: cannot read the manifest template", template_path.display()))?;
+    let text = fs::read(&template_path).with_context(|| {
+        format!(
+            "{}: cannot read the manifest template",
+            template_path.display()
+        )
+    })?;
     let template: Manifest = serde_json::from_slice(&text)
         .with_context(|| format!("{}: invalid manifest", template_path.display()))?;
     if !template.is_supported() {
-        bail!("{}: format must be mwtrace-bundle version 1", template_path.display());
+        bail!(
+            "{}: format must be mwtrace-bundle version 1",
+            template_path.display()
+        );
     }
     let mut writer = BundleWriter::create(&args.output, template)
         .with_context(|| format!("{}: cannot create", args.output.display()))?;
@@ -31,7 +38,8 @@ pub fn run(args: PackArgs) -> Result<ExitStatus> {
             .map_err(|reason| anyhow::anyhow!("{}: {relative}: {reason}", args.dir.display()))?
             .with_context(|| format!("{relative}: not a file path"))?;
         let local = args.dir.join(&relative);
-        let file = File::open(&local).with_context(|| format!("{}: cannot read", local.display()))?;
+        let file =
+            File::open(&local).with_context(|| format!("{}: cannot read", local.display()))?;
         writer
             .add_file(path, file)
             .with_context(|| format!("{}: cannot add", local.display()))?;
@@ -61,7 +69,10 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
             let relative = path.strip_prefix(root).expect("under root");
             out.push(relative.to_string_lossy().replace('\\', "/"));
         } else {
-            bail!("{}: not a regular file (links are not packed)", path.display());
+            bail!(
+                "{}: not a regular file (links are not packed)",
+                path.display()
+            );
         }
     }
     Ok(())

@@ -7,8 +7,8 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
-use crate::output::sanitize;
 use crate::load::rows;
+use crate::output::sanitize;
 
 pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
     let snapshot = super::open(&args.snapshot)?;
@@ -18,7 +18,13 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
         "SELECT table_name, coalesce(comment, ''), estimated_size FROM duckdb_tables()
          WHERE NOT temporary AND table_name <> 'mwtrace_meta' ORDER BY table_name",
         [],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
     )?;
     let mut out = std::io::stdout().lock();
     for (table, comment, size) in tables {
@@ -28,10 +34,22 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
             "SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()
              WHERE table_name = ? AND NOT internal ORDER BY column_index",
             [&table],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
         )?;
         for (name, ty, comment) in columns {
-            writeln!(out, "    {:<28} {:<10} {}", sanitize(&name), ty, sanitize(&comment))?;
+            writeln!(
+                out,
+                "    {:<28} {:<10} {}",
+                sanitize(&name),
+                ty,
+                sanitize(&comment)
+            )?;
         }
         writeln!(out)?;
     }

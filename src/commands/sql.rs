@@ -34,7 +34,9 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         // duckdb-rs panics when a chunk cannot become a DataFrame; `polars_safe` casts the
         // types that could, and this turns any panic left into an error.
         let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| frames.next()))
-            .map_err(|_| anyhow::anyhow!("a result column has a type polars cannot hold; CAST it to VARCHAR"))?;
+            .map_err(|_| {
+                anyhow::anyhow!("a result column has a type polars cannot hold; CAST it to VARCHAR")
+            })?;
         match next {
             Some(df) => writer.write(df)?,
             None => break,

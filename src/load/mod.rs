@@ -34,10 +34,7 @@ pub enum LoadError {
         source: std::io::Error,
     },
     #[error("{}: DuckDB: {source}", db.display())]
-    Db {
-        db: PathBuf,
-        source: duckdb::Error,
-    },
+    Db { db: PathBuf, source: duckdb::Error },
     #[error("{}: not an mwtrace database (refusing to overwrite it; choose another --db)", db.display())]
     ForeignDb { db: PathBuf },
 }
@@ -149,7 +146,10 @@ fn loaded_version(db: &Path, sha: &str, user_named: bool) -> Result<Option<i64>,
 
 /// Builds the database of `bundle` at `db`, atomically.
 fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result<(), LoadError> {
-    let parent = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LoadError::Io { path, source }
@@ -209,7 +209,13 @@ fn ingest(
     // Tables mwtrace does not know are kept too, prefixed so they cannot shadow the schema.
     for (table, path) in &db_tables {
         if !MAESTRO_TABLES.contains(table) && tables::is_plain_identifier(table) {
-            load_table(conn, table, &format!("db_{table}"), Some(path), &reader_options)?;
+            load_table(
+                conn,
+                table,
+                &format!("db_{table}"),
+                Some(path),
+                &reader_options,
+            )?;
         }
     }
     load_objects(conn, &kube_files, &reader_options)?;

@@ -81,7 +81,10 @@ fn copy_ndjson(
         line_no += 1;
         progress.advance(read as u64);
         if read as u64 > MAX_LINE_BYTES {
-            return Err(malformed(line_no, format!("longer than {MAX_LINE_BYTES} bytes")));
+            return Err(malformed(
+                line_no,
+                format!("longer than {MAX_LINE_BYTES} bytes"),
+            ));
         }
         let text = line.trim_ascii();
         if text.is_empty() {

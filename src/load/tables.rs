@@ -192,13 +192,22 @@ mod tests {
 
     #[test]
     fn old_schema_columns_feed_current_names_and_are_kept() {
-        let sql = select_list("resources", &keys(&["id", "consumer_id", "manifest", "version"]));
-        assert!(sql.contains("j ->> 'consumer_id' AS \"consumer_name\""), "{sql}");
+        let sql = select_list(
+            "resources",
+            &keys(&["id", "consumer_id", "manifest", "version"]),
+        );
+        assert!(
+            sql.contains("j ->> 'consumer_id' AS \"consumer_name\""),
+            "{sql}"
+        );
         assert!(sql.contains("j -> 'manifest' AS \"payload\""), "{sql}");
         assert!(sql.contains("NULL::JSON AS \"status\""), "{sql}");
         // the dumped columns stay available under their own names
         assert!(sql.contains("j -> 'manifest' AS \"manifest\""), "{sql}");
-        assert!(sql.contains("j ->> 'consumer_id' AS \"consumer_id\""), "{sql}");
+        assert!(
+            sql.contains("j ->> 'consumer_id' AS \"consumer_id\""),
+            "{sql}"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Escapes control characters (ANSI escapes above all) so that data from a cluster or a bundle
 /// cannot drive the terminal. Newlines and tabs are kept.
 pub fn sanitize(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return text.to_string();
     }
     text.chars()

@@ -36,7 +36,8 @@ impl Progress for Bar {
         self.bar.set_length(total);
         self.bar.set_position(0);
         self.bar.set_message(name.to_string());
-        self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        self.bar
+            .enable_steady_tick(std::time::Duration::from_millis(120));
     }
 
     fn advance(&self, delta: u64) {

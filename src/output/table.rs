@@ -64,7 +64,11 @@ impl<W: Write> ResultWriter<W> {
                     .finish(&mut df)?;
                 let out = self.out.as_mut().expect("open");
                 for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                    out.write_all(if self.json_started { b",\n  " } else { b"[\n  " })?;
+                    out.write_all(if self.json_started {
+                        b",\n  "
+                    } else {
+                        b"[\n  "
+                    })?;
                     self.json_started = true;
                     out.write_all(line)?;
                 }
@@ -89,7 +93,12 @@ impl<W: Write> ResultWriter<W> {
                     Some(df) => writeln!(out, "{df}")?,
                     None => writeln!(out, "(no rows; columns: {})", columns.join(", "))?,
                 }
-                writeln!(out, "({} row{})", self.rows, if self.rows == 1 { "" } else { "s" })?;
+                writeln!(
+                    out,
+                    "({} row{})",
+                    self.rows,
+                    if self.rows == 1 { "" } else { "s" }
+                )?;
             }
             TableFormat::Csv if self.chunks == 0 => {
                 writeln!(self.out.as_mut().expect("open"), "{}", columns.join(","))?;

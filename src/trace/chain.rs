@@ -93,7 +93,11 @@ pub(crate) fn trace_manifest(
             }
         })
         .collect();
-    let mut ids: Vec<String> = report.chains.iter().filter_map(|c| c.resource_id.clone()).collect();
+    let mut ids: Vec<String> = report
+        .chains
+        .iter()
+        .filter_map(|c| c.resource_id.clone())
+        .collect();
     ids.sort();
     ids.dedup();
     for id in &ids {
@@ -145,8 +149,14 @@ pub(crate) fn trace_manifest(
         );
         for chain in &report.chains {
             for hop in &chain.hops {
-                let Some(cluster) = &hop.cluster else { continue };
-                let ns_flag = hop.namespace.as_ref().map(|n| format!(" -n {n}")).unwrap_or_default();
+                let Some(cluster) = &hop.cluster else {
+                    continue;
+                };
+                let ns_flag = hop
+                    .namespace
+                    .as_ref()
+                    .map(|n| format!(" -n {n}"))
+                    .unwrap_or_default();
                 let step = format!(
                     "{} get {} {}{ns_flag} -o yaml",
                     ctx.kubectl(cluster),
@@ -204,7 +214,9 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
     let mut chains = Vec::new();
     for (kind, name, uid, api_version, owner_ns, present) in owners {
         if kind == "AppliedManifestWork"
-            && api_version.as_deref().is_none_or(|v| v.starts_with("work.open-cluster-management.io"))
+            && api_version
+                .as_deref()
+                .is_none_or(|v| v.starts_with("work.open-cluster-management.io"))
         {
             match amw_by_uid_or_name(conn, cluster.as_deref(), uid.as_deref(), &name)? {
                 Some(amw) => {
@@ -236,7 +248,11 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
             role: "owner".into(),
             cluster: cluster.clone(),
             kind,
-            namespace: if present { owner_ns } else { hop.namespace.clone() },
+            namespace: if present {
+                owner_ns
+            } else {
+                hop.namespace.clone()
+            },
             name,
             uid,
             layer: None,
@@ -244,7 +260,11 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
             via: Some("ownerReference".into()),
             note: (!present).then(|| "owner not in the snapshot".into()),
         };
-        let tails = if present { walk_up(conn, &owner, depth + 1)? } else { vec![] };
+        let tails = if present {
+            walk_up(conn, &owner, depth + 1)?
+        } else {
+            vec![]
+        };
         if tails.is_empty() {
             chains.push(vec![owner]);
         } else {
@@ -319,7 +339,12 @@ fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec
         "SELECT namespace, uid FROM manifest_works WHERE cluster = ? AND name = ?
          ORDER BY namespace = 'local-cluster' DESC LIMIT 1",
         params![amw.cluster, work_name],
-        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)),
+        |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+            ))
+        },
     )?
     .into_iter()
     .next();
@@ -337,7 +362,9 @@ fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec
         layer: Some(2),
         in_snapshot: mw.is_some(),
         via: Some("spec.manifestWorkName".into()),
-        note: mw.is_none().then(|| "ManifestWork not in the snapshot".into()),
+        note: mw
+            .is_none()
+            .then(|| "ManifestWork not in the snapshot".into()),
     };
     let tails = if mw.is_some() {
         walk_up(conn, &mw_hop, depth + 1)?
@@ -400,7 +427,12 @@ fn resource_hop(conn: &Connection, id: &str) -> duckdb::Result<Hop> {
         conn,
         "SELECT work_name, consumer_name FROM resources WHERE id = ?",
         [id],
-        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)),
+        |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+            ))
+        },
     )?
     .into_iter()
     .next();
@@ -454,7 +486,13 @@ fn links_to_absent(
         "SELECT DISTINCT cluster, work_namespace, work_name FROM work_manifests
          WHERE lower(kind) = lower(?) AND name = ? AND namespace IS NOT DISTINCT FROM ?",
         params![kind, name, ns],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        },
     )?;
     for (cluster, work_ns, work_name) in in_works {
         let mw = Hop {
@@ -500,8 +538,8 @@ fn links_to_absent(
     let mut kept: Vec<Vec<Hop>> = Vec::new();
     for chain in chains {
         let top = chain.last().map(|h| h.name.clone());
-        let shorter_duplicate = chain.len() == 1
-            && kept.iter().any(|k| k.last().map(|h| h.name.clone()) == top);
+        let shorter_duplicate =
+            chain.len() == 1 && kept.iter().any(|k| k.last().map(|h| h.name.clone()) == top);
         if !shorter_duplicate {
             kept.push(chain);
         }
@@ -509,7 +547,11 @@ fn links_to_absent(
     Ok(kept)
 }
 
-fn amw_by_name(conn: &Connection, cluster: Option<&str>, name: &str) -> duckdb::Result<Option<AmwRef>> {
+fn amw_by_name(
+    conn: &Connection,
+    cluster: Option<&str>,
+    name: &str,
+) -> duckdb::Result<Option<AmwRef>> {
     Ok(rows(
         conn,
         "SELECT cluster, name, uid, hub_hash, manifest_work_name, layer

@@ -43,7 +43,10 @@ pub(crate) fn trace_cluster(
                         format!(
                             "{}/{}{}",
                             m.kind.as_deref().unwrap_or("?"),
-                            m.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+                            m.namespace
+                                .as_ref()
+                                .map(|n| format!("{n}/"))
+                                .unwrap_or_default(),
                             m.name.as_deref().unwrap_or("?")
                         )
                     })
@@ -81,13 +84,22 @@ pub(crate) fn trace_cluster(
     )?;
     let managed_clusters = objects_with_conditions(
         conn,
-        "SELECT cluster, 'ManagedCluster', NULL, name, uid, joined AND available
+        "SELECT cluster, 'ManagedCluster', NULL::VARCHAR, name, uid, joined AND available
          FROM managed_clusters WHERE cid = ? ORDER BY cluster, name",
         cid,
     )?;
 
-    let stages = stages(&resources, &manifest_works, &hosted_clusters, &node_pools, &managed_clusters);
-    let first_failing = stages.iter().find(|s| s.status != "ok").map(|s| s.name.clone());
+    let stages = stages(
+        &resources,
+        &manifest_works,
+        &hosted_clusters,
+        &node_pools,
+        &managed_clusters,
+    );
+    let first_failing = stages
+        .iter()
+        .find(|s| s.status != "ok")
+        .map(|s| s.name.clone());
     let anything = !resources.is_empty()
         || !manifest_works.is_empty()
         || !hosted_clusters.is_empty()
@@ -100,8 +112,14 @@ pub(crate) fn trace_cluster(
         report.message = match &first_failing {
             None => format!("✓ Hosted cluster {cid}: every stage of the creation flow passes"),
             Some(stage) => {
-                let s = stages.iter().find(|s| &s.name == stage).expect("named stage");
-                format!("✗ Hosted cluster {cid}: first stage {} is {}: {}", s.name, s.status, s.detail)
+                let s = stages
+                    .iter()
+                    .find(|s| &s.name == stage)
+                    .expect("named stage");
+                format!(
+                    "✗ Hosted cluster {cid}: first stage {} is {}: {}",
+                    s.name, s.status, s.detail
+                )
             }
         };
         for hc in &hosted_clusters {
@@ -112,7 +130,10 @@ pub(crate) fn trace_cluster(
                 hc.name
             ));
         }
-        for mw in manifest_works.iter().filter(|m| m.applied != Some(true) || m.available != Some(true)) {
+        for mw in manifest_works
+            .iter()
+            .filter(|m| m.applied != Some(true) || m.available != Some(true))
+        {
             if let Some(cluster) = &mw.cluster {
                 report.next_steps.push(format!(
                     "{} get manifestwork -n {} {} -o yaml",
@@ -123,9 +144,11 @@ pub(crate) fn trace_cluster(
             }
         }
         for mc in &managed_clusters {
-            report
-                .next_steps
-                .push(format!("{} get managedcluster {} -o yaml", ctx.kubectl(&mc.cluster), mc.name));
+            report.next_steps.push(format!(
+                "{} get managedcluster {} -o yaml",
+                ctx.kubectl(&mc.cluster),
+                mc.name
+            ));
         }
     }
     report.cluster = Some(ClusterTrace {
@@ -141,7 +164,11 @@ pub(crate) fn trace_cluster(
     Ok(())
 }
 
-fn objects_with_conditions(conn: &Connection, sql: &str, cid: &str) -> duckdb::Result<Vec<ObjectStatus>> {
+fn objects_with_conditions(
+    conn: &Connection,
+    sql: &str,
+    cid: &str,
+) -> duckdb::Result<Vec<ObjectStatus>> {
     let mut objects = rows(conn, sql, [cid], |r| {
         Ok(ObjectStatus {
             cluster: r.get(0)?,
@@ -186,8 +213,16 @@ fn stages(
         .filter(|r| !matches!(r.state, WorkState::Deleted))
         .collect();
     out.push(match live.len() {
-        0 => stage("maestro_bundles", "missing", "no Maestro resource with this cid in the DB".into()),
-        n => stage("maestro_bundles", "ok", format!("{n} resource bundles in the DB")),
+        0 => stage(
+            "maestro_bundles",
+            "missing",
+            "no Maestro resource with this cid in the DB".into(),
+        ),
+        n => stage(
+            "maestro_bundles",
+            "ok",
+            format!("{n} resource bundles in the DB"),
+        ),
     });
     let without_amw: Vec<&str> = live
         .iter()
@@ -202,26 +237,61 @@ fn stages(
     out.push(if live.is_empty() {
         stage("layer1_applied", "missing", "no bundle to apply".into())
     } else if !without_amw.is_empty() {
-        stage("layer1_applied", "missing", format!("no layer-1 AppliedManifestWork for {}", without_amw.join(", ")))
+        stage(
+            "layer1_applied",
+            "missing",
+            format!(
+                "no layer-1 AppliedManifestWork for {}",
+                without_amw.join(", ")
+            ),
+        )
     } else if !failing.is_empty() {
-        stage("layer1_applied", "failing", format!("failing in the DB status: {}", failing.join(", ")))
+        stage(
+            "layer1_applied",
+            "failing",
+            format!("failing in the DB status: {}", failing.join(", ")),
+        )
     } else {
-        stage("layer1_applied", "ok", format!("{} layer-1 AppliedManifestWorks", live.len()))
+        stage(
+            "layer1_applied",
+            "ok",
+            format!("{} layer-1 AppliedManifestWorks", live.len()),
+        )
     });
-    let absent: Vec<&str> = works.iter().filter(|w| !w.in_snapshot).map(|w| w.name.as_str()).collect();
+    let absent: Vec<&str> = works
+        .iter()
+        .filter(|w| !w.in_snapshot)
+        .map(|w| w.name.as_str())
+        .collect();
     let bad: Vec<&str> = works
         .iter()
         .filter(|w| w.in_snapshot && (w.applied != Some(true) || w.available != Some(true)))
         .map(|w| w.name.as_str())
         .collect();
     out.push(if works.is_empty() {
-        stage("local_cluster_manifestworks", "missing", "no local-cluster ManifestWork for this cid".into())
+        stage(
+            "local_cluster_manifestworks",
+            "missing",
+            "no local-cluster ManifestWork for this cid".into(),
+        )
     } else if !absent.is_empty() {
-        stage("local_cluster_manifestworks", "missing", format!("not on the cluster: {}", absent.join(", ")))
+        stage(
+            "local_cluster_manifestworks",
+            "missing",
+            format!("not on the cluster: {}", absent.join(", ")),
+        )
     } else if !bad.is_empty() {
-        stage("local_cluster_manifestworks", "failing", format!("not applied or not available: {}", bad.join(", ")))
+        stage(
+            "local_cluster_manifestworks",
+            "failing",
+            format!("not applied or not available: {}", bad.join(", ")),
+        )
     } else {
-        stage("local_cluster_manifestworks", "ok", format!("{} ManifestWorks applied and available", works.len()))
+        stage(
+            "local_cluster_manifestworks",
+            "ok",
+            format!("{} ManifestWorks applied and available", works.len()),
+        )
     });
     let no_amw2: Vec<&str> = works
         .iter()
@@ -229,14 +299,36 @@ fn stages(
         .map(|w| w.name.as_str())
         .collect();
     out.push(if works.is_empty() {
-        stage("layer2_applied", "missing", "no local-cluster ManifestWork to apply".into())
+        stage(
+            "layer2_applied",
+            "missing",
+            "no local-cluster ManifestWork to apply".into(),
+        )
     } else if !no_amw2.is_empty() {
-        stage("layer2_applied", "missing", format!("no layer-2 AppliedManifestWork for {}", no_amw2.join(", ")))
+        stage(
+            "layer2_applied",
+            "missing",
+            format!("no layer-2 AppliedManifestWork for {}", no_amw2.join(", ")),
+        )
     } else {
-        stage("layer2_applied", "ok", format!("{} layer-2 AppliedManifestWorks", works.len()))
+        stage(
+            "layer2_applied",
+            "ok",
+            format!("{} layer-2 AppliedManifestWorks", works.len()),
+        )
     });
-    out.push(object_stage("hosted_cluster_available", "HostedCluster", hosted, &["Available", "Degraded"]));
-    out.push(object_stage("node_pools_ready", "NodePool", pools, &["Ready"]));
+    out.push(object_stage(
+        "hosted_cluster_available",
+        "HostedCluster",
+        hosted,
+        &["Available", "Degraded"],
+    ));
+    out.push(object_stage(
+        "node_pools_ready",
+        "NodePool",
+        pools,
+        &["Ready"],
+    ));
     out.push(object_stage(
         "managed_cluster_joined_available",
         "ManagedCluster",
@@ -263,11 +355,18 @@ fn object_stage(name: &str, kind: &str, objects: &[ObjectStatus], keys: &[&str])
                         "{}={}{}",
                         c.type_,
                         c.status.as_deref().unwrap_or("?"),
-                        c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+                        c.reason
+                            .as_ref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
                     )
                 })
                 .collect();
-            let why = if why.is_empty() { "no conditions".to_string() } else { why.join(", ") };
+            let why = if why.is_empty() {
+                "no conditions".to_string()
+            } else {
+                why.join(", ")
+            };
             format!("{} {}: {why}", kind, o.name)
         })
         .collect();

@@ -10,7 +10,12 @@ const KINDS: &[(&str, &str, &str, &[&str])] = &[
     ("Secret", "secrets", "", &[]),
     ("Namespace", "namespaces", "", &["ns"]),
     ("ServiceAccount", "serviceaccounts", "", &["sa"]),
-    ("PersistentVolumeClaim", "persistentvolumeclaims", "", &["pvc"]),
+    (
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        "",
+        &["pvc"],
+    ),
     ("PersistentVolume", "persistentvolumes", "", &["pv"]),
     ("Endpoints", "endpoints", "", &["ep"]),
     ("Event", "events", "", &["ev"]),
@@ -22,19 +27,79 @@ const KINDS: &[(&str, &str, &str, &[&str])] = &[
     ("Job", "jobs", "batch", &[]),
     ("CronJob", "cronjobs", "batch", &["cj"]),
     ("Ingress", "ingresses", "networking.k8s.io", &["ing"]),
-    ("NetworkPolicy", "networkpolicies", "networking.k8s.io", &["netpol"]),
+    (
+        "NetworkPolicy",
+        "networkpolicies",
+        "networking.k8s.io",
+        &["netpol"],
+    ),
     ("Role", "roles", "rbac.authorization.k8s.io", &[]),
-    ("RoleBinding", "rolebindings", "rbac.authorization.k8s.io", &[]),
-    ("ClusterRole", "clusterroles", "rbac.authorization.k8s.io", &[]),
-    ("ClusterRoleBinding", "clusterrolebindings", "rbac.authorization.k8s.io", &[]),
-    ("CustomResourceDefinition", "customresourcedefinitions", "apiextensions.k8s.io", &["crd", "crds"]),
-    ("ManifestWork", "manifestworks", "work.open-cluster-management.io", &["mw"]),
-    ("AppliedManifestWork", "appliedmanifestworks", "work.open-cluster-management.io", &["amw"]),
-    ("ManagedCluster", "managedclusters", "cluster.open-cluster-management.io", &["mcl", "mcls"]),
-    ("ManagedClusterAddOn", "managedclusteraddons", "addon.open-cluster-management.io", &["mca"]),
-    ("HostedCluster", "hostedclusters", "hypershift.openshift.io", &["hc", "hcs"]),
-    ("NodePool", "nodepools", "hypershift.openshift.io", &["np", "nps"]),
-    ("HostedControlPlane", "hostedcontrolplanes", "hypershift.openshift.io", &["hcp", "hcps"]),
+    (
+        "RoleBinding",
+        "rolebindings",
+        "rbac.authorization.k8s.io",
+        &[],
+    ),
+    (
+        "ClusterRole",
+        "clusterroles",
+        "rbac.authorization.k8s.io",
+        &[],
+    ),
+    (
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        "rbac.authorization.k8s.io",
+        &[],
+    ),
+    (
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        "apiextensions.k8s.io",
+        &["crd", "crds"],
+    ),
+    (
+        "ManifestWork",
+        "manifestworks",
+        "work.open-cluster-management.io",
+        &["mw"],
+    ),
+    (
+        "AppliedManifestWork",
+        "appliedmanifestworks",
+        "work.open-cluster-management.io",
+        &["amw"],
+    ),
+    (
+        "ManagedCluster",
+        "managedclusters",
+        "cluster.open-cluster-management.io",
+        &["mcl", "mcls"],
+    ),
+    (
+        "ManagedClusterAddOn",
+        "managedclusteraddons",
+        "addon.open-cluster-management.io",
+        &["mca"],
+    ),
+    (
+        "HostedCluster",
+        "hostedclusters",
+        "hypershift.openshift.io",
+        &["hc", "hcs"],
+    ),
+    (
+        "NodePool",
+        "nodepools",
+        "hypershift.openshift.io",
+        &["np", "nps"],
+    ),
+    (
+        "HostedControlPlane",
+        "hostedcontrolplanes",
+        "hypershift.openshift.io",
+        &["hcp", "hcps"],
+    ),
 ];
 
 /// The canonical Kind for what a user typed, when it is a kind this table knows.
@@ -74,7 +139,13 @@ mod tests {
 
     #[test]
     fn short_plural_singular_and_case_all_resolve() {
-        for typed in ["deploy", "Deployments", "deployment", "DEPLOYMENT", "deployments.apps"] {
+        for typed in [
+            "deploy",
+            "Deployments",
+            "deployment",
+            "DEPLOYMENT",
+            "deployments.apps",
+        ] {
             assert_eq!(canonical_kind(typed), Some("Deployment"), "{typed}");
         }
         assert_eq!(canonical_kind("hc"), Some("HostedCluster"));

@@ -100,7 +100,12 @@ pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
     };
     match query {
         Query::ResourceId(id) => {
-            let ids = rows(conn, "SELECT id FROM resources WHERE id = lower(trim(?)) ORDER BY id", [id], |r| r.get(0))?;
+            let ids = rows(
+                conn,
+                "SELECT id FROM resources WHERE id = lower(trim(?)) ORDER BY id",
+                [id],
+                |r| r.get(0),
+            )?;
             work::trace_ids(conn, &ctx, &ids, &mut report, id)?;
         }
         Query::WorkName(name) => {
@@ -136,13 +141,21 @@ pub(crate) struct Context {
 
 impl Context {
     fn read(conn: &Connection) -> duckdb::Result<Context> {
-        let created_at = rows(conn, "SELECT mw_rfc3339(created_at) FROM snapshot", [], |r| r.get(0))?
-            .into_iter()
-            .next()
-            .flatten();
-        let contexts = rows(conn, "SELECT name, context FROM clusters ORDER BY name", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        let created_at = rows(
+            conn,
+            "SELECT mw_rfc3339(created_at) FROM snapshot",
+            [],
+            |r| r.get(0),
+        )?
+        .into_iter()
+        .next()
+        .flatten();
+        let contexts = rows(
+            conn,
+            "SELECT name, context FROM clusters ORDER BY name",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(Context {
             created_at,
             contexts,
@@ -162,10 +175,14 @@ impl Context {
 
     /// The kubectl prefix for the service cluster (where the Maestro DB runs).
     pub fn service_kubectl(&self, conn: &Connection) -> String {
-        let service: Option<String> =
-            rows(conn, "SELECT name FROM clusters WHERE role = 'service' LIMIT 1", [], |r| r.get(0))
-                .ok()
-                .and_then(|v| v.into_iter().next());
+        let service: Option<String> = rows(
+            conn,
+            "SELECT name FROM clusters WHERE role = 'service' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok()
+        .and_then(|v| v.into_iter().next());
         match service {
             Some(name) => self.kubectl(&name),
             None => "kubectl".to_string(),
@@ -209,7 +226,10 @@ mod tests {
         assert_eq!(m.namespace.as_deref(), Some("default"));
         assert_eq!(m.name, "nginx");
         let m = ManifestRef::parse("Namespace/ocm-x").unwrap();
-        assert_eq!((m.kind.as_str(), m.namespace, m.name.as_str()), ("Namespace", None, "ocm-x"));
+        assert_eq!(
+            (m.kind.as_str(), m.namespace, m.name.as_str()),
+            ("Namespace", None, "ocm-x")
+        );
         for bad in ["deploy", "a/b/c/d", "deploy//x", "/x"] {
             assert!(ManifestRef::parse(bad).is_err(), "{bad}");
         }

@@ -61,7 +61,11 @@ fn not_found(out: &mut String, report: &TraceReport) {
 
 fn work_block(out: &mut String, work: &WorkTrace) {
     let deleted = matches!(work.state, WorkState::Deleted);
-    let title = if deleted { "ManifestWork Trace Results (DELETED)" } else { "ManifestWork Trace Results" };
+    let title = if deleted {
+        "ManifestWork Trace Results (DELETED)"
+    } else {
+        "ManifestWork Trace Results"
+    };
     let _ = writeln!(out, "{title}\n{RULE}\n");
     let _ = writeln!(out, "User-Created Work Name: {}", opt(&work.work_name));
     let _ = writeln!(out, "Resource ID (DB):       {}", work.resource_id);
@@ -82,7 +86,9 @@ fn work_block(out: &mut String, work: &WorkTrace) {
     let _ = writeln!(
         out,
         "Deleted:  {}",
-        work.deleted_at.as_deref().unwrap_or("<null> (still active)")
+        work.deleted_at
+            .as_deref()
+            .unwrap_or("<null> (still active)")
     );
     let version = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
     let _ = writeln!(
@@ -106,7 +112,10 @@ fn work_block(out: &mut String, work: &WorkTrace) {
     }
 
     if deleted {
-        let _ = writeln!(out, "\nOriginal Manifests (from DB):\n─────────────────────────────");
+        let _ = writeln!(
+            out,
+            "\nOriginal Manifests (from DB):\n─────────────────────────────"
+        );
         for m in &work.manifests {
             let _ = writeln!(out, "- {}", manifest_path(m));
         }
@@ -115,13 +124,13 @@ fn work_block(out: &mut String, work: &WorkTrace) {
         let _ = writeln!(out, "\n{heading}\n{}", "─".repeat(heading.chars().count()));
         let _ = writeln!(
             out,
-            "{:<22} {:<34} {:<36} {:<8} {:<9}",
+            "{:<22} {:<46} {:<36} {:<8} {:<9}",
             "Resource Type", "Namespace", "Name", "Applied", "Available"
         );
         for m in &work.manifests {
             let _ = writeln!(
                 out,
-                "{:<22} {:<34} {:<36} {:<8} {:<9}",
+                "{:<22} {:<46} {:<36} {:<8} {:<9}",
                 opt(&m.kind),
                 m.namespace.as_deref().unwrap_or("cluster-scoped"),
                 opt(&m.name),
@@ -134,7 +143,10 @@ fn work_block(out: &mut String, work: &WorkTrace) {
         }
     }
     if !work.applied_resources.is_empty() {
-        let _ = writeln!(out, "\nOn the cluster (AppliedManifestWork status.appliedResources):");
+        let _ = writeln!(
+            out,
+            "\nOn the cluster (AppliedManifestWork status.appliedResources):"
+        );
         for a in &work.applied_resources {
             let presence = match a.in_snapshot {
                 Some(true) => "present",
@@ -145,7 +157,10 @@ fn work_block(out: &mut String, work: &WorkTrace) {
                 out,
                 "  {}/{}{}  uid {}  [{presence}]",
                 opt(&a.resource),
-                a.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+                a.namespace
+                    .as_ref()
+                    .map(|n| format!("{n}/"))
+                    .unwrap_or_default(),
                 opt(&a.name),
                 opt(&a.uid)
             );
@@ -158,18 +173,29 @@ fn work_block(out: &mut String, work: &WorkTrace) {
             nested.namespace,
             nested.name,
             if nested.in_snapshot {
-                format!("Applied {}, Available {}", yes_no(nested.applied), yes_no(nested.available))
+                format!(
+                    "Applied {}, Available {}",
+                    yes_no(nested.applied),
+                    yes_no(nested.available)
+                )
             } else {
                 "not in the snapshot".to_string()
             },
-            nested.cluster.as_ref().map(|c| format!(" on {c}")).unwrap_or_default()
+            nested
+                .cluster
+                .as_ref()
+                .map(|c| format!(" on {c}"))
+                .unwrap_or_default()
         );
         match &nested.applied_manifest_work {
             Some(a) => {
                 let _ = writeln!(out, "  AppliedManifestWork: {} (layer 2)", a.name);
             }
             None => {
-                let _ = writeln!(out, "  AppliedManifestWork: not found (layer 2 not applied)");
+                let _ = writeln!(
+                    out,
+                    "  AppliedManifestWork: not found (layer 2 not applied)"
+                );
             }
         }
         for m in &nested.manifests {
@@ -189,7 +215,10 @@ fn manifest_path(m: &ManifestStatus) -> String {
     format!(
         "{}/{}{}",
         opt(&m.kind),
-        m.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+        m.namespace
+            .as_ref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default(),
         opt(&m.name)
     )
 }
@@ -211,14 +240,25 @@ fn manifest(out: &mut String, report: &TraceReport) {
                 (Some(ns), _) => format!(" in {ns}"),
                 (None, _) => String::new(),
             };
-            let layer = hop.layer.map(|l| format!(" [layer {l}]")).unwrap_or_default();
-            let cluster = hop.cluster.as_ref().map(|c| format!(" on {c}")).unwrap_or_default();
+            let layer = hop
+                .layer
+                .map(|l| format!(" [layer {l}]"))
+                .unwrap_or_default();
+            let cluster = hop
+                .cluster
+                .as_ref()
+                .map(|c| format!(" on {c}"))
+                .unwrap_or_default();
             let note = match (&hop.note, hop.role.as_str()) {
                 (Some(work), "maestro_resource") => format!(" — work name {work}"),
                 (Some(note), _) => format!(" — {note}"),
                 (None, _) => String::new(),
             };
-            let missing = if hop.in_snapshot { "" } else { " (not in snapshot)" };
+            let missing = if hop.in_snapshot {
+                ""
+            } else {
+                " (not in snapshot)"
+            };
             let _ = writeln!(
                 out,
                 "  [{}] {} {}{place}{layer}{cluster}{missing}{note}",
@@ -261,13 +301,20 @@ fn cluster(out: &mut String, report: &TraceReport) {
             r.resource_id,
             r.work_name.as_deref().unwrap_or("<no work name>"),
             r.state,
-            r.applied_manifest_work.as_ref().map(|a| a.name.as_str()).unwrap_or("none")
+            r.applied_manifest_work
+                .as_ref()
+                .map(|a| a.name.as_str())
+                .unwrap_or("none")
         );
         for m in &r.manifests {
             let _ = writeln!(out, "      - {m}");
         }
     }
-    let _ = writeln!(out, "\nlocal-cluster ManifestWorks ({}):", c.manifest_works.len());
+    let _ = writeln!(
+        out,
+        "\nlocal-cluster ManifestWorks ({}):",
+        c.manifest_works.len()
+    );
     for w in &c.manifest_works {
         let _ = writeln!(
             out,
@@ -276,8 +323,15 @@ fn cluster(out: &mut String, report: &TraceReport) {
             w.name,
             yes_no(w.applied),
             yes_no(w.available),
-            w.applied_manifest_work.as_ref().map(|a| a.name.as_str()).unwrap_or("none"),
-            if w.in_snapshot { "" } else { "  (not in snapshot)" }
+            w.applied_manifest_work
+                .as_ref()
+                .map(|a| a.name.as_str())
+                .unwrap_or("none"),
+            if w.in_snapshot {
+                ""
+            } else {
+                "  (not in snapshot)"
+            }
         );
     }
     for (title, objects) in [
@@ -290,7 +344,10 @@ fn cluster(out: &mut String, report: &TraceReport) {
             let _ = writeln!(
                 out,
                 "  {}{} on {}  healthy: {}",
-                o.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+                o.namespace
+                    .as_ref()
+                    .map(|n| format!("{n}/"))
+                    .unwrap_or_default(),
                 o.name,
                 o.cluster,
                 yes_no(o.healthy)
@@ -313,6 +370,10 @@ fn cluster(out: &mut String, report: &TraceReport) {
 fn search(out: &mut String, report: &TraceReport) {
     let _ = writeln!(out, "{}", report.message);
     for m in &report.matches {
-        let _ = writeln!(out, "  {:<22} {}\n      {}\n      {}", m.what, m.value, m.detail, m.trace);
+        let _ = writeln!(
+            out,
+            "  {:<22} {}\n      {}\n      {}",
+            m.what, m.value, m.detail, m.trace
+        );
     }
 }

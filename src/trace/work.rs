@@ -118,13 +118,13 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
     match work.state {
         WorkState::Applied => format!("✓ All {n} manifests successfully applied to cluster"),
         WorkState::Failing => {
-            let bad = work
-                .conditions
-                .iter()
-                .find(|c| {
-                    matches!(c.type_.as_str(), "Applied" | "Available")
-                        && c.status.as_deref() != Some("True")
-                })
+            let failing_condition = |t: &str| {
+                work.conditions
+                    .iter()
+                    .find(|c| c.type_ == t && c.status.as_deref() != Some("True"))
+            };
+            let bad = failing_condition("Applied")
+                .or_else(|| failing_condition("Available"))
                 .map(|c| {
                     format!(
                         "{}={} ({})",
@@ -142,7 +142,8 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
             work.deleted_at.as_deref().unwrap_or("?")
         ),
         WorkState::NotApplied => {
-            "⚠ Work not applied to cluster yet: no AppliedManifestWork and no status from the agent".into()
+            "⚠ Work not applied to cluster yet: no AppliedManifestWork and no status from the agent"
+                .into()
         }
         WorkState::Unknown => {
             "? AppliedManifestWork present but the DB holds no status for this work".into()
@@ -150,7 +151,10 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
     }
 }
 
-pub(crate) fn resource_manifests(conn: &Connection, id: &str) -> duckdb::Result<Vec<ManifestStatus>> {
+pub(crate) fn resource_manifests(
+    conn: &Connection,
+    id: &str,
+) -> duckdb::Result<Vec<ManifestStatus>> {
     rows(
         conn,
         "SELECT ordinal, api_version, kind, namespace, name, applied, available, reason, message
@@ -204,7 +208,11 @@ pub(crate) fn amw_ref(r: &duckdb::Row<'_>) -> duckdb::Result<AmwRef> {
     })
 }
 
-fn applied_resources(conn: &Connection, cluster: &str, amw: &str) -> duckdb::Result<Vec<AppliedResource>> {
+fn applied_resources(
+    conn: &Connection,
+    cluster: &str,
+    amw: &str,
+) -> duckdb::Result<Vec<AppliedResource>> {
     rows(
         conn,
         "SELECT a.\"group\", a.version, a.resource, a.namespace, a.name, a.uid,
@@ -242,7 +250,10 @@ fn nested_works(conn: &Connection, work: &WorkTrace) -> duckdb::Result<Vec<Neste
         let (Some(ns), Some(name)) = (&manifest.namespace, &manifest.name) else {
             continue;
         };
-        let preferred = work.applied_manifest_work.as_ref().map(|a| a.cluster.as_str());
+        let preferred = work
+            .applied_manifest_work
+            .as_ref()
+            .map(|a| a.cluster.as_str());
         nested.push(nested_work(conn, ns, name, preferred)?);
     }
     Ok(nested)
@@ -281,7 +292,7 @@ pub(crate) fn nested_work(
     .next();
     let manifests = rows(
         conn,
-        "SELECT ordinal, api_version, kind, namespace, name, applied, available, NULL, message
+        "SELECT ordinal, api_version, kind, namespace, name, applied, available, NULL::VARCHAR, message
          FROM work_manifests WHERE work_namespace = ? AND work_name = ?
            AND (? IS NULL OR cluster = ?) ORDER BY ordinal",
         params![namespace, name, cr_cluster, cr_cluster],
@@ -307,11 +318,26 @@ fn work_steps(conn: &Connection, ctx: &Context, works: &[WorkTrace]) -> Vec<Stri
         match &work.applied_manifest_work {
             Some(amw) => {
                 let kubectl = ctx.kubectl(&amw.cluster);
-                steps.push(format!("{kubectl} get appliedmanifestwork {} -o yaml", amw.name));
-                for m in work.manifests.iter().filter(|m| m.applied != Some(true)).take(3) {
+                steps.push(format!(
+                    "{kubectl} get appliedmanifestwork {} -o yaml",
+                    amw.name
+                ));
+                for m in work
+                    .manifests
+                    .iter()
+                    .filter(|m| m.applied != Some(true))
+                    .take(3)
+                {
                     if let (Some(kind), Some(name)) = (&m.kind, &m.name) {
-                        let ns = m.namespace.as_ref().map(|n| format!(" -n {n}")).unwrap_or_default();
-                        steps.push(format!("{kubectl} get {} {name}{ns} -o yaml", kind.to_ascii_lowercase()));
+                        let ns = m
+                            .namespace
+                            .as_ref()
+                            .map(|n| format!(" -n {n}"))
+                            .unwrap_or_default();
+                        steps.push(format!(
+                            "{kubectl} get {} {name}{ns} -o yaml",
+                            kind.to_ascii_lowercase()
+                        ));
                     }
                 }
                 for nested in &work.nested_works {
@@ -320,7 +346,10 @@ fn work_steps(conn: &Connection, ctx: &Context, works: &[WorkTrace]) -> Vec<Stri
                         nested.namespace, nested.name
                     ));
                 }
-                if matches!(work.state, WorkState::Failing | WorkState::Deleting | WorkState::Unknown) {
+                if matches!(
+                    work.state,
+                    WorkState::Failing | WorkState::Deleting | WorkState::Unknown
+                ) {
                     steps.push(format!(
                         "{kubectl} logs -n maestro -l app=maestro-agent --since=1h | grep {id}"
                     ));
@@ -336,7 +365,9 @@ fn work_steps(conn: &Connection, ctx: &Context, works: &[WorkTrace]) -> Vec<Stri
                         conn,
                         &format!("SELECT event_type, created_at, reconciled_date FROM events WHERE source_id = '{id}'"),
                     ));
-                    steps.push(format!("{svc} logs -n maestro -l app=maestro --since=1h | grep {id}"));
+                    steps.push(format!(
+                        "{svc} logs -n maestro -l app=maestro --since=1h | grep {id}"
+                    ));
                 }
             }
         }

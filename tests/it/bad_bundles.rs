@@ -66,7 +66,10 @@ const ROW: &[u8] = b"{\"id\":\"x\"}\n";
 
 fn valid_entries() -> Vec<Entry> {
     vec![
-        file("manifest.json", &manifest(&[("db/resources.ndjson", ROW)], "mwtrace-bundle", 1)),
+        file(
+            "manifest.json",
+            &manifest(&[("db/resources.ndjson", ROW)], "mwtrace-bundle", 1),
+        ),
         file("db/resources.ndjson", ROW),
     ]
 }
@@ -82,13 +85,24 @@ fn assert_refused(bundle: &Path, expected: &str) {
         assert_no_panic(&out);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(expected), "{args:?}: expected {expected:?} in {err}");
-        assert!(err.contains(bundle.file_name().unwrap().to_str().unwrap()), "{err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: expected {expected:?} in {err}"
+        );
+        assert!(
+            err.contains(bundle.file_name().unwrap().to_str().unwrap()),
+            "{err}"
+        );
         assert!(err.starts_with("error: "), "{err}");
     }
     // nothing half-loaded is left behind as a cache
     let cached: Vec<PathBuf> = std::fs::read_dir(env.cache().join("mwtrace"))
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "duckdb")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "duckdb"))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(cached.is_empty(), "{cached:?}");
 }
@@ -106,10 +120,19 @@ fn a_valid_hand_made_bundle_is_accepted() {
 fn unknown_format_or_version() {
     let env = Env::new();
     let bundle = env.path("v2.tar.zst");
-    raw_bundle(&bundle, &[file("manifest.json", &manifest(&[], "mwtrace-bundle", 2))]);
-    assert_refused(&bundle, "unknown bundle format \"mwtrace-bundle\" version 2");
+    raw_bundle(
+        &bundle,
+        &[file("manifest.json", &manifest(&[], "mwtrace-bundle", 2))],
+    );
+    assert_refused(
+        &bundle,
+        "unknown bundle format \"mwtrace-bundle\" version 2",
+    );
     let bundle = env.path("other.tar.zst");
-    raw_bundle(&bundle, &[file("manifest.json", &manifest(&[], "something-else", 1))]);
+    raw_bundle(
+        &bundle,
+        &[file("manifest.json", &manifest(&[], "something-else", 1))],
+    );
     assert_refused(&bundle, "unknown bundle format \"something-else\"");
 }
 
@@ -169,7 +192,10 @@ fn truncated_and_non_zstd_input() {
     assert_refused(&bundle, "truncated or corrupt bundle");
 
     let bundle = env.path("plain.tar.zst");
-    std::fs::File::create(&bundle).unwrap().write_all(b"just text, not zstd").unwrap();
+    std::fs::File::create(&bundle)
+        .unwrap()
+        .write_all(b"just text, not zstd")
+        .unwrap();
     assert_refused(&bundle, "not a zstd-compressed bundle");
 }
 
@@ -182,7 +208,10 @@ fn decompression_is_bounded() {
     raw_bundle(
         &bundle,
         &[
-            file("manifest.json", &manifest(&[("db/resources.ndjson", &big)], "mwtrace-bundle", 1)),
+            file(
+                "manifest.json",
+                &manifest(&[("db/resources.ndjson", &big)], "mwtrace-bundle", 1),
+            ),
             file("db/resources.ndjson", &big),
         ],
     );
@@ -195,7 +224,11 @@ fn decompression_is_bounded() {
         .unwrap();
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("decompresses beyond 1048576 bytes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("decompresses beyond 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -206,7 +239,10 @@ fn malformed_ndjson_line_names_file_and_line() {
     raw_bundle(
         &bundle,
         &[
-            file("manifest.json", &manifest(&[("db/resources.ndjson", rows)], "mwtrace-bundle", 1)),
+            file(
+                "manifest.json",
+                &manifest(&[("db/resources.ndjson", rows)], "mwtrace-bundle", 1),
+            ),
             file("db/resources.ndjson", rows),
         ],
     );
@@ -215,7 +251,10 @@ fn malformed_ndjson_line_names_file_and_line() {
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("malformed.tar.zst: db/resources.ndjson line 3: invalid JSON"), "{err}");
+    assert!(
+        err.contains("malformed.tar.zst: db/resources.ndjson line 3: invalid JSON"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -231,13 +270,19 @@ fn manifest_must_come_first_and_list_every_file() {
     let mut entries = valid_entries();
     entries.push(file("db/events.ndjson", ROW));
     raw_bundle(&bundle, &entries);
-    assert_refused(&bundle, "entry \"db/events.ndjson\" is not listed in manifest.json");
+    assert_refused(
+        &bundle,
+        "entry \"db/events.ndjson\" is not listed in manifest.json",
+    );
 
     let bundle = env.path("missing.tar.zst");
     let mut entries = valid_entries();
     entries.truncate(1);
     raw_bundle(&bundle, &entries);
-    assert_refused(&bundle, "db/resources.ndjson is listed in manifest.json but not in the bundle");
+    assert_refused(
+        &bundle,
+        "db/resources.ndjson is listed in manifest.json but not in the bundle",
+    );
 }
 
 #[test]
@@ -245,5 +290,9 @@ fn missing_bundle_file_is_exit_2() {
     let env = Env::new();
     let out = env.run(&["trace", "/nonexistent/x.tar.zst", "--search", "a"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/x.tar.zst"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/x.tar.zst"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -18,25 +18,45 @@ fn cached_databases(env: &Env) -> Vec<PathBuf> {
 fn second_run_reuses_the_cache_without_reloading() {
     let env = Env::new();
     let bundle = sample_bundle();
-    let args = ["trace", bundle.to_str().unwrap(), "--resource-id", R1_HEALTHY, "-o", "json"];
+    let args = [
+        "trace",
+        bundle.to_str().unwrap(),
+        "--resource-id",
+        R1_HEALTHY,
+        "-o",
+        "json",
+    ];
     let first = env.run(&args);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     let dbs = cached_databases(&env);
     assert_eq!(dbs.len(), 1);
-    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(fs::read(&bundle).unwrap()));
-    assert_eq!(dbs[0].file_name().unwrap().to_str().unwrap(), format!("{sha}.duckdb"));
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        fs::read(&bundle).unwrap(),
+    ));
+    assert_eq!(
+        dbs[0].file_name().unwrap().to_str().unwrap(),
+        format!("{sha}.duckdb")
+    );
     let modified = fs::metadata(&dbs[0]).unwrap().modified().unwrap();
 
     let second = env.run(&args);
     assert_eq!(second.status.code(), Some(0));
     assert_eq!(first.stdout, second.stdout);
     assert_eq!(cached_databases(&env), dbs);
-    assert_eq!(fs::metadata(&dbs[0]).unwrap().modified().unwrap(), modified, "cache was rebuilt");
+    assert_eq!(
+        fs::metadata(&dbs[0]).unwrap().modified().unwrap(),
+        modified,
+        "cache was rebuilt"
+    );
     // no temporary load directories are left
     let leftovers: Vec<_> = fs::read_dir(env.cache().join("mwtrace"))
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".mwtrace-load-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".mwtrace-load-")
+        })
         .collect();
     assert!(leftovers.is_empty());
 }
@@ -65,7 +85,13 @@ fn a_foreign_database_is_not_overwritten() {
     let env = Env::new();
     let db = env.path("mine.duckdb");
     fs::write(&db, b"not a duckdb file").unwrap();
-    let out = env.run(&["sql", sample_bundle().to_str().unwrap(), "--db", db.to_str().unwrap(), "SELECT 1"]);
+    let out = env.run(&[
+        "sql",
+        sample_bundle().to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "SELECT 1",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(fs::read(&db).unwrap(), b"not a duckdb file");
 }

@@ -66,9 +66,8 @@ impl Env {
         all.extend_from_slice(&["-o", "json"]);
         let out = self.run(&all);
         assert_no_panic(&out);
-        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{e}: {}{}", stdout(&out), stderr(&out))
-        });
+        let report = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
         (out.status.code().unwrap(), report)
     }
 }

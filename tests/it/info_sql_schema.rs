@@ -12,7 +12,10 @@ fn info_lists_and_verifies_the_bundle() {
     let text = stdout(&out);
     assert!(text.contains("all 12 files verified"), "{text}");
     assert!(text.contains("db/resources.ndjson"), "{text}");
-    assert!(text.contains("mgmt-1") && text.contains("management"), "{text}");
+    assert!(
+        text.contains("mgmt-1") && text.contains("management"),
+        "{text}"
+    );
     assert!(text.contains("secrets redacted"), "{text}");
 
     let out = env.run(&["info", sample_bundle().to_str().unwrap(), "-o", "json"]);
@@ -33,7 +36,13 @@ const QUERY: &str = "SELECT id, work_name, manifest_count, applied, created_at F
                      ORDER BY id";
 
 fn sql(env: &Env, format: &str) -> String {
-    let out = env.run(&["sql", sample_bundle().to_str().unwrap(), QUERY, "-o", format]);
+    let out = env.run(&[
+        "sql",
+        sample_bundle().to_str().unwrap(),
+        QUERY,
+        "-o",
+        format,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     stdout(&out)
 }
@@ -44,8 +53,14 @@ fn sql_writes_csv_json_ndjson_and_table() {
     let csv = sql(&env, "csv");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "id,work_name,manifest_count,applied,created_at");
-    assert!(lines[1].starts_with("3b323507-abeb-59db-b706-b04472f4eb5f,pending-work,1,,2026-11-21"), "{csv}");
-    assert!(lines[2].starts_with(&format!("{R1_HEALTHY},{R1_WORK},1,true,2025-12-13")), "{csv}");
+    assert!(
+        lines[1].starts_with("3b323507-abeb-59db-b706-b04472f4eb5f,pending-work,1,,2026-11-21"),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{R1_HEALTHY},{R1_WORK},1,true,2025-12-13")),
+        "{csv}"
+    );
 
     let json: Value = serde_json::from_str(&sql(&env, "json")).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
@@ -53,12 +68,18 @@ fn sql_writes_csv_json_ndjson_and_table() {
     assert_eq!(json[0]["applied"], Value::Null);
 
     let ndjson = sql(&env, "ndjson");
-    let rows: Vec<Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["work_name"], "pending-work");
 
     let table = sql(&env, "table");
-    assert!(table.contains("work_name") && table.contains("pending-work"), "{table}");
+    assert!(
+        table.contains("work_name") && table.contains("pending-work"),
+        "{table}"
+    );
     assert!(table.contains("(2 rows)"), "{table}");
 }
 
@@ -94,20 +115,38 @@ fn sql_casts_json_columns_and_writes_parquet() {
     let out = env.run(&[
         "sql",
         sample_bundle().to_str().unwrap(),
-        &format!("SELECT work_name FROM read_parquet('{}') ORDER BY 1", parquet.display()),
+        &format!(
+            "SELECT work_name FROM read_parquet('{}') ORDER BY 1",
+            parquet.display()
+        ),
         "-o",
         "csv",
     ]);
-    assert_eq!(stdout(&out), format!("work_name\n{R1_WORK}\npending-work\n"));
+    assert_eq!(
+        stdout(&out),
+        format!("work_name\n{R1_WORK}\npending-work\n")
+    );
 }
 
 #[test]
 fn sql_is_read_only_and_reports_bad_queries() {
     let env = Env::new();
-    let out = env.run(&["sql", sample_bundle().to_str().unwrap(), "DELETE FROM resources"]);
+    let out = env.run(&[
+        "sql",
+        sample_bundle().to_str().unwrap(),
+        "DELETE FROM resources",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).to_lowercase().contains("read-only"), "{}", stderr(&out));
-    let out = env.run(&["sql", sample_bundle().to_str().unwrap(), "SELECT nope FROM resources"]);
+    assert!(
+        stderr(&out).to_lowercase().contains("read-only"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&[
+        "sql",
+        sample_bundle().to_str().unwrap(),
+        "SELECT nope FROM resources",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
 }
@@ -119,21 +158,45 @@ fn schema_documents_tables_and_derived_columns() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for table in [
-        "resources", "resource_manifests", "objects", "owner_refs", "applied_manifest_works",
-        "applied_resources", "manifest_works", "managed_clusters", "hosted_clusters", "node_pools",
-        "conditions", "events", "status_events", "consumers", "server_instances", "bundle_files",
+        "resources",
+        "resource_manifests",
+        "objects",
+        "owner_refs",
+        "applied_manifest_works",
+        "applied_resources",
+        "manifest_works",
+        "managed_clusters",
+        "hosted_clusters",
+        "node_pools",
+        "conditions",
+        "events",
+        "status_events",
+        "consumers",
+        "server_instances",
+        "bundle_files",
         "collection_errors",
     ] {
-        assert!(text.contains(&format!("\n{table} (")) || text.starts_with(&format!("{table} (")), "{table} missing");
+        assert!(
+            text.contains(&format!("\n{table} (")) || text.starts_with(&format!("{table} (")),
+            "{table} missing"
+        );
     }
-    assert!(text.contains("work_name") && text.contains("derived: user work name"), "{text}");
+    assert!(
+        text.contains("work_name") && text.contains("derived: user work name"),
+        "{text}"
+    );
 }
 
 #[test]
 fn pack_reproduces_the_committed_sample_bundle() {
     let env = Env::new();
     let out_path = env.path("sample.tar.zst");
-    let out = env.run(&["pack", repo().join("testdata/sample").to_str().unwrap(), "-o", out_path.to_str().unwrap()]);
+    let out = env.run(&[
+        "pack",
+        repo().join("testdata/sample").to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         std::fs::read(&out_path).unwrap(),

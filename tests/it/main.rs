@@ -3,7 +3,13 @@
 
 mod bad_bundles;
 mod cache;
+mod collect_kube;
+mod collect_pg;
 mod common;
+mod fake_kube;
 mod info_sql_schema;
+mod maestro_db;
+mod pg;
+mod snapshot;
 mod trace;
 mod variants;

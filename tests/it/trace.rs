@@ -40,7 +40,12 @@ fn resource_id_traces_db_row_amw_and_manifests() {
 #[test]
 fn text_output_follows_the_procedure_layout() {
     let env = Env::new();
-    let out = env.run(&["trace", sample_bundle().to_str().unwrap(), "--resource-id", R1_HEALTHY]);
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--resource-id",
+        R1_HEALTHY,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for expected in [
@@ -74,8 +79,18 @@ fn work_name_of_a_failing_work_names_the_failing_manifest() {
         .unwrap();
     assert_eq!(deployment["applied"], false);
     assert_eq!(deployment["reason"], "AppliedManifestFailed");
-    assert!(deployment["message"].as_str().unwrap().contains("admission webhook"));
-    assert!(w["verdict"].as_str().unwrap().contains("Applied=False (AppliedManifestWorkFailed)"));
+    assert!(
+        deployment["message"]
+            .as_str()
+            .unwrap()
+            .contains("admission webhook")
+    );
+    assert!(
+        w["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("Applied=False (AppliedManifestWorkFailed)")
+    );
 }
 
 #[test]
@@ -86,15 +101,34 @@ fn deleted_work_uses_the_deleted_variant() {
     let w = work(&report, R4_DELETED);
     assert_eq!(w["state"], "deleted");
     assert_eq!(w["amw_status"], "deleted");
-    assert!(w["deleted_at"].as_str().unwrap().starts_with("2026-11-20T08:00:00"));
+    assert!(
+        w["deleted_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-20T08:00:00")
+    );
 
-    let out = env.run(&["trace", sample_bundle().to_str().unwrap(), "--resource-id", R4_DELETED]);
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--resource-id",
+        R4_DELETED,
+    ]);
     let text = stdout(&out);
-    assert!(text.contains("ManifestWork Trace Results (DELETED)"), "{text}");
-    assert!(text.contains("AppliedManifestWork:    Not found on cluster (work deleted)"), "{text}");
+    assert!(
+        text.contains("ManifestWork Trace Results (DELETED)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("AppliedManifestWork:    Not found on cluster (work deleted)"),
+        "{text}"
+    );
     assert!(text.contains("Original Manifests (from DB):"), "{text}");
     assert!(text.contains("- Job/default/maintenance"), "{text}");
-    assert!(text.contains("⚠ Work deleted from cluster, data available in DB only"), "{text}");
+    assert!(
+        text.contains("⚠ Work deleted from cluster, data available in DB only"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -110,7 +144,12 @@ fn deleted_but_present_and_never_applied_are_told_apart() {
     let w = work(&report, R6_PENDING);
     assert_eq!(w["state"], "not_applied");
     assert_eq!(w["amw_status"], "not_applied");
-    let out = env.run(&["trace", sample_bundle().to_str().unwrap(), "--resource-id", R6_PENDING]);
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--resource-id",
+        R6_PENDING,
+    ]);
     assert!(stdout(&out).contains("Not found on cluster (not applied yet)"));
 }
 
@@ -147,11 +186,24 @@ fn layer2_object_walks_the_whole_chain_hop_by_hop() {
     assert_eq!(nested["name"], CID);
     assert_eq!(nested["applied_manifest_work"]["layer"], 2);
 
-    let out = env.run(&["trace", sample_bundle().to_str().unwrap(), "--manifest", &target]);
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--manifest",
+        &target,
+    ]);
     let text = stdout(&out);
     assert!(text.contains("[1] HostedCluster x8y5p7r4g6j9e3v"), "{text}");
-    assert!(text.contains("[3] ManifestWork 2qrppk0otds3rdmdcojqcqkqq8f0s591 in local-cluster [layer 2]"), "{text}");
-    assert!(text.contains(&format!("[5] MaestroResource {R2_HCP}")), "{text}");
+    assert!(
+        text.contains(
+            "[3] ManifestWork 2qrppk0otds3rdmdcojqcqkqq8f0s591 in local-cluster [layer 2]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("[5] MaestroResource {R2_HCP}")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -162,10 +214,16 @@ fn kind_is_case_insensitive_singular_plural_or_short() {
         let (code, report) = env.trace_json(&sample_bundle(), &["--manifest", &target]);
         assert_eq!(code, 0, "{kind}");
         assert_eq!(report["chains"][0]["resource_id"], R1_HEALTHY, "{kind}");
-        assert_eq!(report["chains"][0]["hops"][1]["via"], "ownerReference (uid)");
+        assert_eq!(
+            report["chains"][0]["hops"][1]["via"],
+            "ownerReference (uid)"
+        );
     }
     // cluster-scoped: KIND/NAME
-    let (code, report) = env.trace_json(&sample_bundle(), &["--manifest", &format!("ns/{HC_NAMESPACE}")]);
+    let (code, report) = env.trace_json(
+        &sample_bundle(),
+        &["--manifest", &format!("ns/{HC_NAMESPACE}")],
+    );
     assert_eq!(code, 0);
     assert_eq!(report["chains"][0]["resource_id"], R2_HCP);
 }
@@ -173,8 +231,10 @@ fn kind_is_case_insensitive_singular_plural_or_short() {
 #[test]
 fn object_absent_from_snapshot_is_found_through_applied_resources() {
     let env = Env::new();
-    let (code, report) =
-        env.trace_json(&sample_bundle(), &["--manifest", "cm/default/legacy-config"]);
+    let (code, report) = env.trace_json(
+        &sample_bundle(),
+        &["--manifest", "cm/default/legacy-config"],
+    );
     assert_eq!(code, 0, "{report:#}");
     let chain = &report["chains"][0];
     assert_eq!(chain["hops"][0]["in_snapshot"], false);
@@ -186,15 +246,29 @@ fn object_absent_from_snapshot_is_found_through_applied_resources() {
 #[test]
 fn unmanaged_and_unknown_objects_exit_1() {
     let env = Env::new();
-    let (code, report) = env.trace_json(&sample_bundle(), &["--manifest", "deploy/maestro/maestro-agent"]);
+    let (code, report) = env.trace_json(
+        &sample_bundle(),
+        &["--manifest", "deploy/maestro/maestro-agent"],
+    );
     assert_eq!(code, 1);
     assert_eq!(report["outcome"], "not_managed");
-    assert!(report["message"].as_str().unwrap().contains("not managed by any ManifestWork"));
+    assert!(
+        report["message"]
+            .as_str()
+            .unwrap()
+            .contains("not managed by any ManifestWork")
+    );
 
-    let (code, report) = env.trace_json(&sample_bundle(), &["--manifest", "deploy/default/no-such-thing"]);
+    let (code, report) = env.trace_json(
+        &sample_bundle(),
+        &["--manifest", "deploy/default/no-such-thing"],
+    );
     assert_eq!(code, 1);
     assert_eq!(report["outcome"], "not_found");
-    assert_eq!(report["message"], "Manifest Deployment/default/no-such-thing not found");
+    assert_eq!(
+        report["message"],
+        "Manifest Deployment/default/no-such-thing not found"
+    );
 }
 
 #[test]
@@ -210,11 +284,22 @@ fn unknown_resource_id_suggests_partial_matches() {
         .map(|m| m["value"].as_str().unwrap())
         .collect();
     assert!(suggested.contains(&"stuck-deletion-demo"), "{suggested:?}");
-    let out = env.run(&["trace", sample_bundle().to_str().unwrap(), "--resource-id", "55c61e54-0000"]);
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--resource-id",
+        "55c61e54-0000",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("No resource found with this ID/name"), "{text}");
-    assert!(text.contains("Did you mean:") && text.contains(R1_HEALTHY), "{text}");
+    assert!(
+        text.contains("No resource found with this ID/name"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Did you mean:") && text.contains(R1_HEALTHY),
+        "{text}"
+    );
 }
 
 #[test]
@@ -229,7 +314,10 @@ fn cluster_id_reports_every_layer_and_the_first_failing_stage() {
         .iter()
         .map(|r| r["resource_id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&R2_HCP) && ids.contains(&R3_FAILING), "{ids:?}");
+    assert!(
+        ids.contains(&R2_HCP) && ids.contains(&R3_FAILING),
+        "{ids:?}"
+    );
     assert_eq!(c["manifest_works"][0]["name"], CID);
     assert_eq!(c["manifest_works"][0]["applied_manifest_work"]["layer"], 2);
     assert_eq!(c["hosted_clusters"][0]["name"], "x8y5p7r4g6j9e3v");
@@ -237,10 +325,19 @@ fn cluster_id_reports_every_layer_and_the_first_failing_stage() {
     assert_eq!(c["node_pools"][0]["name"], "x8y5p7r4g6j9e3v-np1");
     assert_eq!(c["managed_clusters"][0]["name"], CID);
     let conditions = c["managed_clusters"][0]["conditions"].as_array().unwrap();
-    assert!(conditions.iter().any(|k| k["type"] == "ManagedClusterJoined" && k["status"] == "True"));
+    assert!(
+        conditions
+            .iter()
+            .any(|k| k["type"] == "ManagedClusterJoined" && k["status"] == "True")
+    );
     // the failing cs-config bundle is the first hop that fails
     assert_eq!(c["first_failing_stage"], "layer1_applied");
-    assert!(report["message"].as_str().unwrap().contains(&format!("cs-config-{CID}")));
+    assert!(
+        report["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("cs-config-{CID}"))
+    );
 }
 
 #[test]
@@ -254,18 +351,31 @@ fn search_ranks_exact_then_prefix_then_substring_and_says_what_matched() {
         .filter(|m| m["what"] == "work_name")
         .map(|m| m["value"].as_str().unwrap())
         .collect();
-    assert_eq!(work_names, vec!["legacy-single-configmap", "legacy-string-metadata"]);
+    assert_eq!(
+        work_names,
+        vec!["legacy-single-configmap", "legacy-string-metadata"]
+    );
     assert!(matches.iter().all(|m| m["rank"] == 1 || m["rank"] == 2));
     let (_, report) = env.trace_json(&sample_bundle(), &["--search", "pending-work"]);
     assert_eq!(report["matches"][0]["rank"], 0);
     assert_eq!(report["matches"][0]["what"], "work_name");
-    assert_eq!(report["matches"][0]["trace"], "mwtrace trace SNAPSHOT --work-name pending-work");
+    assert_eq!(
+        report["matches"][0]["trace"],
+        "mwtrace trace SNAPSHOT --work-name pending-work"
+    );
 }
 
 #[test]
 fn yaml_output_carries_the_same_report() {
     let env = Env::new();
-    let out = env.run(&["trace", sample_bundle().to_str().unwrap(), "--resource-id", R1_HEALTHY, "-o", "yaml"]);
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--resource-id",
+        R1_HEALTHY,
+        "-o",
+        "yaml",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let report: mwtrace::trace::TraceReport = serde_yaml::from_slice(&out.stdout).unwrap();
     assert_eq!(report.works[0].resource_id, R1_HEALTHY);

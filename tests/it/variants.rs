@@ -15,7 +15,15 @@ fn csv(env: &Env, bundle: &std::path::Path, query: &str) -> String {
 fn old_schema_with_manifest_and_consumer_id_columns() {
     let env = Env::new();
     let bundle = env.path("old.tar.zst");
-    let out = env.run(&["pack", repo().join("testdata/variants/old-schema").to_str().unwrap(), "-o", bundle.to_str().unwrap()]);
+    let out = env.run(&[
+        "pack",
+        repo()
+            .join("testdata/variants/old-schema")
+            .to_str()
+            .unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows = csv(
         &env,
@@ -30,10 +38,23 @@ fn old_schema_with_manifest_and_consumer_id_columns() {
          601f465e-f571-4fc0-bdfd-b748e7e2ef4b,df9d56b7-d4e1-4b03-9f6f-f2d4b5d721bb,Single,1,false,old-schema-single-cm\n"
     );
     // the dumped columns are kept under their own names too
-    assert_eq!(csv(&env, &bundle, "SELECT count(manifest) AS n, count(consumer_id) AS c FROM resources"), "n,c\n2,2\n");
-    let (code, report) = env.trace_json(&bundle, &["--resource-id", "601f465e-f571-4fc0-bdfd-b748e7e2ef4b"]);
+    assert_eq!(
+        csv(
+            &env,
+            &bundle,
+            "SELECT count(manifest) AS n, count(consumer_id) AS c FROM resources"
+        ),
+        "n,c\n2,2\n"
+    );
+    let (code, report) = env.trace_json(
+        &bundle,
+        &["--resource-id", "601f465e-f571-4fc0-bdfd-b748e7e2ef4b"],
+    );
     assert_eq!(code, 0);
-    assert_eq!(report["works"][0]["manifests"][0]["name"], "old-schema-single-cm");
+    assert_eq!(
+        report["works"][0]["manifests"][0]["name"],
+        "old-schema-single-cm"
+    );
 }
 
 #[test]

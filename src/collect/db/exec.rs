@@ -37,10 +37,9 @@ pub async fn collect_via_exec(
     access: &DbAccess,
     scope: &mut Scope,
 ) -> Result<(), String> {
-    let service = plan
-        .service
-        .as_ref()
-        .ok_or("no service cluster: give --svc-context or --svc-kubeconfig, or --db postgres://...")?;
+    let service = plan.service.as_ref().ok_or(
+        "no service cluster: give --svc-context or --svc-kubeconfig, or --db postgres://...",
+    )?;
     let client = client_of(service).await?;
     let ns = plan.maestro_namespace.as_str();
     let pod = match access {
@@ -56,14 +55,26 @@ pub async fn collect_via_exec(
     let critical = access == &DbAccess::Breakglass || pod.name.starts_with(BREAKGLASS);
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
 
-    let tables_script = format!("{}\n{};\n", super::session_sql(plan.statement_timeout.as_millis()), tables_sql().trim().trim_end_matches(';'));
+    let tables_script = format!(
+        "{}\n{};\n",
+        super::session_sql(plan.statement_timeout.as_millis()),
+        tables_sql().trim().trim_end_matches(';')
+    );
     if critical {
         confirm_sql(&tables_script, plan.assume_yes)?;
     }
     let listing = run_psql(&pods, &pod, &tables_script).await?;
-    let reported: Vec<String> = listing.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    let reported: Vec<String> = listing
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
     let tables = existing_tables(&reported);
-    let script = psql_script(&tables, plan.statement_timeout.as_millis(), scope.cid.as_deref());
+    let script = psql_script(
+        &tables,
+        plan.statement_timeout.as_millis(),
+        scope.cid.as_deref(),
+    );
     if critical {
         confirm_sql(&script, plan.assume_yes)?;
     }
@@ -87,31 +98,45 @@ async fn maestro_db(client: &Client, ns: &str) -> Result<PsqlPod, String> {
         command: vec![
             "sh".into(),
             "-c".into(),
-            format!("exec {PSQL} -U \"${{POSTGRES_USER:-maestro}}\" -d \"${{POSTGRES_DB:-maestro}}\" -f -"),
+            format!(
+                "exec {PSQL} -U \"${{POSTGRES_USER:-maestro}}\" -d \"${{POSTGRES_DB:-maestro}}\" -f -"
+            ),
         ],
     })
 }
 
 /// A running postgres-breakglass pod, scaling the deployment to 1 first if the engineer agrees.
-async fn breakglass(collector: &mut Collector<'_>, client: &Client, plan: &CollectPlan) -> Result<PsqlPod, String> {
+async fn breakglass(
+    collector: &mut Collector<'_>,
+    client: &Client,
+    plan: &CollectPlan,
+) -> Result<PsqlPod, String> {
     let ns = plan.maestro_namespace.as_str();
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
     let deployment = deployments
         .get(BREAKGLASS)
         .await
         .map_err(|e| format!("deployment {ns}/{BREAKGLASS}: {}", describe(&e)))?;
-    let replicas = deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let replicas = deployment.spec.replicas.unwrap_or(1);
     if replicas == 0 {
         eprintln!("⚠ {ns}/{BREAKGLASS} is scaled to 0 (ARO-HCP critical environment).");
         eprintln!("  mwtrace can run: kubectl -n {ns} scale deployment {BREAKGLASS} --replicas 1");
         if !plan.assume_yes && !ask("Scale it to 1 now? This is the only write mwtrace makes.")? {
-            return Err(format!("{BREAKGLASS} is scaled to 0 and scaling was declined"));
+            return Err(format!(
+                "{BREAKGLASS} is scaled to 0 and scaling was declined"
+            ));
         }
         deployments
-            .patch_scale(BREAKGLASS, &PatchParams::default(), &Patch::Merge(serde_json::json!({"spec": {"replicas": 1}})))
+            .patch_scale(
+                BREAKGLASS,
+                &PatchParams::default(),
+                &Patch::Merge(serde_json::json!({"spec": {"replicas": 1}})),
+            )
             .await
             .map_err(|e| format!("scaling {BREAKGLASS}: {}", describe(&e)))?;
-        let when = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let when = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
         collector.note(
             "db",
             format!("mwtrace scaled deployment {ns}/{BREAKGLASS} from 0 to 1 replicas at {when} (scale it back when done)"),
@@ -119,8 +144,9 @@ async fn breakglass(collector: &mut Collector<'_>, client: &Client, plan: &Colle
     }
     let selector = deployment
         .spec
-        .as_ref()
-        .and_then(|s| s.selector.match_labels.clone())
+        .selector
+        .match_labels
+        .clone()
         .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -139,7 +165,9 @@ async fn breakglass(collector: &mut Collector<'_>, client: &Client, plan: &Colle
                 command: vec![
                     "bash".into(),
                     "-c".into(),
-                    format!("if [ -f ./connect ]; then . ./connect >/dev/null 2>&1; fi; exec {PSQL} -f -"),
+                    format!(
+                        "if [ -f ./connect ]; then . ./connect >/dev/null 2>&1; fi; exec {PSQL} -f -"
+                    ),
                 ],
             });
         }
@@ -156,12 +184,17 @@ fn is_running(pod: &Pod) -> bool {
 fn ask(question: &str) -> Result<bool, String> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
-        return Err(format!("{question} (cannot ask: standard input is not a terminal; use --yes)"));
+        return Err(format!(
+            "{question} (cannot ask: standard input is not a terminal; use --yes)"
+        ));
     }
     eprint!("{question} (yes/no): ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
     Ok(matches!(answer.trim(), "y" | "yes"))
 }
 
@@ -177,7 +210,10 @@ fn confirm_sql(script: &str, assume_yes: bool) -> Result<(), String> {
 }
 
 fn attach() -> AttachParams {
-    AttachParams::default().stdin(true).stdout(true).stderr(true)
+    AttachParams::default()
+        .stdin(true)
+        .stdout(true)
+        .stderr(true)
 }
 
 /// Runs a short psql script and returns its whole output (used for the table list).
@@ -187,13 +223,19 @@ async fn run_psql(pods: &Api<Pod>, pod: &PsqlPod, script: &str) -> Result<String
         .await
         .map_err(|e| format!("exec in pod {}: {}", pod.name, describe(&e)))?;
     let mut stdin = process.stdin().ok_or("exec: no stdin")?;
-    stdin.write_all(script.as_bytes()).await.map_err(|e| e.to_string())?;
+    stdin
+        .write_all(script.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     drop(stdin);
     let mut out = String::new();
     let mut err = String::new();
     let mut stdout = process.stdout().ok_or("exec: no stdout")?;
     let mut stderr = process.stderr().ok_or("exec: no stderr")?;
-    let (a, b) = tokio::join!(stdout.read_to_string(&mut out), stderr.read_to_string(&mut err));
+    let (a, b) = tokio::join!(
+        stdout.read_to_string(&mut out),
+        stderr.read_to_string(&mut err)
+    );
     a.and(b).map_err(|e| e.to_string())?;
     let _ = process.join().await;
     if !err.trim().is_empty() {
@@ -215,7 +257,10 @@ async fn stream_psql(
         .await
         .map_err(|e| format!("exec in pod {}: {}", pod.name, describe(&e)))?;
     let mut stdin = process.stdin().ok_or("exec: no stdin")?;
-    stdin.write_all(script.as_bytes()).await.map_err(|e| e.to_string())?;
+    stdin
+        .write_all(script.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     drop(stdin);
     let mut stderr = process.stderr().ok_or("exec: no stderr")?;
     let errors = tokio::spawn(async move {
@@ -230,10 +275,14 @@ async fn stream_psql(
             match classify(&line) {
                 PsqlLine::Table(table) => {
                     if let Some((done, sink)) = current.take() {
-                        collector.finish_sink(&format!("db/{done}"), sink).map_err(|e| e.to_string())?;
+                        collector
+                            .finish_sink(&format!("db/{done}"), sink)
+                            .map_err(|e| e.to_string())?;
                     }
                     let sink = collector
-                        .sink(BundlePath::Db { table: table.to_string() })
+                        .sink(BundlePath::Db {
+                            table: table.to_string(),
+                        })
                         .map_err(|e| e.to_string())?;
                     current = Some((table.to_string(), sink));
                 }
@@ -250,13 +299,22 @@ async fn stream_psql(
     .await;
     let _ = process.join().await;
     let stderr_text = errors.await.unwrap_or_default();
-    let table = current.as_ref().map(|(t, _)| t.clone()).unwrap_or_else(|| "session".into());
+    let table = current
+        .as_ref()
+        .map(|(t, _)| t.clone())
+        .unwrap_or_else(|| "session".into());
     if !stderr_text.trim().is_empty() {
-        return Err(format!("psql in pod {} ({table}): {}", pod.name, stderr_text.trim()));
+        return Err(format!(
+            "psql in pod {} ({table}): {}",
+            pod.name,
+            stderr_text.trim()
+        ));
     }
     streamed?;
     if let Some((done, sink)) = current.take() {
-        collector.finish_sink(&format!("db/{done}"), sink).map_err(|e| e.to_string())?;
+        collector
+            .finish_sink(&format!("db/{done}"), sink)
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -65,7 +65,10 @@ pub fn psql_script(tables: &[String], timeout_ms: u128, cid: Option<&str>) -> St
     script.push_str(&session_sql(timeout_ms));
     script.push('\n');
     for table in tables {
-        let mut sql = table_sql(table, cid.is_some()).trim().trim_end_matches(';').to_string();
+        let mut sql = table_sql(table, cid.is_some())
+            .trim()
+            .trim_end_matches(';')
+            .to_string();
         if let Some(cid) = cid {
             debug_assert!(cid.bytes().all(|b| b.is_ascii_alphanumeric()));
             sql = sql.replace("$1", &format!("'{cid}'"));
@@ -118,7 +121,12 @@ pub fn demux_psql_output(
 }
 
 /// Collects the DB through the chosen access path; failures are recorded, never fatal.
-pub async fn collect_db(collector: &mut Collector<'_>, plan: &CollectPlan, access: &DbAccess, scope: &mut Scope) {
+pub async fn collect_db(
+    collector: &mut Collector<'_>,
+    plan: &CollectPlan,
+    access: &DbAccess,
+    scope: &mut Scope,
+) {
     let result = match access {
         DbAccess::Url(url) => direct(collector, plan, url, scope).await,
         DbAccess::MaestroDb | DbAccess::Breakglass | DbAccess::Auto => {
@@ -147,18 +155,25 @@ pub fn write_row(
     text: &str,
     scope: &mut Scope,
 ) -> Result<(), String> {
-    let row: Value = serde_json::from_str(text).map_err(|e| format!("{table}: a row is not JSON: {e}"))?;
+    let row: Value =
+        serde_json::from_str(text).map_err(|e| format!("{table}: a row is not JSON: {e}"))?;
     if table == "resources"
         && scope.cid.is_some()
         && let Some(id) = row["id"].as_str()
     {
         scope.resource_ids.insert(id.to_string());
     }
-    sink.write(row, collector.progress).map_err(|e| format!("spool: {e}"))
+    sink.write(row, collector.progress)
+        .map_err(|e| format!("spool: {e}"))
 }
 
 /// The direct path: tokio-postgres over TCP, TLS as `sslmode` says.
-async fn direct(collector: &mut Collector<'_>, plan: &CollectPlan, url: &str, scope: &mut Scope) -> Result<(), String> {
+async fn direct(
+    collector: &mut Collector<'_>,
+    plan: &CollectPlan,
+    url: &str,
+    scope: &mut Scope,
+) -> Result<(), String> {
     let client = tls::connect(url).await?;
     let timeout = plan.statement_timeout.as_millis();
     client
@@ -173,7 +188,9 @@ async fn direct(collector: &mut Collector<'_>, plan: &CollectPlan, url: &str, sc
         .map(|row| row.get::<_, String>(0))
         .collect();
     for table in existing_tables(&reported) {
-        let path = BundlePath::Db { table: table.clone() };
+        let path = BundlePath::Db {
+            table: table.clone(),
+        };
         let source = format!("db/{table}");
         let sql = table_sql(&table, scope.cid.is_some());
         let cid = scope.cid.clone();
@@ -197,7 +214,9 @@ async fn direct(collector: &mut Collector<'_>, plan: &CollectPlan, url: &str, sc
         }
         .await;
         match outcome {
-            Ok(()) => collector.finish_sink(&source, sink).map_err(|e| format!("spool: {e}"))?,
+            Ok(()) => collector
+                .finish_sink(&source, sink)
+                .map_err(|e| format!("spool: {e}"))?,
             Err(message) => {
                 collector.fail(&source, message);
                 // A failed statement aborts the transaction: the remaining tables cannot be read
@@ -219,7 +238,12 @@ pub fn pg_error(error: &tokio_postgres::Error) -> String {
 }
 
 /// The same SQL as text, for the confirmation prompt of the breakglass path.
-pub fn describe_sql(tables: &[String], timeout_ms: u128, cid: Option<&str>, out: &mut impl Write) -> std::io::Result<()> {
+pub fn describe_sql(
+    tables: &[String],
+    timeout_ms: u128,
+    cid: Option<&str>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     out.write_all(psql_script(tables, timeout_ms, cid).as_bytes())
 }
 
@@ -251,12 +275,23 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(rows, ["resources:{\"id\":\"a\"}", "resources:{\"id\":\"b\"}", "consumers:{\"name\":\"c\"}"]);
+        assert_eq!(
+            rows,
+            [
+                "resources:{\"id\":\"a\"}",
+                "resources:{\"id\":\"b\"}",
+                "consumers:{\"name\":\"c\"}"
+            ]
+        );
     }
 
     #[test]
     fn only_known_tables_in_dump_order() {
-        let reported = vec!["status_events".into(), "migrations".into(), "resources".into()];
+        let reported = vec![
+            "status_events".into(),
+            "migrations".into(),
+            "resources".into(),
+        ];
         assert_eq!(existing_tables(&reported), ["resources", "status_events"]);
     }
 }

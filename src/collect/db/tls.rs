@@ -34,7 +34,11 @@ impl FromStr for LibpqSslMode {
             "require" => LibpqSslMode::Require,
             "verify-ca" => LibpqSslMode::VerifyCa,
             "verify-full" => LibpqSslMode::VerifyFull,
-            other => return Err(format!("unknown sslmode {other:?} (disable, allow, prefer, require, verify-ca, verify-full)")),
+            other => {
+                return Err(format!(
+                    "unknown sslmode {other:?} (disable, allow, prefer, require, verify-ca, verify-full)"
+                ));
+            }
         })
     }
 }
@@ -63,7 +67,11 @@ pub fn parse_url(url: &str) -> Result<ParsedUrl, String> {
             _ => kept.push(pair),
         }
     }
-    let url = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
     Ok(ParsedUrl {
         url,
         sslmode,
@@ -76,7 +84,8 @@ pub async fn connect(url: &str) -> Result<Client, String> {
     let parsed = parse_url(url)?;
     let mut config = Config::from_str(&parsed.url).map_err(|e| format!("database URL: {e}"))?;
     let target = redacted_target(&config);
-    let connect_err = |e: tokio_postgres::Error| format!("cannot connect to {target}: {}", super::pg_error(&e));
+    let connect_err =
+        |e: tokio_postgres::Error| format!("cannot connect to {target}: {}", super::pg_error(&e));
     if parsed.sslmode == LibpqSslMode::Disable {
         config.ssl_mode(SslMode::Disable);
         let (client, connection) = config.connect(NoTls).await.map_err(connect_err)?;
@@ -87,7 +96,10 @@ pub async fn connect(url: &str) -> Result<Client, String> {
         LibpqSslMode::Allow | LibpqSslMode::Prefer => SslMode::Prefer,
         _ => SslMode::Require,
     });
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(parsed.sslmode, parsed.sslrootcert.as_deref())?);
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(
+        parsed.sslmode,
+        parsed.sslrootcert.as_deref(),
+    )?);
     let (client, connection) = config.connect(tls).await.map_err(connect_err)?;
     tokio::spawn(connection);
     Ok(client)
@@ -105,7 +117,10 @@ fn redacted_target(config: &Config) -> String {
         })
         .unwrap_or_else(|| "localhost".into());
     let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!("{host}:{port}/{}", config.get_dbname().unwrap_or("postgres"))
+    format!(
+        "{host}:{port}/{}",
+        config.get_dbname().unwrap_or("postgres")
+    )
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -119,15 +134,18 @@ fn client_config(mode: LibpqSslMode, rootcert: Option<&str>) -> Result<ClientCon
     let config = match mode {
         LibpqSslMode::VerifyCa | LibpqSslMode::VerifyFull => {
             let roots = Arc::new(roots(rootcert)?);
-            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider())
-                .build()
-                .map_err(|e| format!("TLS: {e}"))?;
+            let webpki =
+                rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider())
+                    .build()
+                    .map_err(|e| format!("TLS: {e}"))?;
             let verifier: Arc<dyn ServerCertVerifier> = if mode == LibpqSslMode::VerifyCa {
                 Arc::new(ChainOnly(webpki))
             } else {
                 webpki
             };
-            builder.dangerous().with_custom_certificate_verifier(verifier)
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(verifier)
         }
         _ => builder
             .dangerous()
@@ -142,8 +160,11 @@ fn roots(rootcert: Option<&str>) -> Result<RootCertStore, String> {
         Some(path) => {
             let pem = std::fs::read(path).map_err(|e| format!("sslrootcert {path}: {e}"))?;
             for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
-                let cert: CertificateDer<'static> = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
-                store.add(cert).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                let cert: CertificateDer<'static> =
+                    cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                store
+                    .add(cert)
+                    .map_err(|e| format!("sslrootcert {path}: {e}"))?;
             }
         }
         None => {
@@ -170,10 +191,20 @@ impl ServerCertVerifier for EncryptOnly {
     ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -194,18 +225,31 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
             Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext { .. })) => {
-                Ok(ServerCertVerified::assertion())
-            }
+            | Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.0.verify_tls12_signature(m, c, d)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.0.verify_tls13_signature(m, c, d)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -220,10 +264,16 @@ mod tests {
     #[test]
     fn libpq_ssl_settings_are_taken_out_of_the_url() {
         let parsed = parse_url("postgres://u:p@db:5432/maestro?sslmode=verify-full&sslrootcert=/ca.pem&application_name=x").unwrap();
-        assert_eq!(parsed.url, "postgres://u:p@db:5432/maestro?application_name=x");
+        assert_eq!(
+            parsed.url,
+            "postgres://u:p@db:5432/maestro?application_name=x"
+        );
         assert_eq!(parsed.sslmode, LibpqSslMode::VerifyFull);
         assert_eq!(parsed.sslrootcert.as_deref(), Some("/ca.pem"));
-        assert_eq!(parse_url("postgres://db/m").unwrap().sslmode, LibpqSslMode::Prefer);
+        assert_eq!(
+            parse_url("postgres://db/m").unwrap().sslmode,
+            LibpqSslMode::Prefer
+        );
         assert!(parse_url("postgres://db/m?sslmode=sometimes").is_err());
     }
 }
