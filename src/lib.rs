@@ -53,6 +53,8 @@ pub fn main_entry() -> ExitCode {
     };
     match commands::run(cli) {
         Ok(status) => status.into(),
+        // `mwtrace ... | head` closing the pipe early is not a failure.
+        Err(err) if output::is_broken_pipe(&err) => ExitStatus::Success.into(),
         Err(err) => {
             output::print_error(&err);
             ExitStatus::BadInput.into()

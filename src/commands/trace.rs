@@ -22,7 +22,12 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
         unreachable!("clap requires one entry point")
     };
     let snapshot = super::open(&args.snapshot)?;
-    let report = trace::run(&snapshot.conn, &query)?;
+    let mut report = trace::run(&snapshot.conn, &query)?;
+    // Suggested commands name the bundle the engineer is working on.
+    let path = args.snapshot.snapshot.display().to_string();
+    for m in &mut report.matches {
+        m.trace = m.trace.replace("SNAPSHOT", &path);
+    }
     write_document(args.output, &report, || trace::render::render(&report))?;
     Ok(match report.outcome {
         Outcome::Found => ExitStatus::Success,

@@ -5,6 +5,24 @@ use std::fmt::Write;
 
 use super::model::*;
 
+/// Conditions shown in text for HostedClusters, NodePools and ManagedClusters (all are in JSON).
+const KEY_CONDITIONS: &[&str] = &[
+    "Available",
+    "Degraded",
+    "Progressing",
+    "ReconciliationSucceeded",
+    "ValidConfiguration",
+    "ValidReleaseImage",
+    "Ready",
+    "AllMachinesReady",
+    "AllNodesHealthy",
+    "HubAcceptedManagedCluster",
+    "ManagedClusterJoined",
+    "ManagedClusterConditionAvailable",
+    "ManagedClusterImportSucceeded",
+    "Deleting",
+];
+
 const RULE: &str = "═══════════════════════════════════════════════════";
 
 pub fn render(report: &TraceReport) -> String {
@@ -352,7 +370,15 @@ fn cluster(out: &mut String, report: &TraceReport) {
                 o.cluster,
                 yes_no(o.healthy)
             );
-            for cond in &o.conditions {
+            let shown: Vec<&Condition> = o
+                .conditions
+                .iter()
+                .filter(|c| {
+                    KEY_CONDITIONS.contains(&c.type_.as_str())
+                        || c.status.as_deref() == Some("Unknown")
+                })
+                .collect();
+            for cond in &shown {
                 let _ = writeln!(
                     out,
                     "      {:<36} {:<7} {:<28} {}",
@@ -360,6 +386,13 @@ fn cluster(out: &mut String, report: &TraceReport) {
                     opt(&cond.status),
                     opt(&cond.reason),
                     cond.message.as_deref().unwrap_or("")
+                );
+            }
+            if shown.len() < o.conditions.len() {
+                let _ = writeln!(
+                    out,
+                    "      ({} more conditions: -o json shows all)",
+                    o.conditions.len() - shown.len()
                 );
             }
         }
