@@ -334,7 +334,9 @@ pub fn closed_port() -> u16 {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
     match std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => 1,
-        other => panic!("127.0.0.1:1 should refuse connections for the unreachable tests: {other:?}"),
+        other => {
+            panic!("127.0.0.1:1 should refuse connections for the unreachable tests: {other:?}")
+        }
     }
 }
 

@@ -361,7 +361,10 @@ fn search_ranks_exact_then_prefix_then_substring_and_says_what_matched() {
     assert_eq!(report["matches"][0]["what"], "work_name");
     assert_eq!(
         report["matches"][0]["trace"],
-        format!("mwtrace trace {} --work-name pending-work", sample_bundle().display())
+        format!(
+            "mwtrace trace {} --work-name pending-work",
+            sample_bundle().display()
+        )
     );
 }
 
