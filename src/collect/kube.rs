@@ -113,9 +113,18 @@ pub async fn collect_cluster(collector: &mut Collector<'_>, target: &ClusterTarg
                 );
                 continue;
             }
-            Err(e) => {
+            // The API answered: this kind alone failed (403 on discovery, say).
+            Err(e @ kube::Error::Api(_)) => {
                 collector.fail(&source, format!("discovery of {kind}: {}", describe(&e)));
                 continue;
+            }
+            // Transport or auth: the cluster is unreachable; one error covers every kind.
+            Err(e) => {
+                collector.fail(
+                    &format!("kube/{}", target.name),
+                    format!("cluster unreachable: {}", describe(&e)),
+                );
+                return;
             }
         };
         if let Err(message) =
@@ -183,6 +192,6 @@ pub fn describe(error: &kube::Error) -> String {
         kube::Error::Api(status) => {
             format!("{} {}: {}", status.code, status.reason, status.message)
         }
-        other => other.to_string(),
+        other => super::with_causes(other),
     }
 }

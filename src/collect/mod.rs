@@ -210,6 +210,21 @@ pub async fn collect(
     Ok(CollectOutcome { manifest, sources })
 }
 
+/// An error and its causes on one line (`error connecting to server: Connection refused`).
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// A cluster name usable as a bundle path component (contexts may hold `/`, `@` or `:`).
 pub fn bundle_cluster_name(name: &str) -> String {
     let cleaned: String = name

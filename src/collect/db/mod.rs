@@ -233,7 +233,7 @@ async fn direct(
 pub fn pg_error(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => error.to_string(),
+        None => crate::collect::with_causes(error),
     }
 }
 
