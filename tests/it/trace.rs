@@ -384,3 +384,37 @@ fn yaml_output_carries_the_same_report() {
     assert_eq!(report.works[0].resource_id, R1_HEALTHY);
     assert_eq!(report.works[0].state, mwtrace::trace::WorkState::Applied);
 }
+
+#[test]
+fn several_resources_with_one_work_name_are_all_shown() {
+    let env = Env::new();
+    let bundle = env.path("two.tar.zst");
+    let row = |id: &str, consumer: &str| {
+        serde_json::json!({"id": id, "consumer_name": consumer, "version": 1,
+            "created_at": "2026-11-20T10:00:00Z",
+            "payload": {"metadata": {"name": "shared-name"}, "data": {"manifests": []}}})
+    };
+    write_bundle(
+        &bundle,
+        &[(
+            "db/resources.ndjson",
+            vec![row("id-a", "mgmt-1"), row("id-b", "mgmt-2")],
+        )],
+    );
+    let (code, report) = env.trace_json(&bundle, &["--work-name", "shared-name"]);
+    assert_eq!(code, 0);
+    let consumers: Vec<&str> = report["works"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["consumer"].as_str().unwrap())
+        .collect();
+    assert_eq!(consumers.len(), 2);
+    assert!(consumers.contains(&"mgmt-1") && consumers.contains(&"mgmt-2"));
+    assert!(
+        report["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Multiple resources found (2)")
+    );
+}
