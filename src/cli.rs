@@ -31,6 +31,19 @@ pub enum Command {
         mwtrace collect --mgmt-kubeconfig mgmt.kubeconfig --db postgres://maestro@localhost:5432/maestro?sslmode=require -o s.tar.zst\n  \
         mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o incident.tar.zst")]
     Collect(CollectArgs),
+    /// Build a bundle from what engineers already have: must-gather and inspect trees (or their
+    /// .tar/.tar.gz/.tar.zst), hcpctl dump-crs trees, kubectl -o json|yaml output, Maestro DB
+    /// rows (NDJSON or a JSON array) and Maestro REST resource-bundle lists.
+    #[command(after_help = "Examples:\n  \
+        mwtrace import must-gather.local.123/ -o snapshot.tar.zst\n  \
+        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 -o snapshot.tar.zst")]
+    Import(ImportArgs),
+    /// Report what is wrong in a snapshot: findings with evidence and the next step.
+    #[command(after_help = "Examples:\n  \
+        mwtrace doctor testdata/sample.tar.zst\n  \
+        mwtrace doctor snapshot.tar.zst -o json --fail-on critical\n  \
+        mwtrace doctor --list-rules")]
+    Doctor(DoctorArgs),
     /// Show a bundle's sources, clusters, counts, errors and redaction, and verify its checksums.
     #[command(after_help = "Example:\n  mwtrace info testdata/sample.tar.zst")]
     Info(InfoArgs),
@@ -109,6 +122,48 @@ pub struct CollectArgs {
     /// The bundle to write. Example: -o snapshot.tar.zst
     #[arg(short, long = "output", value_name = "SNAPSHOT")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files, directories or archives to import, in any mix. Example: must-gather.local.123/
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The bundle to write. Example: -o snapshot.tar.zst
+    #[arg(short, long = "output", value_name = "SNAPSHOT")]
+    pub output: PathBuf,
+    /// Name of the cluster the objects come from (default: a stable name derived from the tree).
+    /// Example: --cluster-name mgmt-int-1
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// Keep Secret values (recorded in the bundle's manifest). Example: --no-redact
+    #[arg(long)]
+    pub no_redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The snapshot bundle (.tar.zst); not needed with --list-rules.
+    #[arg(required_unless_present = "list_rules")]
+    pub snapshot: Option<PathBuf>,
+    /// Use this DuckDB file instead of the cache. Example: --db /tmp/incident-42.duckdb
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Output format. Example: -o json
+    #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
+    pub output: DocFormat,
+    /// Exit 1 when a finding at this severity or worse exists. Example: --fail-on critical
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Print the catalog of rules and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Warning,
+    Critical,
 }
 
 /// `--db`: an access path, or a connection URL.

@@ -2,6 +2,8 @@
 //! naming the file or source at fault; `main_entry` prints them and exits 2.
 
 mod collect;
+mod doctor;
+mod import;
 mod info;
 mod pack;
 mod schema;
@@ -14,6 +16,8 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Collect(args) => collect::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Info(args) => info::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Sql(args) => sql::run(args),
