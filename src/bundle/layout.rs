@@ -27,6 +27,17 @@ pub enum BundlePath {
     },
 }
 
+/// The Maestro DB tables a bundle carries under `db/` (when the database has them), in the
+/// order collect dumps them.
+pub const MAESTRO_TABLES: [&str; 6] = [
+    "resources",
+    "events",
+    "status_events",
+    "consumers",
+    "server_instances",
+    "event_instances",
+];
+
 /// The group folder of the core API group, whose real group name is empty.
 pub const CORE_GROUP: &str = "core";
 

@@ -125,14 +125,7 @@ pub(crate) fn known_columns(table: &str) -> Option<Vec<Column>> {
 }
 
 /// Tables that always exist after a load, empty when the bundle has no dump of them.
-pub(crate) const MAESTRO_TABLES: [&str; 6] = [
-    "resources",
-    "events",
-    "status_events",
-    "consumers",
-    "server_instances",
-    "event_instances",
-];
+pub(crate) use crate::bundle::layout::MAESTRO_TABLES;
 
 /// The SELECT list that types a raw table whose rows (JSON objects in column `j`) have `keys`.
 /// Known columns come first in schema order, then every other dumped column.

@@ -220,12 +220,7 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
         {
             match amw_by_uid_or_name(conn, cluster.as_deref(), uid.as_deref(), &name)? {
                 Some(amw) => {
-                    let mut tails = from_amw(conn, &amw, depth + 1)?;
-                    for tail in &mut tails {
-                        if let Some(first) = tail.first_mut() {
-                            first.via = Some("ownerReference (uid)".into());
-                        }
-                    }
+                    let tails = from_amw_via(conn, &amw, depth + 1, "ownerReference (uid)")?;
                     chains.extend(tails);
                 }
                 None => chains.push(vec![Hop {
@@ -297,12 +292,7 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
     let mut found = Vec::new();
     for (c, amw_name) in listed {
         if let Some(amw) = amw_by_name(conn, Some(&c), &amw_name)? {
-            let mut tails = from_amw(conn, &amw, depth + 1)?;
-            for tail in &mut tails {
-                if let Some(first) = tail.first_mut() {
-                    first.via = Some("status.appliedResources".into());
-                }
-            }
+            let tails = from_amw_via(conn, &amw, depth + 1, "status.appliedResources")?;
             found.extend(tails);
         }
     }
@@ -315,18 +305,7 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
 /// From an AppliedManifestWork up: layer 1 ends at the Maestro resource, layer 2 continues
 /// through the local-cluster ManifestWork.
 fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec<Vec<Hop>>> {
-    let amw_hop = Hop {
-        role: "applied_manifest_work".into(),
-        cluster: Some(amw.cluster.clone()),
-        kind: "AppliedManifestWork".into(),
-        namespace: None,
-        name: amw.name.clone(),
-        uid: amw.uid.clone(),
-        layer: Some(amw.layer),
-        in_snapshot: true,
-        via: None,
-        note: None,
-    };
+    let amw_hop = amw_hop(amw, None);
     let Some(work_name) = amw.manifest_work_name.clone() else {
         return Ok(vec![vec![amw_hop]]);
     };
@@ -385,6 +364,38 @@ fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec
         .collect())
 }
 
+/// The hop of an AppliedManifestWork found in the snapshot.
+fn amw_hop(amw: &AmwRef, via: Option<&str>) -> Hop {
+    Hop {
+        role: "applied_manifest_work".into(),
+        cluster: Some(amw.cluster.clone()),
+        kind: "AppliedManifestWork".into(),
+        namespace: None,
+        name: amw.name.clone(),
+        uid: amw.uid.clone(),
+        layer: Some(amw.layer),
+        in_snapshot: true,
+        via: via.map(str::to_string),
+        note: None,
+    }
+}
+
+/// The chains above an AppliedManifestWork, the first hop saying how it was reached.
+fn from_amw_via(
+    conn: &Connection,
+    amw: &AmwRef,
+    depth: usize,
+    via: &str,
+) -> duckdb::Result<Vec<Vec<Hop>>> {
+    let mut tails = from_amw(conn, amw, depth)?;
+    for tail in &mut tails {
+        if let Some(first) = tail.first_mut() {
+            first.via = Some(via.to_string());
+        }
+    }
+    Ok(tails)
+}
+
 /// Maestro resources whose manifests include this ManifestWork (used when its CR is absent).
 fn carriers(conn: &Connection, ns: Option<&str>, name: &str) -> duckdb::Result<Vec<Vec<Hop>>> {
     let ids = rows(
@@ -398,18 +409,7 @@ fn carriers(conn: &Connection, ns: Option<&str>, name: &str) -> duckdb::Result<V
     for id in ids {
         let mut hops = Vec::new();
         if let Some(amw) = work::amw_for(conn, &id, None)? {
-            hops.push(Hop {
-                role: "applied_manifest_work".into(),
-                cluster: Some(amw.cluster.clone()),
-                kind: "AppliedManifestWork".into(),
-                namespace: None,
-                name: amw.name.clone(),
-                uid: amw.uid.clone(),
-                layer: Some(amw.layer),
-                in_snapshot: true,
-                via: Some("payload.data.manifests".into()),
-                note: None,
-            });
+            hops.push(amw_hop(&amw, Some("payload.data.manifests")));
         }
         let mut top = resource_hop(conn, &id)?;
         if hops.is_empty() {
@@ -471,12 +471,7 @@ fn links_to_absent(
     )?;
     for (cluster, amw_name) in listed {
         if let Some(amw) = amw_by_name(conn, Some(&cluster), &amw_name)? {
-            let mut tails = from_amw(conn, &amw, 1)?;
-            for tail in &mut tails {
-                if let Some(first) = tail.first_mut() {
-                    first.via = Some("status.appliedResources".into());
-                }
-            }
+            let tails = from_amw_via(conn, &amw, 1, "status.appliedResources")?;
             chains.extend(tails);
         }
     }

@@ -17,14 +17,7 @@ pub mod exec;
 pub mod tls;
 
 /// Tables dumped when present, in this order.
-pub const TABLES: [&str; 6] = [
-    "resources",
-    "events",
-    "status_events",
-    "consumers",
-    "server_instances",
-    "event_instances",
-];
+pub use crate::bundle::layout::MAESTRO_TABLES as TABLES;
 
 const SESSION_SQL: &str = include_str!("../../../collector/sql/session.sql");
 const TABLES_SQL: &str = include_str!("../../../collector/sql/tables.sql");
