@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod doctor;
 pub mod load;
 pub mod output;
 pub mod progress;

@@ -1,10 +1,57 @@
-//! `mwtrace doctor`: being written (issue 5).
+//! `mwtrace doctor`: run the rule catalog over a snapshot and print the findings; `--fail-on`
+//! turns findings into exit 1 for scripts; `--list-rules` prints the catalog without a snapshot.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
 
 use crate::ExitStatus;
-use crate::cli::DoctorArgs;
+use crate::cli::{DoctorArgs, FailOn, SnapshotArgs};
+use crate::doctor::{self, Severity, SnapshotSource, render};
+use crate::output::{sanitize, write_document};
 
-pub fn run(_args: DoctorArgs) -> Result<ExitStatus> {
-    bail!("doctor is not implemented yet")
+pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
+    let rules = doctor::catalog().context("the embedded rule catalog is invalid (a bug)")?;
+    if args.list_rules {
+        let catalog = doctor::catalog_document(&rules);
+        write_document(args.output, &catalog, || render::catalog(&catalog))?;
+        return Ok(ExitStatus::Success);
+    }
+    let bundle = args
+        .snapshot
+        .context("a SNAPSHOT is required (or --list-rules)")?;
+    let path = bundle.display().to_string();
+    let snapshot = super::open(&SnapshotArgs {
+        snapshot: bundle,
+        db: args.db,
+    })?;
+    let report = doctor::run(
+        &snapshot.conn,
+        &rules,
+        &SnapshotSource {
+            path: &path,
+            sha256: &snapshot.bundle_sha256,
+        },
+    )
+    .context("reading the snapshot")?;
+    write_document(args.output, &report, || render::report(&report))?;
+
+    let failed: Vec<_> = report.rules.iter().filter(|r| r.error.is_some()).collect();
+    if !failed.is_empty() {
+        // The report above is incomplete: say so where scripts and humans both look.
+        for rule in failed {
+            eprintln!(
+                "error: rule {} failed: {}",
+                rule.id,
+                sanitize(rule.error.as_deref().unwrap_or_default())
+            );
+        }
+        return Ok(ExitStatus::BadInput);
+    }
+    let threshold = args.fail_on.map(|level| match level {
+        FailOn::Warning => Severity::Warning,
+        FailOn::Critical => Severity::Critical,
+    });
+    Ok(match (threshold, doctor::worst(&report)) {
+        (Some(threshold), Some(worst)) if worst >= threshold => ExitStatus::NotFound,
+        _ => ExitStatus::Success,
+    })
 }

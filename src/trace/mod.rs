@@ -140,7 +140,7 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    fn read(conn: &Connection) -> duckdb::Result<Context> {
+    pub(crate) fn read(conn: &Connection) -> duckdb::Result<Context> {
         let created_at = rows(
             conn,
             "SELECT mw_rfc3339(created_at) FROM snapshot",

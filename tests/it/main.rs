@@ -6,6 +6,7 @@ mod cache;
 mod collect_kube;
 mod collect_pg;
 mod common;
+mod doctor;
 mod fake_kube;
 mod info_sql_schema;
 mod maestro_db;

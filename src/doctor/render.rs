@@ -1,0 +1,209 @@
+//! Text output of `mwtrace doctor`: the one-line summary first, then the findings grouped by
+//! severity (critical, warning, info) and by rule; each rule's explanation and next step once,
+//! then each finding with its evidence and the commands to run.
+
+use std::fmt::Write;
+
+use super::model::*;
+use super::rule::display_value;
+
+const WIDTH: usize = 100;
+
+fn marker(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "✗",
+        Severity::Warning => "⚠",
+        Severity::Info => "ℹ",
+    }
+}
+
+pub fn report(report: &DoctorReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", report.summary.line);
+    for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+        let findings: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
+        if findings.is_empty() {
+            continue;
+        }
+        let heading = format!("{} ({})", severity.as_str().to_uppercase(), findings.len());
+        let _ = writeln!(out, "\n{heading}\n{}", "═".repeat(heading.chars().count()));
+        for rule in report.rules.iter().filter(|r| r.severity == severity) {
+            let of_rule: Vec<&&Finding> = findings.iter().filter(|f| f.rule == rule.id).collect();
+            if of_rule.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{} {}: {}", marker(severity), rule.id, rule.title);
+            wrap(&mut out, "  why:  ", &rule.explanation);
+            wrap(&mut out, "  next: ", &rule.next_step);
+            for finding in of_rule {
+                finding_block(&mut out, finding);
+            }
+        }
+    }
+    let failed: Vec<&RuleResult> = report.rules.iter().filter(|r| r.error.is_some()).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nRULES THAT FAILED TO RUN ({})", failed.len());
+        for rule in failed {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                rule.id,
+                rule.error.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
+fn finding_block(out: &mut String, finding: &Finding) {
+    let _ = writeln!(out, "\n  • {}", finding.message);
+    let width = finding
+        .evidence
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (key, value) in &finding.evidence {
+        let _ = writeln!(
+            out,
+            "      {key:<width$}  {}",
+            display_value(value).replace('\n', " ")
+        );
+    }
+    for step in &finding.next_steps {
+        let _ = writeln!(out, "      $ {step}");
+    }
+}
+
+/// `--list-rules` as text: one block per rule, by severity.
+pub fn catalog(catalog: &Catalog) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} rules (each is a SQL file; `-o json` shows the queries and command templates)",
+        catalog.rules.len()
+    );
+    for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+        let rules: Vec<&RuleInfo> = catalog
+            .rules
+            .iter()
+            .filter(|r| r.severity == severity)
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let heading = format!("{} ({})", severity.as_str().to_uppercase(), rules.len());
+        let _ = writeln!(out, "\n{heading}\n{}", "═".repeat(heading.chars().count()));
+        for rule in rules {
+            let _ = writeln!(out, "\n{} {}: {}", marker(severity), rule.id, rule.title);
+            wrap(&mut out, "    ", &rule.explanation);
+            let _ = writeln!(out, "    evidence: {}", rule.evidence.join(", "));
+        }
+    }
+    out
+}
+
+/// Writes `text` after `prefix`, wrapped at WIDTH columns, continuation lines indented.
+fn wrap(out: &mut String, prefix: &str, text: &str) {
+    let indent = " ".repeat(prefix.chars().count());
+    let mut line = prefix.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            let _ = writeln!(out, "{line}");
+            line = indent.clone();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    let _ = writeln!(out, "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(rule: &str, severity: Severity, message: &str) -> Finding {
+        let mut evidence = serde_json::Map::new();
+        evidence.insert("resource_id".into(), json!("r-1"));
+        evidence.insert("age".into(), json!(null));
+        Finding {
+            rule: rule.into(),
+            severity,
+            title: format!("title of {rule}"),
+            message: message.into(),
+            evidence,
+            next_steps: vec!["kubectl --context mgmt-1 get amw x".into()],
+        }
+    }
+
+    fn result(id: &str, severity: Severity, findings: usize) -> RuleResult {
+        RuleResult {
+            id: id.into(),
+            severity,
+            title: format!("title of {id}"),
+            explanation: "word ".repeat(40),
+            next_step: "do it".into(),
+            findings,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn groups_by_severity_summary_first() {
+        let mut failed = result("broken", Severity::Info, 0);
+        failed.error = Some("boom".into());
+        let report = DoctorReport {
+            schema: SCHEMA.into(),
+            snapshot: SnapshotRef {
+                path: "s.tar.zst".into(),
+                sha256: "x".into(),
+                created_at: None,
+            },
+            summary: Summary {
+                line: "1 critical, 1 warning, 0 info".into(),
+                rules: 3,
+                critical: 1,
+                warning: 1,
+                info: 0,
+                failed_rules: 1,
+            },
+            findings: vec![
+                finding("a", Severity::Critical, "first"),
+                finding("b", Severity::Warning, "second"),
+            ],
+            rules: vec![
+                result("b", Severity::Warning, 1),
+                result("a", Severity::Critical, 1),
+                failed,
+            ],
+        };
+        let text = super::report(&report);
+        assert!(
+            text.starts_with("1 critical, 1 warning, 0 info\n"),
+            "{text}"
+        );
+        let critical = text.find("CRITICAL (1)").unwrap();
+        let warning = text.find("WARNING (1)").unwrap();
+        assert!(critical < warning, "{text}");
+        assert!(text.contains("✗ a: title of a"), "{text}");
+        assert!(text.contains("  • first\n      resource_id  r-1\n      age          -\n      $ kubectl --context mgmt-1 get amw x"), "{text}");
+        assert!(
+            text.contains("RULES THAT FAILED TO RUN (1)\n  broken: boom"),
+            "{text}"
+        );
+        assert!(
+            text.lines().all(|l| l.chars().count() <= WIDTH + 10),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,16 @@
+-- id: collection-errors
+-- severity: warning
+-- title: "Snapshot incomplete: a source failed during collection"
+-- explanation: >-
+--   The bundle's manifest records a source that could not be collected (cluster unreachable,
+--   CRD absent, forbidden, DB error). Rules that need that source see nothing from it, so a
+--   problem there can be missing from this report, and objects it would have linked can look
+--   orphaned or missing.
+-- next_step: >-
+--   Fix access to the source and collect again, or keep its absence in mind when reading the
+--   other findings.
+-- commands:
+--   - mwtrace: info {snapshot}
+-- message: "{source}: {error}"
+-- evidence: [source, error]
+SELECT source, message AS error FROM collection_errors ORDER BY source, message
