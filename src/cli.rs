@@ -51,8 +51,16 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         mwtrace trace testdata/sample.tar.zst --resource-id 55c61e54-a3f6-563d-9fec-b1fe297bdfdb\n  \
         mwtrace trace testdata/sample.tar.zst --manifest hostedcluster/ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591/x8y5p7r4g6j9e3v\n  \
-        mwtrace trace testdata/sample.tar.zst --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o json")]
+        mwtrace trace testdata/sample.tar.zst --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o json\n  \
+        mwtrace trace snapshot.tar.zst --op-id e6317c0b-4c48-4ae5-836e-09b0d4c22763 --logs")]
     Trace(TraceArgs),
+    /// Read the container logs of a snapshot, parsed: filter by text, level, time, pod,
+    /// resource id or op-id; entries in time order, stack traces attached.
+    #[command(after_help = "Examples:\n  \
+        mwtrace logs snapshot.tar.zst --level error --since 2h\n  \
+        mwtrace logs snapshot.tar.zst --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450\n  \
+        mwtrace logs snapshot.tar.zst --grep '(?i)connection refused' --pod maestro-agent -o json")]
+    Logs(LogsArgs),
     /// Run any SQL query over the bundle's tables (read-only).
     #[command(after_help = "Example:\n  \
         mwtrace sql testdata/sample.tar.zst \"SELECT id, work_name, applied FROM resources\" -o csv")]
@@ -104,12 +112,16 @@ pub struct CollectArgs {
     /// Collect only what belongs to one hosted cluster (CS cluster id). Example: --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591
     #[arg(long, value_name = "CID")]
     pub cluster_id: Option<String>,
-    /// Also collect logs (not implemented yet; see issue 6). Example: --logs --since 24h
+    /// Also collect container logs (current and previous containers): the Maestro server pods
+    /// (service cluster, label app=maestro), the Maestro agent pods (each management cluster,
+    /// namespace maestro, label app=maestro-agent) and Clusters Service when present (namespace
+    /// clusters-service). Example: --logs --since 6h
     #[arg(long)]
     pub logs: bool,
-    /// How far back logs go. Example: --since 24h
-    #[arg(long, value_name = "DURATION", requires = "logs")]
-    pub since: Option<String>,
+    /// How far back logs go, as a Go duration (24h, 90m, 6h0m0s; 0 for all the kubelet holds);
+    /// default 24h. Example: --since 6h0m0s
+    #[arg(long, value_name = "DURATION", requires = "logs", value_parser = parse_duration)]
+    pub since: Option<std::time::Duration>,
     /// Keep Secret values (recorded in the bundle's manifest). Example: --no-redact
     #[arg(long)]
     pub no_redact: bool,
@@ -176,6 +188,10 @@ pub enum DbArg {
     None,
 }
 
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    crate::logs::duration::parse_go_duration(value)
+}
+
 fn parse_db_access(value: &str) -> Result<DbArg, String> {
     Ok(match value {
         "auto" => DbArg::Auto,
@@ -215,7 +231,7 @@ pub struct InfoArgs {
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("entry").required(true).args(
-    ["resource_id", "work_name", "manifest", "cluster_id", "search"])))]
+    ["resource_id", "work_name", "op_id", "manifest", "cluster_id", "search"])))]
 pub struct TraceArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
@@ -235,9 +251,94 @@ pub struct TraceArgs {
     /// Partial, case-insensitive search over ids and names. Example: --search nginx
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
+    /// An operation id (X-Operation-ID, annotation logging.open-cluster-management.io/op-id):
+    /// the resources it touched. Example: --op-id e6317c0b-4c48-4ae5-836e-09b0d4c22763
+    #[arg(long, value_name = "ID")]
+    pub op_id: Option<String>,
+    /// Also trace the request through the Maestro server and agent logs of the snapshot: each
+    /// stage in time order, the first missing one named, the log lines as evidence.
+    /// Example: --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450 --logs
+    #[arg(long, conflicts_with = "search")]
+    pub logs: bool,
     /// Output format. Example: -o json
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// Only entries whose text (as written, stack trace included) matches this regular
+    /// expression (RE2 syntax; `(?i)` ignores case). Example: --grep 'x509|tls:'
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+    /// Only entries at this level or more severe. Example: --level warn
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub level: Option<LevelArg>,
+    /// Only entries at or after TIME: RFC 3339, or a duration before the snapshot's creation
+    /// time (2h, 30m, 1h30m). Example: --since 2h
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<TimeArg>,
+    /// Only entries at or before TIME: RFC 3339, or a duration before the snapshot's creation
+    /// time. Example: --until 2026-11-21T09:30:00Z
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<TimeArg>,
+    /// Only pods whose name contains this text. Example: --pod maestro-agent
+    #[arg(long, value_name = "POD")]
+    pub pod: Option<String>,
+    /// Only entries about this Maestro resource. Example: --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450
+    #[arg(long, value_name = "ID")]
+    pub resource_id: Option<String>,
+    /// Only entries of this operation id. Example: --op-id e6317c0b-4c48-4ae5-836e-09b0d4c22763
+    #[arg(long, value_name = "ID")]
+    pub op_id: Option<String>,
+    /// Print at most N entries. Example: --limit 100
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Output format: text (one entry per line, stack traces indented) or json (an array of
+    /// entries, each with every column of the logs table). Example: -o json
+    #[arg(short, long, value_enum, default_value_t = LogFormat::Text)]
+    pub output: LogFormat,
+}
+
+/// Log levels, least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Panic,
+    Fatal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A point in time on the command line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimeArg {
+    At(jiff::Timestamp),
+    /// This long before the snapshot's creation time.
+    BeforeSnapshot(std::time::Duration),
+}
+
+fn parse_time(value: &str) -> Result<TimeArg, String> {
+    if let Ok(ts) = value.trim().parse::<jiff::Timestamp>() {
+        return Ok(TimeArg::At(ts));
+    }
+    crate::logs::duration::parse_go_duration(value)
+        .map(TimeArg::BeforeSnapshot)
+        .map_err(|_| {
+            format!(
+                "{value:?}: expected an RFC 3339 time (2026-11-21T09:30:00Z) or a duration (2h)"
+            )
+        })
 }
 
 #[derive(Debug, Args)]

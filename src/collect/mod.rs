@@ -8,6 +8,7 @@
 
 pub mod db;
 pub mod kube;
+pub mod logs;
 pub mod scope;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use crate::bundle::manifest::{Cluster, SourceError};
 use crate::bundle::{BundlePath, BundleWriter, Manifest};
 use crate::progress::{Progress, Unit};
 
+pub use logs::DEFAULT_LOG_SINCE;
 pub use scope::Scope;
 
 /// A cluster to read from, as kubectl would resolve it.
@@ -55,6 +57,8 @@ pub struct CollectPlan {
     pub redact: bool,
     pub assume_yes: bool,
     pub statement_timeout: Duration,
+    /// Collect container logs going back this far (`--logs --since`); None: no logs.
+    pub logs: Option<Duration>,
 }
 
 /// One line of the final summary.
@@ -185,6 +189,9 @@ pub async fn collect(
     }
     for target in &plan.management {
         kube::collect_cluster(&mut collector, target, &scope).await;
+    }
+    if let Some(since) = plan.logs {
+        logs::collect_logs(&mut collector, plan, since).await;
     }
 
     let clusters = plan

@@ -75,9 +75,6 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
             "nothing to collect: give --mgmt-context/--mgmt-kubeconfig, and --svc-context or --db postgres://..."
         );
     }
-    if args.logs {
-        eprintln!("note: --logs is not implemented yet; logs are not collected");
-    }
     let scope = match &args.cluster_id {
         Some(cid) => Scope::cluster(cid).map_err(|e| anyhow::anyhow!("--cluster-id: {e}"))?,
         None => Scope::everything(),
@@ -92,6 +89,9 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
         redact: !args.no_redact,
         assume_yes: args.yes,
         statement_timeout: Duration::from_secs(args.statement_timeout.max(1)),
+        logs: args
+            .logs
+            .then(|| args.since.unwrap_or(collect::DEFAULT_LOG_SINCE)),
     })
 }
 

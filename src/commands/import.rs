@@ -1,10 +1,119 @@
-//! `mwtrace import`: being written (issue 4).
+//! `mwtrace import`: resolve the command line into a plan, import every PATH into one bundle,
+//! print what each PATH held and each bundle file got; exit 3 when any file failed to parse.
 
-use anyhow::{Result, bail};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::ImportArgs;
+use crate::import::{self, ImportOutcome, ImportPlan};
+use crate::output::sanitize;
 
-pub fn run(_args: ImportArgs) -> Result<ExitStatus> {
-    bail!("import is not implemented yet")
+pub fn run(args: ImportArgs) -> Result<ExitStatus> {
+    let plan = ImportPlan {
+        inputs: args.paths,
+        output: args.output,
+        cluster_name: args.cluster_name,
+        redact: !args.no_redact,
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    watch_ctrl_c(plan.cancel.clone());
+    let progress = crate::output::progress::for_stderr();
+    let started = std::time::Instant::now();
+    let outcome = import::import(&plan, progress.as_ref())?;
+    print_summary(&plan, &outcome, started.elapsed())?;
+    Ok(if outcome.manifest.errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Partial
+    })
+}
+
+/// Ctrl-C asks the import to stop, so that it removes its temporary files (a killed process
+/// would leave them beside the target).
+fn watch_ctrl_c(cancel: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        });
+}
+
+fn print_summary(
+    plan: &ImportPlan,
+    outcome: &ImportOutcome,
+    elapsed: std::time::Duration,
+) -> Result<()> {
+    let mut err = std::io::stderr().lock();
+    let width = outcome
+        .manifest
+        .files
+        .iter()
+        .map(|f| f.path.len())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    writeln!(
+        err,
+        "{:<width$} {:>9} {:>12}",
+        "bundle file", "rows", "bytes"
+    )?;
+    for file in &outcome.manifest.files {
+        let rows = file.rows.map_or_else(|| "-".to_string(), |r| r.to_string());
+        writeln!(err, "{:<width$} {rows:>9} {:>12}", file.path, file.bytes)?;
+    }
+    writeln!(err)?;
+    for input in &outcome.inputs {
+        writeln!(
+            err,
+            "{}: {}",
+            sanitize(&input.path),
+            sanitize(&import::describe(input))
+        )?;
+    }
+    for e in &outcome.manifest.errors {
+        writeln!(
+            err,
+            "ERROR: {}: {}",
+            sanitize(&e.source),
+            sanitize(&e.message)
+        )?;
+    }
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds >= 0.5 {
+        format!(
+            ", {:.0} objects/s",
+            (outcome.objects + outcome.duplicates) as f64 / seconds
+        )
+    } else {
+        String::new()
+    };
+    writeln!(
+        err,
+        "\nwrote {} ({} files; {} objects, {} rows; {} duplicates merged; {} secret values redacted; {} errors{}) in {seconds:.1} s{rate}",
+        plan.output.display(),
+        outcome.manifest.files.len(),
+        outcome.objects,
+        outcome.rows,
+        outcome.duplicates,
+        outcome.redacted,
+        outcome.manifest.errors.len(),
+        if plan.redact {
+            ""
+        } else {
+            ", SECRETS NOT REDACTED"
+        },
+    )?;
+    Ok(())
 }

@@ -5,6 +5,7 @@ mod collect;
 mod doctor;
 mod import;
 mod info;
+mod logs;
 mod pack;
 mod schema;
 mod sql;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Doctor(args) => doctor::run(args),
         Command::Info(args) => info::run(args),
         Command::Trace(args) => trace::run(args),
+        Command::Logs(args) => logs::run(args),
         Command::Sql(args) => sql::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Pack(args) => pack::run(args),

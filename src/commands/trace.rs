@@ -12,6 +12,8 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
         Query::ResourceId(id)
     } else if let Some(name) = args.work_name {
         Query::WorkName(name)
+    } else if let Some(op) = args.op_id {
+        Query::OpId(op)
     } else if let Some(m) = args.manifest {
         Query::Manifest(ManifestRef::parse(&m).map_err(|e| anyhow::anyhow!("--manifest: {e}"))?)
     } else if let Some(cid) = args.cluster_id {
@@ -23,6 +25,9 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     };
     let snapshot = super::open(&args.snapshot)?;
     let mut report = trace::run(&snapshot.conn, &query)?;
+    if args.logs {
+        trace::logs::attach(&snapshot.conn, &query, &mut report)?;
+    }
     // Suggested commands name the bundle the engineer is working on.
     let path = args.snapshot.snapshot.display().to_string();
     for m in &mut report.matches {

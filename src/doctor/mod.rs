@@ -60,6 +60,13 @@ pub(crate) const RULES: &[(&str, &str)] = &[
     rule!("no-live-server-instance"),
     rule!("server-instance-stale"),
     rule!("collection-errors"),
+    rule!("log-connection-refused"),
+    rule!("log-endpoint-no-scheme"),
+    rule!("log-leader-election-lost"),
+    rule!("log-http-5xx"),
+    rule!("log-tls-errors"),
+    rule!("log-timeouts"),
+    rule!("log-already-exists"),
 ];
 
 /// Parses the embedded catalog. It is checked by the unit tests, so this only fails on a bug.

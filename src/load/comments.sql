@@ -56,3 +56,21 @@ COMMENT ON TABLE clusters IS 'clusters the bundle was collected from, with their
 COMMENT ON TABLE bundle_files IS 'files of the bundle with rows, bytes and sha256';
 COMMENT ON TABLE collection_errors IS 'sources that failed during collection or import';
 COMMENT ON TABLE mwtrace_meta IS 'loader version and bundle digest of this database';
+-- Container logs (logs/<cluster>/<namespace>/<pod>/<container>.log), one row per entry
+COMMENT ON TABLE logs IS 'container log entries (one per message, stack traces attached), parsed from zap JSON/console, klog, logfmt or plain text; empty when the bundle has no logs';
+COMMENT ON COLUMN logs.cluster IS 'cluster name in the bundle (logs/<cluster>/...)';
+COMMENT ON COLUMN logs.container IS 'container name; <name>.previous is the instance before the last restart';
+COMMENT ON COLUMN logs.line IS 'first line of the entry in its file (1-based)';
+COMMENT ON COLUMN logs.ts IS 'entry time, UTC (the runtime timestamp when the line had one; klog years from the snapshot date); NULL when unknown';
+COMMENT ON COLUMN logs.level IS 'trace, debug, info, warn, error, panic or fatal (klog I/W/E/F, zap LEVEL(-n) = debug); NULL for plain text';
+COMMENT ON COLUMN logs.logger IS 'logger name (zap, logr), when the format has one';
+COMMENT ON COLUMN logs.caller IS 'source file:line that logged the entry';
+COMMENT ON COLUMN logs.msg IS 'the message, unquoted; the whole line for plain text';
+COMMENT ON COLUMN logs.fields IS 'structured key/values as a JSON object (zap context, klog key="value" pairs, logfmt)';
+COMMENT ON COLUMN logs.raw IS 'the entry as written: runtime timestamp, continuation and stack-trace lines included';
+COMMENT ON COLUMN logs.format IS 'which parser read it: json, console, klog, logfmt, stdlog, plain';
+COMMENT ON COLUMN logs.component IS 'derived from the pod: maestro-server, maestro-agent, clusters-service, or NULL';
+COMMENT ON COLUMN logs.resource_id IS 'derived: Maestro resource id (resourceID/resourceid keys, klog-printed extensions maps)';
+COMMENT ON COLUMN logs.op_id IS 'derived: operation id (op-id, logging.open-cluster-management.io/op-id), joins resources.op_id';
+COMMENT ON COLUMN logs.work_name IS 'derived: ManifestWork name mentioned (workName, manifestWorkName, the event metadata name)';
+COMMENT ON COLUMN logs.cid IS 'derived: CS cluster id (cid, clusterID, api.openshift.com/id, ocm-<env>-<cid> namespaces)';

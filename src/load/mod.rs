@@ -19,7 +19,7 @@ use stage::StagedFile;
 use tables::{MAESTRO_TABLES, ident, select_list, sql_string};
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 1;
+pub const LOADER_VERSION: i64 = 2;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
@@ -195,10 +195,12 @@ fn ingest(
 
     let mut db_tables: Vec<(&str, &Path)> = Vec::new();
     let mut kube_files = Vec::new();
+    let mut log_files = Vec::new();
     for file in staged {
         match &file.path {
             BundlePath::Db { table } => db_tables.push((table.as_str(), file.local.as_path())),
             BundlePath::Kube { .. } => kube_files.push(file),
+            BundlePath::Log { .. } => log_files.push(file),
             _ => {}
         }
     }
@@ -219,6 +221,7 @@ fn ingest(
         }
     }
     load_objects(conn, &kube_files, &reader_options)?;
+    load_logs(conn, &log_files, &reader_options)?;
     conn.execute_batch(DERIVE_SQL)?;
     load_manifest_tables(conn, manifest, sha, bundle)?;
     conn.execute_batch(COMMENTS_SQL)?;
@@ -319,6 +322,68 @@ fn load_objects(
                 mw_ts(r.json -> 'metadata' ->> 'deletionTimestamp') AS deleted_at,
                 r.json AS object
          FROM {source} r JOIN mw_kube_files f ON f.file = r.filename"
+    ))
+}
+
+/// The `logs` table, from the rows the stage parsed out of every log file (always created, empty
+/// when the bundle has no logs).
+fn load_logs(conn: &Connection, files: &[&StagedFile], reader_options: &str) -> duckdb::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE mw_log_files (file VARCHAR, cluster VARCHAR, namespace VARCHAR,
+                                         pod VARCHAR, container VARCHAR, component VARCHAR)",
+    )?;
+    let mut list = Vec::new();
+    for file in files {
+        let BundlePath::Log {
+            cluster,
+            namespace,
+            pod,
+            container,
+        } = &file.path
+        else {
+            continue;
+        };
+        let local = file.local.to_string_lossy().into_owned();
+        conn.execute(
+            "INSERT INTO mw_log_files VALUES (?, ?, ?, ?, ?, ?)",
+            params![
+                local,
+                cluster,
+                namespace,
+                pod,
+                container,
+                crate::logs::component(namespace, pod, container)
+            ],
+        )?;
+        list.push(sql_string(&local));
+    }
+    let source = if list.is_empty() {
+        "(SELECT NULL::JSON AS json, NULL::VARCHAR AS filename WHERE false)".to_string()
+    } else {
+        format!(
+            "read_ndjson_objects([{}], filename = true{reader_options})",
+            list.join(", ")
+        )
+    };
+    conn.execute_batch(&format!(
+        "CREATE TABLE logs AS
+         SELECT f.cluster, f.namespace, f.pod, f.container,
+                CAST(r.json ->> 'line' AS BIGINT) AS line,
+                TRY_CAST(r.json ->> 'ts' AS TIMESTAMP) AS ts,
+                r.json ->> 'level' AS level,
+                r.json ->> 'logger' AS logger,
+                r.json ->> 'caller' AS caller,
+                r.json ->> 'msg' AS msg,
+                r.json -> 'fields' AS fields,
+                r.json ->> 'raw' AS raw,
+                r.json ->> 'format' AS format,
+                f.component,
+                r.json ->> 'resource_id' AS resource_id,
+                r.json ->> 'op_id' AS op_id,
+                r.json ->> 'work_name' AS work_name,
+                r.json ->> 'cid' AS cid
+         FROM {source} r JOIN mw_log_files f ON f.file = r.filename
+         ORDER BY f.cluster, f.namespace, f.pod, f.container, line"
     ))
 }
 

@@ -1,10 +1,15 @@
 //! Staging: the bundle's files are streamed out of the archive into a private work directory,
 //! checking every NDJSON line on the way (a malformed line is reported with its file and line
 //! number), so that DuckDB's own JSON reader can then ingest whole files at engine speed.
+//!
+//! Container logs are copied out the same way, then parsed into NDJSON rows (`crate::logs`)
+//! by rayon tasks while the archive goes on streaming: the tar is read once, in order, and the
+//! logs are parsed in parallel, one file per task.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::bundle::{BundleError, BundlePath, BundleReader};
 use crate::progress::Progress;
@@ -19,33 +24,100 @@ pub(crate) struct StagedFile {
 }
 
 /// Streams every NDJSON file of the bundle into `dir`, verifying checksums (by the reader) and
-/// lines.
+/// lines, and parses every log file into NDJSON rows (in parallel). Staged files come back in
+/// bundle order.
 pub(crate) fn stage(
     reader: &BundleReader,
     dir: &Path,
     progress: &dyn Progress,
 ) -> Result<Vec<StagedFile>, BundleError> {
-    let mut staged = Vec::new();
-    reader.for_each_file(|file, content| {
-        // Logs are not loaded yet: the reader still drains and verifies them.
-        if !file.path.is_ndjson() {
+    let ctx = crate::logs::Context {
+        reference: reference_date(&reader.manifest().created_at),
+    };
+    let io_err = |source| BundleError::Io {
+        bundle: reader.path().to_path_buf(),
+        source,
+    };
+    let mut staged: Vec<(usize, StagedFile)> = Vec::new();
+    // Results of the parsing tasks: (bundle order, staged file or the error).
+    let parsed: Mutex<Vec<(usize, std::io::Result<StagedFile>)>> = Mutex::new(Vec::new());
+    let mut next = 0usize;
+    rayon::in_place_scope(|scope| {
+        reader.for_each_file(|file, content| {
+            let index = next;
+            next += 1;
+            let local = dir.join(format!("{index}.ndjson"));
+            if let BundlePath::Log { .. } = file.path {
+                // Copied out first (the tar stream cannot wait), then parsed by a rayon task.
+                let raw = dir.join(format!("{index}.log"));
+                let mut out =
+                    BufWriter::with_capacity(1 << 20, File::create(&raw).map_err(io_err)?);
+                copy_counted(content, &mut out, progress).map_err(io_err)?;
+                out.flush().map_err(io_err)?;
+                drop(out);
+                let (parsed, path) = (&parsed, file.path);
+                scope.spawn(move |_| {
+                    let result = parse_log(&raw, &local, ctx).map(|_| StagedFile { path, local });
+                    let _ = std::fs::remove_file(&raw);
+                    if let Ok(mut all) = parsed.lock() {
+                        all.push((index, result));
+                    }
+                });
+                return Ok(());
+            }
+            if !file.path.is_ndjson() {
+                return Ok(());
+            }
+            let mut out = BufWriter::with_capacity(1 << 20, File::create(&local).map_err(io_err)?);
+            copy_ndjson(reader.path(), &file.path, content, &mut out, progress)?;
+            out.flush().map_err(io_err)?;
+            staged.push((
+                index,
+                StagedFile {
+                    path: file.path,
+                    local,
+                },
+            ));
+            Ok::<(), BundleError>(())
+        })
+    })?;
+    let parsed = parsed
+        .into_inner()
+        .map_err(|_| io_err(std::io::Error::other("a log parser panicked")))?;
+    for (index, result) in parsed {
+        staged.push((index, result.map_err(io_err)?));
+    }
+    staged.sort_by_key(|(index, _)| *index);
+    Ok(staged.into_iter().map(|(_, file)| file).collect())
+}
+
+/// The snapshot's date (UTC), which gives klog lines their year.
+fn reference_date(created_at: &str) -> Option<jiff::civil::Date> {
+    let ts: jiff::Timestamp = created_at.parse().ok()?;
+    Some(ts.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
+fn copy_counted(
+    content: &mut dyn Read,
+    out: &mut impl Write,
+    progress: &dyn Progress,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = content.read(&mut buf)?;
+        if n == 0 {
             return Ok(());
         }
-        let local = dir.join(format!("{}.ndjson", staged.len()));
-        let io_err = |source| BundleError::Io {
-            bundle: reader.path().to_path_buf(),
-            source,
-        };
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&local).map_err(io_err)?);
-        copy_ndjson(reader.path(), &file.path, content, &mut out, progress)?;
-        out.flush().map_err(io_err)?;
-        staged.push(StagedFile {
-            path: file.path,
-            local,
-        });
-        Ok::<(), BundleError>(())
-    })?;
-    Ok(staged)
+        out.write_all(&buf[..n])?;
+        progress.advance(n as u64);
+    }
+}
+
+fn parse_log(raw: &Path, local: &Path, ctx: crate::logs::Context) -> std::io::Result<()> {
+    let input = File::open(raw)?;
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(local)?);
+    crate::logs::stage(input, &mut out, ctx)?;
+    out.flush()
 }
 
 /// Copies NDJSON, dropping blank lines and refusing any line that is not one JSON object.

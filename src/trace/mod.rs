@@ -5,6 +5,7 @@
 mod chain;
 mod cluster;
 pub mod kinds;
+pub mod logs;
 pub mod model;
 pub mod render;
 mod search;
@@ -21,6 +22,8 @@ pub use model::*;
 pub enum Query {
     ResourceId(String),
     WorkName(String),
+    /// An operation id (op-id): the resources it touched, from the DB or from the logs.
+    OpId(String),
     Manifest(ManifestRef),
     ClusterId(String),
     Search(String),
@@ -72,6 +75,7 @@ impl Query {
         let (kind, value) = match self {
             Query::ResourceId(v) => ("resource-id", v.clone()),
             Query::WorkName(v) => ("work-name", v.clone()),
+            Query::OpId(v) => ("op-id", v.clone()),
             Query::Manifest(m) => ("manifest", m.to_string()),
             Query::ClusterId(v) => ("cluster-id", v.clone()),
             Query::Search(v) => ("search", v.clone()),
@@ -97,6 +101,7 @@ pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
         cluster: None,
         matches: Vec::new(),
         next_steps: Vec::new(),
+        logs: None,
     };
     match query {
         Query::ResourceId(id) => {
@@ -116,6 +121,10 @@ pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
                 |r| r.get(0),
             )?;
             work::trace_ids(conn, &ctx, &ids, &mut report, name)?;
+        }
+        Query::OpId(op) => {
+            let ids = logs::resources_of_op(conn, op)?;
+            work::trace_ids(conn, &ctx, &ids, &mut report, op)?;
         }
         Query::Manifest(m) => chain::trace_manifest(conn, &ctx, m, &mut report)?,
         Query::ClusterId(cid) => cluster::trace_cluster(conn, &ctx, cid.trim(), &mut report)?,

@@ -25,11 +25,14 @@ pub struct TraceReport {
     pub matches: Vec<SearchMatch>,
     /// Commands to run next on the live system.
     pub next_steps: Vec<String>,
+    /// With `--logs`: the request's lifecycle in the container logs; null otherwise.
+    #[serde(default)]
+    pub logs: Option<LogTrace>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct QueryEcho {
-    /// `resource-id`, `work-name`, `manifest`, `cluster-id` or `search`.
+    /// `resource-id`, `work-name`, `op-id`, `manifest`, `cluster-id` or `search`.
     pub kind: String,
     pub value: String,
 }
@@ -234,4 +237,79 @@ pub struct SearchMatch {
     pub detail: String,
     /// The trace command that follows this match.
     pub trace: String,
+}
+
+/// A request traced through the Maestro server and agent logs (`trace --logs`), stage by stage
+/// as the trace-resource-request procedure greps them (maestro-data-model.md §5).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogTrace {
+    /// Resource ids whose log lines were gathered.
+    pub resource_ids: Vec<String>,
+    /// Operation ids (op-id) whose log lines were gathered.
+    pub op_ids: Vec<String>,
+    /// Log entries gathered (the timeline holds at most [`LogTrace::TIMELINE_MAX`]).
+    pub lines: i64,
+    /// Log entries in the whole snapshot; 0 means it was collected without logs.
+    pub snapshot_lines: i64,
+    /// Every stage in request order, found or missing.
+    pub stages: Vec<LogStage>,
+    /// Name of the first stage with no log line; null when every stage is logged.
+    pub first_missing_stage: Option<String>,
+    /// Name of the last stage (in request order) that has a log line.
+    pub last_stage_seen: Option<String>,
+    /// One line: where the request stopped, or that it went through.
+    pub verdict: String,
+    /// Error-level lines and known Maestro failure messages among the gathered lines.
+    pub errors: Vec<LogEvidence>,
+    /// The gathered lines in time order.
+    pub timeline: Vec<LogEvidence>,
+}
+
+impl LogTrace {
+    pub const TIMELINE_MAX: usize = 500;
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogStage {
+    /// `received_from_client`, `published`, `sent_to_agent`, `received_by_agent`,
+    /// `status_sent_by_agent`, `status_received`, `status_updated`, `status_broadcast`,
+    /// `sent_to_subscribers`.
+    pub name: String,
+    /// The message the stage is recognised by.
+    pub title: String,
+    /// `maestro-server` or `maestro-agent`.
+    pub component: String,
+    /// `ok` or `missing`.
+    pub status: String,
+    /// Matching log entries.
+    pub count: i64,
+    /// Time of the first matching entry.
+    pub first_ts: Option<String>,
+    /// Why a missing stage may still have happened (verbosity), when it applies.
+    pub note: Option<String>,
+    /// Up to three matching entries.
+    pub evidence: Vec<LogEvidence>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogEvidence {
+    /// RFC 3339, UTC, microseconds.
+    pub ts: Option<String>,
+    pub cluster: String,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    /// First line of the entry in its file.
+    pub line: i64,
+    pub level: Option<String>,
+    pub component: Option<String>,
+    pub msg: String,
+    /// The `err`/`error` field, when the entry has one.
+    pub error: Option<String>,
+    /// The stage this entry is evidence of.
+    pub stage: Option<String>,
+    /// Known-benign messages say so here.
+    pub note: Option<String>,
+    /// The entry as written (stack traces included).
+    pub raw: String,
 }

@@ -33,6 +33,9 @@ pub fn render(report: &TraceReport) -> String {
         "manifest" => manifest(&mut out, report),
         _ => works(&mut out, report),
     }
+    if let Some(logs) = &report.logs {
+        log_section(&mut out, logs);
+    }
     if !report.next_steps.is_empty() {
         let _ = writeln!(out, "\nNext steps:");
         for step in &report.next_steps {
@@ -408,5 +411,88 @@ fn search(out: &mut String, report: &TraceReport) {
             "  {:<22} {}\n      {}\n      {}",
             m.what, m.value, m.detail, m.trace
         );
+    }
+}
+
+/// One line of a log entry: time, pod/container, level, message and its error.
+fn log_line(e: &LogEvidence) -> String {
+    let mut text = format!(
+        "{:<27} {}/{}  {:<5} {}",
+        e.ts.as_deref().unwrap_or("-"),
+        e.pod,
+        e.container,
+        e.level.as_deref().unwrap_or("-").to_uppercase(),
+        e.msg.replace('\n', " ")
+    );
+    if let Some(err) = &e.error {
+        text.push_str(&format!(": {}", err.replace('\n', " ")));
+    }
+    text
+}
+
+fn log_section(out: &mut String, logs: &LogTrace) {
+    let heading = "Request in the logs (server and agent):";
+    let _ = writeln!(out, "\n{heading}\n{}", "─".repeat(heading.chars().count()));
+    let ids: Vec<String> = logs
+        .resource_ids
+        .iter()
+        .map(|r| format!("resource {r}"))
+        .chain(logs.op_ids.iter().map(|o| format!("op-id {o}")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} entries for {}",
+        logs.lines,
+        if ids.is_empty() {
+            "nothing".to_string()
+        } else {
+            ids.join(", ")
+        }
+    );
+    if logs.snapshot_lines > 0 && logs.lines > 0 {
+        for (i, s) in logs.stages.iter().enumerate() {
+            let mark = if s.status == "ok" { "✓" } else { "∅" };
+            let place = s
+                .evidence
+                .first()
+                .map(|e| format!("{}/{}", e.pod, e.container))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {mark} {} {:<40} {:<27} {}",
+                i + 1,
+                s.title,
+                s.first_ts.as_deref().unwrap_or("(no line)"),
+                place
+            );
+            if let Some(note) = &s.note {
+                let _ = writeln!(out, "        └─ {note}");
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", logs.verdict);
+    if !logs.errors.is_empty() {
+        let _ = writeln!(out, "\nErrors:");
+        for e in &logs.errors {
+            let _ = writeln!(out, "  {}", log_line(e));
+        }
+    }
+    if !logs.timeline.is_empty() {
+        let _ = writeln!(out, "\nTimeline:");
+        for e in &logs.timeline {
+            let tag = match (&e.stage, &e.note) {
+                (Some(stage), _) => format!("  [{stage}]"),
+                (None, Some(note)) => format!("  ({note})"),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(out, "  {}{tag}", log_line(e));
+        }
+        if (logs.timeline.len() as i64) < logs.lines {
+            let _ = writeln!(
+                out,
+                "  ... {} more: mwtrace logs SNAPSHOT --resource-id/--op-id shows all",
+                logs.lines - logs.timeline.len() as i64
+            );
+        }
     }
 }

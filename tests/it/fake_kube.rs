@@ -10,6 +10,10 @@
 //! `fieldSelector=metadata.name=...`, 401 without the cluster's bearer token, 403 for chosen
 //! kinds, 404 for absent groups. Every request is logged, so tests can count pages and prove
 //! that nothing but GET was sent.
+//!
+//! For `collect --logs` it also serves pods (`/api/v1/namespaces/<ns>/pods?labelSelector=k=v`)
+//! and their logs (`/api/v1/namespaces/<ns>/pods/<pod>/log?container=..&previous=..`) as plain
+//! text, a chosen log answering 500.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -97,6 +101,13 @@ pub struct Cluster {
     pub absent_groups: BTreeSet<&'static str>,
     /// Items per page, whatever `limit` asks.
     pub page_size: usize,
+    /// Pods (core/v1), served by namespace and label selector.
+    pub pods: Vec<Value>,
+    /// Log text by `<namespace>/<pod>/<container>`, `.../<container>/previous` for the
+    /// previous instance.
+    pub logs: BTreeMap<String, String>,
+    /// Log keys (as in `logs`) whose request answers 500.
+    pub failing_logs: BTreeSet<String>,
 }
 
 impl Cluster {
@@ -121,6 +132,9 @@ impl Cluster {
             forbidden: BTreeSet::new(),
             absent_groups: BTreeSet::new(),
             page_size: 2,
+            pods: Vec::new(),
+            logs: BTreeMap::new(),
+            failing_logs: BTreeSet::new(),
         }
     }
 
@@ -239,6 +253,35 @@ fn serve(stream: TcpStream, cluster: &Cluster, log: &Mutex<Vec<Request>>) -> std
         Some((path, query)) => (path.to_string(), parse_query(query)),
         None => (target.clone(), BTreeMap::new()),
     };
+    if let Some((status, text)) = route_log(
+        cluster,
+        &method,
+        &path,
+        &query,
+        headers.get("authorization"),
+    ) {
+        log.lock().unwrap().push(Request {
+            method,
+            path,
+            query,
+            status,
+        });
+        let mut stream = stream;
+        let content_type = if status == 200 {
+            "text/plain"
+        } else {
+            "application/json"
+        };
+        write!(
+            stream,
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            if status == 200 { "OK" } else { "Error" },
+            text.len()
+        )?;
+        stream.flush()?;
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return Ok(());
+    }
     let (status, body) = route(
         cluster,
         &method,
@@ -349,6 +392,7 @@ fn route(
                        "groupVersion": format!("{group}/{version}"), "resources": resources}),
             )
         }
+        ["api", "v1", "namespaces", ns, "pods"] => pods(cluster, ns, query),
         ["apis", group, version, plural] if cluster.serves(group, version) => {
             list(cluster, group, version, plural, None, query)
         }
@@ -442,6 +486,81 @@ fn list(
         json!({"apiVersion": format!("{group}/{version}"), "kind": format!("{}List", kind.kind),
                "metadata": metadata, "items": page}),
     )
+}
+
+/// Pods of a namespace matching `labelSelector` (equality terms joined by commas).
+fn pods(cluster: &Cluster, namespace: &str, query: &BTreeMap<String, String>) -> (u16, Value) {
+    let terms: Vec<(String, String)> = query
+        .get("labelSelector")
+        .map(|s| {
+            s.split(',')
+                .filter_map(|t| t.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let items: Vec<Value> = cluster
+        .pods
+        .iter()
+        .filter(|p| p["metadata"]["namespace"] == namespace)
+        .filter(|p| {
+            terms
+                .iter()
+                .all(|(k, v)| p["metadata"]["labels"][k.as_str()] == v.as_str())
+        })
+        .cloned()
+        .collect();
+    (
+        200,
+        json!({"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "4242"},
+               "items": items}),
+    )
+}
+
+/// `GET /api/v1/namespaces/<ns>/pods/<pod>/log`: the stored text, 400 for a previous instance
+/// that does not exist, 404 for an unknown pod or container, 500 when told to fail.
+fn route_log(
+    cluster: &Cluster,
+    method: &str,
+    path: &str,
+    query: &BTreeMap<String, String>,
+    auth: Option<&String>,
+) -> Option<(u16, String)> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let ["api", "v1", "namespaces", ns, "pods", pod, "log"] = segments.as_slice() else {
+        return None;
+    };
+    let error = |code: u16, message: &str| {
+        let (code, body) = status(code, "Error", message);
+        Some((code, body.to_string()))
+    };
+    if auth.map(String::as_str) != Some(format!("Bearer {}", cluster.token).as_str()) {
+        return error(401, "Unauthorized");
+    }
+    if method != "GET" {
+        return error(405, "not allowed");
+    }
+    let container = query.get("container").cloned().unwrap_or_default();
+    let previous = query.get("previous").map(String::as_str) == Some("true");
+    let key = if previous {
+        format!("{ns}/{pod}/{container}/previous")
+    } else {
+        format!("{ns}/{pod}/{container}")
+    };
+    if cluster.failing_logs.contains(&key) {
+        return error(
+            500,
+            &format!("container \"{container}\" in pod \"{pod}\": the kubelet is unreachable"),
+        );
+    }
+    match cluster.logs.get(&key) {
+        Some(text) => Some((200, text.clone())),
+        None if previous => error(
+            400,
+            &format!("previous terminated container \"{container}\" in pod \"{pod}\" not found"),
+        ),
+        None => error(404, &format!("pods \"{pod}\" not found")),
+    }
 }
 
 fn parse_query(query: &str) -> BTreeMap<String, String> {

@@ -1,0 +1,196 @@
+//! `mwtrace logs`: the parsed container logs of a snapshot, filtered in SQL and streamed in
+//! time order; exit 1 when no entry matches.
+
+use std::io::{self, BufWriter, Write};
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use crate::ExitStatus;
+use crate::cli::{LevelArg, LogFormat, LogsArgs, TimeArg};
+use crate::load::rows;
+use crate::logs::Level;
+use crate::logs::query::{Filter, LogLine, query};
+use crate::output::sanitize;
+
+pub fn run(args: LogsArgs) -> Result<ExitStatus> {
+    if let Some(re) = &args.grep {
+        // DuckDB's RE2 and the regex crate share their syntax; refuse a bad pattern up front
+        // with a readable message.
+        regex::Regex::new(re).map_err(|e| anyhow::anyhow!("--grep: {e}"))?;
+    }
+    let snapshot = super::open(&args.snapshot)?;
+    let conn = &snapshot.conn;
+    let created_at: Option<String> = rows(
+        conn,
+        "SELECT mw_rfc3339(created_at) FROM snapshot",
+        [],
+        |r| r.get(0),
+    )?
+    .into_iter()
+    .next()
+    .flatten();
+    let created_at = created_at.and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let resolve = |arg: Option<TimeArg>, flag: &str| -> Result<Option<jiff::Timestamp>> {
+        Ok(match arg {
+            None => None,
+            Some(TimeArg::At(ts)) => Some(ts),
+            Some(TimeArg::BeforeSnapshot(d)) => {
+                let base = created_at
+                    .with_context(|| format!("{flag}: the snapshot has no creation time"))?;
+                let span = jiff::SignedDuration::try_from(d)
+                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
+                Some(
+                    base.checked_sub(span)
+                        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?,
+                )
+            }
+        })
+    };
+    let filter = Filter {
+        grep: args.grep.clone(),
+        min_level: args.level.map(level),
+        since: resolve(args.since, "--since")?,
+        until: resolve(args.until, "--until")?,
+        pod: args.pod.clone(),
+        resource_id: args.resource_id.clone(),
+        op_id: args.op_id.clone(),
+        limit: args.limit,
+    };
+
+    let mut out = BufWriter::new(io::stdout().lock());
+    let json = args.output == LogFormat::Json;
+    if json {
+        out.write_all(b"[")?;
+    }
+    let mut first = true;
+    let count = query(conn, &filter, |line| -> Result<()> {
+        if json {
+            out.write_all(if first { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut out, &line)?;
+        } else {
+            out.write_all(sanitize(&text(&line)).as_bytes())?;
+        }
+        first = false;
+        Ok(())
+    })?;
+    if json {
+        out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+    }
+    out.flush()?;
+    if count > 0 {
+        return Ok(ExitStatus::Success);
+    }
+    let total: i64 = rows(conn, "SELECT count(*) FROM logs", [], |r| r.get(0))?
+        .into_iter()
+        .next()
+        .unwrap_or(0);
+    if total == 0 {
+        eprintln!(
+            "the snapshot holds no logs (collect with --logs, or import a must-gather with pod logs)"
+        );
+    } else {
+        eprintln!("no log entry matches ({total} entries in the snapshot)");
+    }
+    Ok(ExitStatus::NotFound)
+}
+
+fn level(arg: LevelArg) -> Level {
+    match arg {
+        LevelArg::Trace => Level::Trace,
+        LevelArg::Debug => Level::Debug,
+        LevelArg::Info => Level::Info,
+        LevelArg::Warn => Level::Warn,
+        LevelArg::Error => Level::Error,
+        LevelArg::Panic => Level::Panic,
+        LevelArg::Fatal => Level::Fatal,
+    }
+}
+
+/// `key=value`, quoting strings that need it and printing objects as compact JSON.
+fn field(key: &str, value: &Value) -> String {
+    let shown = match value {
+        Value::String(s)
+            if !s.is_empty()
+                && !s.contains(|c: char| c.is_whitespace() || c == '"' || c == '=') =>
+        {
+            s.clone()
+        }
+        other => other.to_string(),
+    };
+    format!("{key}={shown}")
+}
+
+/// One entry as text: time, level, where, message and fields on the first line; the entry's
+/// other lines (stack traces) and a `stacktrace` field indented below.
+fn text(line: &LogLine) -> String {
+    let mut first = format!(
+        "{:<27} {:<5} {}/{}/{}  {}",
+        line.ts.as_deref().unwrap_or("-"),
+        line.level.as_deref().unwrap_or("-").to_uppercase(),
+        line.cluster,
+        line.pod,
+        line.container,
+        line.msg.replace('\n', "\\n")
+    );
+    let mut stack = None;
+    if let Value::Object(fields) = &line.fields {
+        for (key, value) in fields {
+            if key == "stacktrace" {
+                stack = value.as_str();
+                continue;
+            }
+            first.push(' ');
+            first.push_str(&field(key, value));
+        }
+    }
+    first.push('\n');
+    for more in line.raw.lines().skip(1) {
+        first.push_str("    ");
+        first.push_str(more);
+        first.push('\n');
+    }
+    if let Some(stack) = stack {
+        for more in stack.lines() {
+            first.push_str("    ");
+            first.push_str(more);
+            first.push('\n');
+        }
+    }
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lines_quote_what_needs_it_and_indent_stacks() {
+        let line = LogLine {
+            ts: Some("2026-11-21T09:58:00.219553Z".into()),
+            cluster: "svc-1".into(),
+            namespace: "maestro".into(),
+            pod: "maestro-x".into(),
+            container: "service".into(),
+            line: 12,
+            level: Some("error".into()),
+            logger: None,
+            caller: None,
+            msg: "Failed to publish resource".into(),
+            fields: serde_json::json!({"err": "dial tcp: refused", "resourceID": "abc", "n": 2,
+                                       "stacktrace": "main.main\n\tmain.go:1"}),
+            raw: "first\n\tsecond".into(),
+            format: "klog".into(),
+            component: None,
+            resource_id: None,
+            op_id: None,
+            work_name: None,
+            cid: None,
+        };
+        assert_eq!(
+            text(&line),
+            "2026-11-21T09:58:00.219553Z ERROR svc-1/maestro-x/service  Failed to publish resource \
+             err=\"dial tcp: refused\" resourceID=abc n=2\n    \tsecond\n    main.main\n    \tmain.go:1\n"
+        );
+    }
+}

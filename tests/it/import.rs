@@ -1,0 +1,638 @@
+//! `mwtrace import` on the fixtures of testdata/import/ (testdata/import/gen_import.py writes
+//! them, in the real layouts): each input kind imported, checked through `info` and `sql`, and
+//! traced.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+const MUST_GATHER: &str = "testdata/import/must-gather/must-gather.local.5948474950";
+const MG_CLUSTER: &str = "must-gather.local.5948474950";
+const POD: &str = "maestro-e2e-upgrade-test-68bd67c4c7-x9k2p";
+const NGINX_ID: &str = "916777c0-0950-56c5-bb78-c884a111303b";
+
+fn fixture(rel: &str) -> String {
+    repo().join(rel).to_str().unwrap().to_string()
+}
+
+/// Runs `import PATHS -o <name>`; returns the exit code, the bundle and stderr.
+fn import(env: &Env, name: &str, args: &[&str]) -> (i32, PathBuf, String) {
+    let bundle = env.path(name);
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", bundle.to_str().unwrap()]);
+    let out = env.run(&all);
+    assert_no_panic(&out);
+    (out.status.code().unwrap(), bundle, stderr(&out))
+}
+
+/// The bundle's manifest, as `info -o json` shows it (which also verifies every checksum).
+fn manifest(env: &Env, bundle: &Path) -> Value {
+    let out = env.run(&["info", bundle.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    info["manifest"].clone()
+}
+
+fn sql(env: &Env, bundle: &Path, query: &str) -> Vec<Value> {
+    let out = env.run(&["sql", bundle.to_str().unwrap(), query, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{query}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn one(env: &Env, bundle: &Path, query: &str) -> Value {
+    let rows = sql(env, bundle, query);
+    assert_eq!(rows.len(), 1, "{query}: {rows:?}");
+    rows[0].clone()
+}
+
+fn hop_roles(chain: &Value) -> Vec<String> {
+    chain["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["role"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn must_gather_tree_imports_lists_single_files_logs_and_traces_a_pod_to_its_bundle() {
+    let env = Env::new();
+    let (code, bundle, err) = import(
+        &env,
+        "mg.tar.zst",
+        &[
+            &fixture(MUST_GATHER),
+            &fixture("testdata/import/db/resources.ndjson"),
+            &fixture("testdata/import/db/consumers.json"),
+        ],
+    );
+    // services.yaml is broken: recorded, the rest imported, exit 3
+    assert_eq!(code, 3, "{err}");
+    let m = manifest(&env, &bundle);
+    assert_eq!(m["origin"], "import");
+    assert_eq!(m["redaction"]["secrets"], true);
+    // the gather's timestamp file, not the time of the import
+    assert_eq!(m["created_at"], "2026-11-21T09:59:41Z");
+    assert_eq!(m["clusters"][0]["name"], MG_CLUSTER);
+    let errors = m["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("/namespaces/default/core/services.yaml"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("document 1: line 9: "),
+        "{errors:?}"
+    );
+    let paths: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "db/consumers.ndjson",
+        "db/resources.ndjson",
+        &format!("kube/{MG_CLUSTER}/core/v1/pods.ndjson"),
+        &format!("kube/{MG_CLUSTER}/core/v1/nodes.ndjson"),
+        &format!("kube/{MG_CLUSTER}/apps/v1/replicasets.ndjson"),
+        &format!(
+            "kube/{MG_CLUSTER}/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson"
+        ),
+        &format!("logs/{MG_CLUSTER}/maestro/maestro-agent-5d8f7c9b6-qw7rt/maestro-agent.log"),
+        &format!(
+            "logs/{MG_CLUSTER}/maestro/maestro-agent-5d8f7c9b6-qw7rt/maestro-agent.previous.log"
+        ),
+    ] {
+        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
+    }
+    assert!(err.contains("3 duplicates merged"), "{err}");
+
+    // duplicates: the Pod's own file (resourceVersion 1000) beats its List item (999), as
+    // numbers; the Deployment's List item (1560) beats its older single file (1547)
+    let pod = one(
+        &env,
+        &bundle,
+        &format!(
+            "SELECT count(*) AS n, max(object->'metadata'->>'resourceVersion') AS rv,
+                    max(object->'status'->>'phase') AS phase
+             FROM objects WHERE kind = 'Pod' AND name = '{POD}'"
+        ),
+    );
+    assert_eq!(
+        pod,
+        serde_json::json!({"n": 1, "rv": "1000", "phase": "Running"})
+    );
+    let deployment = one(
+        &env,
+        &bundle,
+        "SELECT count(*) AS n, max(object->'metadata'->>'resourceVersion') AS rv
+         FROM objects WHERE kind = 'Deployment' AND name = 'maestro-e2e-upgrade-test'",
+    );
+    assert_eq!(deployment, serde_json::json!({"n": 1, "rv": "1560"}));
+    // List items without apiVersion/kind get them from the List
+    let cms = sql(
+        &env,
+        &bundle,
+        "SELECT object->>'apiVersion' AS api, object->>'kind' AS kind, resource FROM objects
+         WHERE resource = 'configmaps' ORDER BY name",
+    );
+    assert_eq!(cms.len(), 2);
+    assert!(
+        cms.iter()
+            .all(|c| c["api"] == "v1" && c["kind"] == "ConfigMap")
+    );
+    // block scalars, quoting and comment-looking text survive the YAML conversion
+    let cm = one(
+        &env,
+        &bundle,
+        "SELECT object->'data'->>'nginx.conf' AS conf, object->'data'->>'mode' AS mode,
+                object->'data'->>'yes' AS yes FROM objects WHERE name = 'nginx-config'",
+    );
+    assert_eq!(cm["conf"], "  server {\n    listen 8080;\n  }\n");
+    assert_eq!(cm["mode"], "proxy: passthrough # not a comment");
+    assert_eq!(cm["yes"], "no");
+    // the core group folder, cluster-scoped
+    let node = one(
+        &env,
+        &bundle,
+        "SELECT api_group, api_version, namespace FROM objects WHERE kind = 'Node'",
+    );
+    assert_eq!(node["api_group"], "");
+    assert_eq!(node["api_version"], "v1");
+    assert_eq!(node["namespace"], Value::Null);
+    // Secrets are redacted as collect redacts them, whatever oc adm inspect left
+    let secret = one(
+        &env,
+        &bundle,
+        "SELECT object->'data'->>'tls.crt' AS crt, object->'data'->>'tls.key' AS key
+         FROM objects WHERE kind = 'Secret'",
+    );
+    assert_eq!(secret["crt"], "<redacted by mwtrace: 27 bytes>");
+    assert_eq!(secret["key"], "<redacted by mwtrace: 1704 bytes>");
+    // DB rows from NDJSON and from a JSON array
+    let rows = one(
+        &env,
+        &bundle,
+        "SELECT (SELECT count(*) FROM resources) AS resources, (SELECT max(name) FROM consumers) AS consumer",
+    );
+    assert_eq!(
+        rows,
+        serde_json::json!({"resources": 1, "consumer": "mgmt-1"})
+    );
+
+    // Pod -> ReplicaSet -> Deployment -> AppliedManifestWork -> Maestro resource
+    let (code, report) = env.trace_json(&bundle, &["--manifest", &format!("pod/default/{POD}")]);
+    assert_eq!(code, 0, "{report:#}");
+    let chain = &report["chains"][0];
+    assert_eq!(
+        hop_roles(chain),
+        [
+            "object",
+            "owner",
+            "owner",
+            "applied_manifest_work",
+            "maestro_resource"
+        ]
+    );
+    assert_eq!(chain["hops"][1]["kind"], "ReplicaSet");
+    assert_eq!(chain["hops"][2]["kind"], "Deployment");
+    assert_eq!(chain["hops"][3]["via"], "ownerReference (uid)");
+    assert_eq!(chain["resource_id"], R1_HEALTHY);
+    assert_eq!(chain["work_name"], R1_WORK);
+    assert_eq!(report["works"][0]["state"], "applied");
+}
+
+#[test]
+fn pod_logs_keep_the_previous_container_apart_as_collect_does() {
+    let env = Env::new();
+    let (_, bundle, _) = import(&env, "mg.tar.zst", &[&fixture(MUST_GATHER)]);
+    let reader =
+        mwtrace::bundle::BundleReader::open(&bundle, mwtrace::bundle::Limits::from_env()).unwrap();
+    let mut logs = std::collections::BTreeMap::new();
+    reader
+        .for_each_file(|file, content| {
+            let path = file.path.to_string();
+            if path.starts_with("logs/") {
+                let mut text = String::new();
+                content.read_to_string(&mut text).unwrap();
+                logs.insert(path, text);
+            }
+            Ok::<(), mwtrace::bundle::BundleError>(())
+        })
+        .unwrap();
+    let dir = format!("logs/{MG_CLUSTER}/maestro/maestro-agent-5d8f7c9b6-qw7rt");
+    let names: Vec<&String> = logs.keys().collect();
+    assert_eq!(
+        names,
+        [
+            &format!("{dir}/maestro-agent.log"),
+            &format!("{dir}/maestro-agent.previous.log")
+        ]
+    );
+    assert!(logs[&format!("{dir}/maestro-agent.log")].contains("\"Applied\" resourceid"));
+    assert!(logs[&format!("{dir}/maestro-agent.previous.log")].contains("Failed to watch"));
+}
+
+/// A tar of the fixture tree, written the way `tar cf` writes it.
+fn tar_of(dir: &Path, out: impl std::io::Write) -> impl std::io::Write {
+    let mut tar = tar::Builder::new(out);
+    tar.append_dir_all(dir.file_name().unwrap(), dir).unwrap();
+    tar.into_inner().unwrap()
+}
+
+#[test]
+fn archives_import_exactly_as_the_directory_without_unpacking() {
+    let env = Env::new();
+    let dir = repo().join(MUST_GATHER);
+    let plain = env.path("must-gather.tar");
+    tar_of(&dir, std::fs::File::create(&plain).unwrap());
+    let zst = env.path("must-gather.tar.zst");
+    let encoder = zstd::Encoder::new(std::fs::File::create(&zst).unwrap(), 3).unwrap();
+    tar_of(&dir, encoder.auto_finish());
+
+    let query =
+        "SELECT cluster, kind, namespace, name, object->'metadata'->>'resourceVersion' AS rv
+                 FROM objects ORDER BY ALL";
+    let (code, from_dir, _) = import(&env, "dir.tar.zst", &[dir.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    let expected = sql(&env, &from_dir, query);
+    assert_eq!(expected.len(), 13);
+    let archives = [
+        fixture("testdata/import/must-gather.tar.gz"),
+        plain.to_str().unwrap().to_string(),
+        zst.to_str().unwrap().to_string(),
+    ];
+    for (i, archive) in archives.iter().enumerate() {
+        let (code, bundle, err) = import(&env, &format!("a{i}.tar.zst"), &[archive]);
+        assert_eq!(code, 3, "{archive}: {err}");
+        // the archive's top folder names the cluster, as the directory does
+        assert_eq!(sql(&env, &bundle, query), expected, "{archive}");
+        let m = manifest(&env, &bundle);
+        assert!(
+            m["errors"][0]["source"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{archive}:{MG_CLUSTER}/")),
+            "{:?}",
+            m["errors"]
+        );
+        assert!(
+            m["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["path"].as_str().unwrap().starts_with("logs/")),
+            "{archive}: logs"
+        );
+    }
+    // nothing was unpacked beside the bundles
+    let leftovers: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".mwtrace"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn inspect_tree_traces_a_hosted_cluster_through_both_layers() {
+    let env = Env::new();
+    let (code, bundle, err) = import(
+        &env,
+        "inspect.tar.zst",
+        &[
+            &fixture("testdata/import/inspect/inspect.local.8112460447"),
+            &fixture("testdata/sample/db/resources.ndjson"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let kinds = sql(
+        &env,
+        &bundle,
+        "SELECT kind, count(*) AS n FROM objects GROUP BY kind ORDER BY kind",
+    );
+    assert_eq!(
+        kinds,
+        serde_json::json!([
+            {"kind": "AppliedManifestWork", "n": 2},
+            {"kind": "HostedCluster", "n": 1},
+            {"kind": "ManagedCluster", "n": 1},
+            {"kind": "ManifestWork", "n": 1},
+            {"kind": "Namespace", "n": 3},
+            {"kind": "NodePool", "n": 1}
+        ])
+        .as_array()
+        .unwrap()
+        .clone()
+    );
+    let target = format!("hc/{HC_NAMESPACE}/x8y5p7r4g6j9e3v");
+    let (code, report) = env.trace_json(&bundle, &["--manifest", &target]);
+    assert_eq!(code, 0, "{report:#}");
+    let chain = &report["chains"][0];
+    assert_eq!(
+        hop_roles(chain),
+        [
+            "object",
+            "applied_manifest_work",
+            "manifest_work",
+            "applied_manifest_work",
+            "maestro_resource"
+        ]
+    );
+    assert_eq!(chain["resource_id"], R2_HCP);
+    assert_eq!(chain["work_name"], format!("{CID}-hc"));
+    // every kind is traceable, a NodePool too (through its AMW ownerReference)
+    let target = format!("nodepool/{HC_NAMESPACE}/x8y5p7r4g6j9e3v-np1");
+    let (code, report) = env.trace_json(&bundle, &["--manifest", &target]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["chains"][0]["resource_id"], R2_HCP);
+}
+
+#[test]
+fn dump_crs_tree_names_kinds_from_file_names_and_merges_with_inspect() {
+    let env = Env::new();
+    let (code, bundle, err) = import(&env, "crs.tar.zst", &[&fixture("testdata/import/dump-crs")]);
+    assert_eq!(code, 3, "{err}");
+    let m = manifest(&env, &bundle);
+    let error = &m["errors"][0];
+    assert!(
+        error["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("crs/local-cluster/manifestworklist.work.open-cluster-management.io.yaml"),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("document 2: line "),
+        "{error}"
+    );
+    let objects = sql(
+        &env,
+        &bundle,
+        "SELECT api_version, kind, resource, name FROM objects ORDER BY kind, name",
+    );
+    let names: Vec<(String, String)> = objects
+        .iter()
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap().to_string(),
+                o["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("HostedCluster".to_string(), "x8y5p7r4g6j9e3v".to_string()),
+            ("ManagedClusterInfo".to_string(), CID.to_string()),
+            ("ManifestWork".to_string(), CID.to_string()),
+            ("ManifestWork".to_string(), format!("{CID}-00-namespaces")),
+            ("NodePool".to_string(), "x8y5p7r4g6j9e3v-np1".to_string()),
+        ]
+    );
+    // the NodePool document had neither apiVersion nor kind: nodepoollist.hypershift.openshift.io
+    let np = objects.iter().find(|o| o["kind"] == "NodePool").unwrap();
+    assert_eq!(np["api_version"], "hypershift.openshift.io/v1beta1");
+    assert_eq!(np["resource"], "nodepools");
+
+    // dump-crs and an inspect of the same cluster: the same objects (same uids) are merged
+    let (code, both, err) = import(
+        &env,
+        "both.tar.zst",
+        &[
+            &fixture("testdata/import/dump-crs"),
+            &fixture("testdata/import/inspect/inspect.local.8112460447"),
+            &fixture("testdata/sample/db/resources.ndjson"),
+            "--cluster-name",
+            "mgmt-1",
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("3 duplicates merged"), "{err}");
+    let hc = one(
+        &env,
+        &both,
+        "SELECT count(*) AS n, min(cluster) AS cluster FROM objects WHERE kind = 'HostedCluster'",
+    );
+    assert_eq!(hc, serde_json::json!({"n": 1, "cluster": "mgmt-1"}));
+    let target = format!("hc/{HC_NAMESPACE}/x8y5p7r4g6j9e3v");
+    let (code, report) = env.trace_json(&both, &["--manifest", &target]);
+    assert_eq!(code, 0);
+    assert_eq!(report["chains"][0]["resource_id"], R2_HCP);
+}
+
+#[test]
+fn rest_pages_and_kubectl_output_trace_a_deployment_to_its_bundle() {
+    let env = Env::new();
+    let (code, bundle, err) = import(
+        &env,
+        "rest.tar.zst",
+        &[
+            &fixture("testdata/import/rest/resource-bundles-page-1.json"),
+            &fixture("testdata/import/rest/resource-bundles-page-2.json"),
+            &fixture("testdata/import/rest/consumers.json"),
+            &fixture("testdata/import/kubectl/amw-and-deployment.json"),
+            "--cluster-name",
+            "mgmt-dev",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // page 2 holds a newer version of page 1's bundle: version 2 wins
+    let resources = sql(
+        &env,
+        &bundle,
+        "SELECT id, work_name, work_namespace, version, observed_version, applied, available,
+                is_deleted, manifest_count, source FROM resources ORDER BY id",
+    );
+    assert_eq!(resources.len(), 2, "{resources:?}");
+    assert_eq!(
+        resources[1],
+        serde_json::json!({"id": NGINX_ID, "work_name": "nginx-work", "work_namespace": "cluster1",
+                           "version": 2, "observed_version": 2, "applied": true, "available": true,
+                           "is_deleted": false, "manifest_count": 1, "source": null})
+    );
+    assert_eq!(resources[0]["work_name"], "old-config-work");
+    assert_eq!(resources[0]["is_deleted"], true);
+    assert_eq!(resources[0]["applied"], Value::Null);
+    let manifest = one(
+        &env,
+        &bundle,
+        &format!(
+            "SELECT kind, namespace, name, applied FROM resource_manifests
+             WHERE resource_id = '{NGINX_ID}'"
+        ),
+    );
+    assert_eq!(
+        manifest,
+        serde_json::json!({"kind": "Deployment", "namespace": "default", "name": "nginx", "applied": true})
+    );
+    let consumer = one(
+        &env,
+        &bundle,
+        "SELECT name, labels->>'env' AS env FROM consumers",
+    );
+    assert_eq!(
+        consumer,
+        serde_json::json!({"name": "cluster1", "env": "dev"})
+    );
+
+    let (code, report) = env.trace_json(&bundle, &["--manifest", "deploy/default/nginx"]);
+    assert_eq!(code, 0, "{report:#}");
+    let chain = &report["chains"][0];
+    assert_eq!(
+        hop_roles(chain),
+        ["object", "applied_manifest_work", "maestro_resource"]
+    );
+    assert_eq!(chain["hops"][0]["cluster"], "mgmt-dev");
+    assert_eq!(chain["resource_id"], NGINX_ID);
+    assert_eq!(chain["work_name"], "nginx-work");
+    let (code, report) = env.trace_json(&bundle, &["--work-name", "nginx-work"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["works"][0]["state"], "applied");
+}
+
+#[test]
+fn kubectl_yaml_documents_are_redacted_unless_no_redact() {
+    let env = Env::new();
+    let rendered = fixture("testdata/import/kubectl/rendered-hostedcluster.yaml");
+    let single = fixture("testdata/import/kubectl/managedcluster.yaml");
+    let (code, bundle, err) = import(&env, "kc.tar.zst", &[&rendered, &single]);
+    assert_eq!(code, 0, "{err}");
+    let m = manifest(&env, &bundle);
+    let clusters: Vec<&str> = m["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters, ["rendered-hostedcluster", "managedcluster"]);
+    let secrets = sql(
+        &env,
+        &bundle,
+        "SELECT name, object->>'data' AS data FROM objects WHERE kind = 'Secret' ORDER BY name",
+    );
+    assert_eq!(secrets.len(), 3);
+    for secret in &secrets {
+        let data: Value = serde_json::from_str(secret["data"].as_str().unwrap()).unwrap();
+        for (key, value) in data.as_object().unwrap() {
+            assert!(
+                value
+                    .as_str()
+                    .unwrap()
+                    .starts_with("<redacted by mwtrace: "),
+                "{key}: {value}"
+            );
+        }
+    }
+    let mc = one(
+        &env,
+        &bundle,
+        "SELECT cluster, name, api_version FROM objects WHERE kind = 'ManagedCluster'",
+    );
+    assert_eq!(mc["cluster"], "managedcluster");
+    assert_eq!(mc["api_version"], "cluster.open-cluster-management.io/v1");
+
+    let (code, raw, _) = import(&env, "raw.tar.zst", &[&rendered, "--no-redact"]);
+    assert_eq!(code, 0);
+    assert_eq!(manifest(&env, &raw)["redaction"]["secrets"], false);
+    let key = one(
+        &env,
+        &raw,
+        "SELECT object->'data'->>'key' AS key FROM objects WHERE name = 'bryans-cluster-etcd-encryption-key'",
+    );
+    assert!(
+        !key["key"].as_str().unwrap().starts_with("<redacted"),
+        "{key}"
+    );
+}
+
+#[test]
+fn unreadable_or_unsupported_paths_exit_2_and_write_nothing() {
+    let env = Env::new();
+    let missing = env.path("no-such-must-gather");
+    let (code, bundle, err) = import(&env, "x.tar.zst", &[missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-must-gather: cannot read"), "{err}");
+    assert!(!bundle.exists());
+    let (code, _, err) = import(&env, "x.tar.zst", &[&fixture("README.md")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a .json, .yaml or .ndjson file"), "{err}");
+    let gz = env.path("rows.json.gz");
+    let mut encoder =
+        flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), Default::default());
+    std::io::Write::write_all(&mut encoder, b"[]").unwrap();
+    encoder.finish().unwrap();
+    let (code, _, err) = import(&env, "x.tar.zst", &[gz.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("compressed, but not a tar archive"), "{err}");
+    assert!(!env.path("x.tar.zst").exists());
+}
+
+#[test]
+fn unrecognized_content_is_an_error_when_named_and_skipped_inside_a_directory() {
+    let env = Env::new();
+    let dir = env.path("dump");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("prometheus-rules.json"),
+        r#"{"status": "success"}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "hello").unwrap();
+    std::fs::copy(
+        repo().join("testdata/import/kubectl/amw-and-deployment.json"),
+        dir.join("objects.json"),
+    )
+    .unwrap();
+    let (code, bundle, err) = import(&env, "dir.tar.zst", &[dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("2 objects, 0 rows, 0 logs, 2 skipped"),
+        "{err}"
+    );
+    assert_eq!(
+        one(&env, &bundle, "SELECT count(*) AS n FROM objects")["n"],
+        2
+    );
+    let named = dir.join("prometheus-rules.json");
+    let (code, bundle, _) = import(&env, "named.tar.zst", &[named.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    let m = manifest(&env, &bundle);
+    assert!(
+        m["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a Kubernetes object or List"),
+        "{m:#}"
+    );
+    // a DB dump named after its table must hold rows: a broken line is reported by number
+    let rows = env.path("resources.ndjson");
+    std::fs::write(&rows, "{\"id\":\"a\",\"version\":1}\n{\"id\":\"b\",\n").unwrap();
+    let (code, bundle, _) = import(&env, "rows.tar.zst", &[rows.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    let m = manifest(&env, &bundle);
+    assert!(
+        m["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2: invalid JSON"),
+        "{m:#}"
+    );
+    assert_eq!(
+        one(&env, &bundle, "SELECT count(*) AS n FROM resources")["n"],
+        1
+    );
+}
