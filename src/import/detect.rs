@@ -6,6 +6,8 @@
 //! Layouts: kube-objects.md §9 (must-gather / inspect) and §8 (dump-crs); DESIGN.md §4 (a bundle
 //! unpacked into a directory imports too).
 
+use crate::bundle::layout::MAESTRO_TABLES;
+
 /// How a data file is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -49,6 +51,8 @@ impl Layout {
 
     pub fn label(&self) -> &'static str {
         match self {
+            // Only a bundle's kube/ folder puts the version in the path.
+            Layout::Tree(hint) if hint.version.is_some() => "unpacked bundle",
             Layout::Tree(_) => "must-gather/inspect tree",
             Layout::DumpCrs(_) => "hcpctl dump-crs tree",
             Layout::Loose { .. } => "kubectl output",
@@ -90,16 +94,6 @@ pub(crate) enum Class {
         layout: Layout,
     },
 }
-
-/// Maestro tables a loose file may hold rows of, named by its file name.
-pub(crate) const MAESTRO_TABLES: [&str; 6] = [
-    "status_events",
-    "server_instances",
-    "event_instances",
-    "resources",
-    "consumers",
-    "events",
-];
 
 /// Files of a gather that are never objects.
 const NOT_DATA: [&str; 8] = [
@@ -205,6 +199,7 @@ fn stem(name: &str) -> &str {
 /// `resources-2.ndjson`, `status_events.json`.
 pub(crate) fn table_of(stem: &str) -> Option<&'static str> {
     let stem = stem.to_ascii_lowercase();
+    // No table name is another's prefix followed by `.`, `-` or `_`, so order does not matter.
     MAESTRO_TABLES.into_iter().find(|table| {
         stem == *table
             || stem

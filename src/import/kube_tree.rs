@@ -265,9 +265,10 @@ pub(crate) fn object_from_value(
 }
 
 /// False only when `crate::redact::redact` provably changes nothing: it rewrites a value only
-/// under `"kind": "Secret"` / `"SecretList"` or a status entry whose `resourceMeta.kind` is
-/// `"Secret"`, which in JSON text (at any level of JSON-in-a-string) reads `Secret"` or
-/// `Secret\`; text past its depth bound with `Secret` anywhere; or behind a `\u` escape.
+/// under `"kind": "Secret"` or `"SecretList"`, or in a status entry whose `resourceMeta.kind` is
+/// `"Secret"`, which in JSON text (at any level of JSON-in-a-string) reads `Secret"`, `Secret\`
+/// or `SecretList`; in text past its depth bound with `Secret` anywhere; or behind a `\u`
+/// escape.
 pub(crate) fn may_need_redaction(text: &[u8], depth: usize) -> bool {
     let Ok(text) = std::str::from_utf8(text) else {
         return true;
@@ -277,7 +278,11 @@ pub(crate) fn may_need_redaction(text: &[u8], depth: usize) -> bool {
     if !secret && !escape {
         return false;
     }
-    escape || depth > 60 || contains(text, "Secret\"") || contains(text, "Secret\\")
+    escape
+        || depth > 60
+        || contains(text, "Secret\"")
+        || contains(text, "Secret\\")
+        || contains(text, "SecretList")
 }
 
 /// `str::contains`, by memchr on the needle's first byte: several times faster than the
@@ -474,14 +479,17 @@ mod tests {
             r#"{"kind":"Pod","spec":{"imagePullSecrets":[{"name":"p"}]},"metadata":{"name":"p"}}"#,
             r#"{"kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"\u0053ecret"}}"#,
             r#"{"resourceMeta":{"kind":"Secret","group":""},"statusFeedback":{"values":[{"name":"d","fieldValue":{"type":"String","string":"x"}}]}}"#,
+            r#"{"kind":"ManifestWork","spec":{"workload":{"manifests":[{"kind":"SecretList","apiVersion":"v1","items":[{"metadata":{"name":"s"},"data":{"a":"eA=="}}]}]}}}"#,
         ];
+        let mut changed_cases = 0;
         for text in cases {
             let mut value: Value = serde_json::from_str(text).unwrap();
-            let changed = crate::redact::redact(&mut value) > 0;
-            if changed {
+            if crate::redact::redact(&mut value) > 0 {
+                changed_cases += 1;
                 assert!(may_need_redaction(text.as_bytes(), 3), "{text}");
             }
         }
+        assert_eq!(changed_cases, 4);
         assert!(!may_need_redaction(
             br#"{"kind":"Pod","spec":{"imagePullSecrets":[]}}"#,
             3

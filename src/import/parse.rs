@@ -6,6 +6,7 @@
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
+use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -69,9 +70,8 @@ fn fast_doc(ctx: &Ctx<'_>, doc: FastDoc, loc: Loc, out: &mut dyn FnMut(Record)) 
         .as_deref()
         .is_some_and(|k| REST_KINDS.contains(&k));
     if !rest_kind && ctx.table().is_none() {
-        let is_list = doc.items.is_some()
-            && (head.kind.as_deref().is_some_and(|k| k.ends_with("List")) || head.name.is_none());
-        if is_list {
+        let typed_list = doc.items.is_some() && head.kind.as_deref().is_some_and(is_list_kind);
+        if typed_list {
             let list = ListCtx::new(head.kind.as_deref(), head.api_version.as_deref());
             for (i, (range, item_head)) in doc.items.iter().flatten().enumerate() {
                 out(kube_tree::object_from_text(
@@ -121,19 +121,24 @@ fn object_doc(ctx: &Ctx<'_>, mut map: Map<String, Value>, loc: Loc, out: &mut dy
         && (kind.as_deref().is_some_and(|k| k.ends_with("List"))
             || map.get("metadata").and_then(|m| m.get("name")).is_none());
     if is_list && ctx.table().is_none() {
-        let list = ListCtx::new(
-            kind.as_deref(),
-            map.get("apiVersion").and_then(Value::as_str),
-        );
+        let api_version = map
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if let Some(Value::Array(items)) = map.remove("items") {
-            for (i, item) in items.into_iter().enumerate() {
-                out(kube_tree::object_from_value(
-                    ctx,
-                    item,
-                    Some(&list),
-                    loc.item(i + 1),
-                ));
-            }
+            let items = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i + 1, v))
+                .collect();
+            list_items(
+                ctx,
+                kind.as_deref(),
+                api_version.as_deref(),
+                items,
+                loc,
+                out,
+            );
         }
         return;
     }
@@ -177,6 +182,39 @@ fn array_element(ctx: &Ctx<'_>, element: Value, loc: Loc, out: &mut dyn FnMut(Re
             unrecognized(ctx, loc, out)
         }
         _ => unrecognized(ctx, loc, out),
+    }
+}
+
+fn is_list_kind(kind: &str) -> bool {
+    kind.ends_with("List") && !REST_KINDS.contains(&kind)
+}
+
+/// The items of a List. Without a `<Kind>List` or `List` kind, an object with an `items` array is
+/// a List only if every item is a Kubernetes object (a gather holds other JSON too).
+fn list_items(
+    ctx: &Ctx<'_>,
+    kind: Option<&str>,
+    api_version: Option<&str>,
+    items: Vec<(usize, Value)>,
+    loc: Loc,
+    out: &mut dyn FnMut(Record),
+) {
+    let typed = kind.is_some_and(is_list_kind);
+    let all_objects = items.iter().all(|(_, item)| {
+        item.as_object()
+            .is_some_and(|m| kube_tree::is_object(m, ctx.layout))
+    });
+    if !typed && !all_objects {
+        return unrecognized(ctx, loc, out);
+    }
+    let list = ListCtx::new(kind, api_version);
+    for (i, item) in items {
+        out(kube_tree::object_from_value(
+            ctx,
+            item,
+            Some(&list),
+            loc.item(i),
+        ));
     }
 }
 
@@ -270,6 +308,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                     pending: Vec::new(),
                     seen: 0,
                     array: false,
+                    other: None,
                 };
                 map.next_value_seed(ItemsSeed {
                     ctx: self.ctx,
@@ -288,12 +327,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
         };
         if !state.array {
             // `items` was null or an object: not a List after all.
-            let items = state
-                .pending
-                .into_iter()
-                .next()
-                .map_or(Value::Null, |(_, v)| v);
-            rest.insert("items".into(), items);
+            rest.insert("items".into(), state.other.unwrap_or(Value::Null));
             object_doc(self.ctx, rest, Loc::default(), self.out);
             return Ok(());
         }
@@ -314,18 +348,14 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
             );
             return Ok(());
         }
-        let list = ListCtx::new(
+        list_items(
+            self.ctx,
             Some(kind.as_str()).filter(|k| !k.is_empty()),
             rest.get("apiVersion").and_then(Value::as_str),
+            state.pending,
+            Loc::default(),
+            self.out,
         );
-        for (i, item) in state.pending {
-            (self.out)(kube_tree::object_from_value(
-                self.ctx,
-                item,
-                Some(&list),
-                Loc::default().item(i),
-            ));
-        }
         Ok(())
     }
 
@@ -369,6 +399,8 @@ struct Items {
     pending: Vec<(usize, Value)>,
     seen: usize,
     array: bool,
+    /// `items` when it is not an array.
+    other: Option<Value>,
 }
 
 struct ItemsSeed<'c, 'o, 's> {
@@ -435,12 +467,10 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        self.state.pending.push((0, value));
+        self.state.other = Some(value);
         Ok(())
     }
 }
-
-use serde::Deserialize;
 
 /// NDJSON: one JSON value per line.
 fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
@@ -564,6 +594,30 @@ mod tests {
         let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
         assert!(kinds.contains(&"ConfigMap"));
         assert!(objs.iter().all(|o| o["apiVersion"] == "v1"));
+    }
+
+    #[test]
+    fn an_items_array_is_a_list_only_of_kubernetes_objects() {
+        let loose = Layout::Loose { table: None };
+        let ctx = Ctx::new(0, "f", &loose, true, false);
+        let mut records = Vec::new();
+        let text = r#"{"status": "success", "items": [{"metric": 1}]}"#;
+        parse(
+            &ctx,
+            Some(Format::Json),
+            &mut text.as_bytes(),
+            50,
+            &mut |r| records.push(r),
+        );
+        assert!(
+            matches!(records.as_slice(), [Record::Skipped]),
+            "{records:?}"
+        );
+        let records = run(loose, Format::Yaml, "items:\n- metric: 1\n");
+        assert!(matches!(&records[0], Record::Error { .. }), "{records:?}");
+        let generic = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}]}"#;
+        let objs = objects(&run(Layout::Loose { table: None }, Format::Json, generic));
+        assert_eq!(objs[0]["kind"], "Namespace");
     }
 
     #[test]

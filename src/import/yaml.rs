@@ -77,7 +77,7 @@ pub(crate) fn documents(src: &[u8]) -> Vec<Doc> {
         }
     };
     // Directives (`%YAML`) belong to serde_yaml.
-    if text.starts_with('%') || text.contains("\n%") {
+    if has_directive(text) {
         return slow_documents(src, 0, 1);
     }
     let lines = split_lines(text);
@@ -418,7 +418,7 @@ impl<'a> Converter<'a> {
                 if comment_at(&text[..colon]).is_some() {
                     return Ok(None);
                 }
-                let key = text[..colon].trim_end_matches([' ', '\t']);
+                let key = trim_end_str(&text[..colon]);
                 if key.is_empty() {
                     return Err(Bail);
                 }
@@ -728,7 +728,7 @@ impl<'a> Converter<'a> {
                 let segment = self.slice(run, end)?;
                 text.push_str(segment);
                 // Trailing white space before an unescaped break is not content.
-                let kept = protected + text[protected..].trim_end_matches([' ', '\t']).len();
+                let kept = protected + trim_end_str(&text[protected..]).len();
                 text.truncate(kept);
             }
             // Move to the next line with content, counting empty ones.
@@ -1100,7 +1100,7 @@ fn plain_segment(text: &str) -> R<&str> {
     if value_colon(&text[..cut]).is_some() {
         return Err(Bail);
     }
-    Ok(text[..cut].trim_end_matches([' ', '\t']))
+    Ok(trim_end_str(&text[..cut]))
 }
 
 /// Where a plain scalar ends inside a flow collection.
@@ -1134,6 +1134,26 @@ fn skip_spaces(src: &[u8], mut p: usize, end: usize) -> usize {
         p += 1;
     }
     p
+}
+
+/// `trim_end_matches([' ', '\t'])`, without the generic searcher (slow in a debug build).
+fn trim_end_str(text: &str) -> &str {
+    let kept = trim_end(text.as_bytes()).len();
+    &text[..kept]
+}
+
+/// A `%YAML` or `%TAG` directive line.
+fn has_directive(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find('%') {
+        let at = from + i;
+        if at == 0 || bytes[at - 1] == b'\n' {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 fn trim_end(bytes: &[u8]) -> &[u8] {

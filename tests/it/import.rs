@@ -294,6 +294,14 @@ fn archives_import_exactly_as_the_directory_without_unpacking() {
                 .any(|f| f["path"].as_str().unwrap().starts_with("logs/")),
             "{archive}: logs"
         );
+        // traced up to the AMW; the Maestro resource itself is not in this bundle (no DB rows)
+        let (code, report) =
+            env.trace_json(&bundle, &["--manifest", &format!("pod/default/{POD}")]);
+        assert_eq!(code, 0, "{report:#}");
+        let chain = &report["chains"][0];
+        assert_eq!(chain["hops"][3]["role"], "applied_manifest_work");
+        assert_eq!(chain["resource_id"], R1_HEALTHY);
+        assert_eq!(chain["hops"][4]["in_snapshot"], false);
     }
     // nothing was unpacked beside the bundles
     let leftovers: Vec<String> = std::fs::read_dir(env.dir.path())
@@ -544,6 +552,17 @@ fn kubectl_yaml_documents_are_redacted_unless_no_redact() {
     );
     assert_eq!(mc["cluster"], "managedcluster");
     assert_eq!(mc["api_version"], "cluster.open-cluster-management.io/v1");
+    // rendered, never applied: present, but no ManifestWork manages it
+    let (code, report) = env.trace_json(&bundle, &["--manifest", "hc/clusters/bryans-cluster"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["outcome"], "not_managed");
+    assert!(
+        report["next_steps"][0]
+            .as_str()
+            .unwrap()
+            .contains("--context rendered-hostedcluster get hostedcluster bryans-cluster"),
+        "{report:#}"
+    );
 
     let (code, raw, _) = import(&env, "raw.tar.zst", &[&rendered, "--no-redact"]);
     assert_eq!(code, 0);
