@@ -298,14 +298,7 @@ fn load_objects(
         )?;
         list.push(sql_string(&local));
     }
-    let source = if list.is_empty() {
-        "(SELECT NULL::JSON AS json, NULL::VARCHAR AS filename WHERE false)".to_string()
-    } else {
-        format!(
-            "read_ndjson_objects([{}], filename = true{reader_options})",
-            list.join(", ")
-        )
-    };
+    let source = ndjson_files(&list, reader_options);
     conn.execute_batch(&format!(
         "CREATE TABLE objects AS
          SELECT f.cluster, f.api_group,
@@ -357,14 +350,7 @@ fn load_logs(conn: &Connection, files: &[&StagedFile], reader_options: &str) -> 
         )?;
         list.push(sql_string(&local));
     }
-    let source = if list.is_empty() {
-        "(SELECT NULL::JSON AS json, NULL::VARCHAR AS filename WHERE false)".to_string()
-    } else {
-        format!(
-            "read_ndjson_objects([{}], filename = true{reader_options})",
-            list.join(", ")
-        )
-    };
+    let source = ndjson_files(&list, reader_options);
     conn.execute_batch(&format!(
         "CREATE TABLE logs AS
          SELECT f.cluster, f.namespace, f.pod, f.container,
@@ -438,4 +424,17 @@ fn load_manifest_tables(
         params![LOADER_VERSION, sha],
     )?;
     Ok(())
+}
+
+/// A FROM source reading `files` (SQL string literals) as NDJSON objects with their file name,
+/// or an empty one when there are none.
+fn ndjson_files(files: &[String], reader_options: &str) -> String {
+    if files.is_empty() {
+        "(SELECT NULL::JSON AS json, NULL::VARCHAR AS filename WHERE false)".to_string()
+    } else {
+        format!(
+            "read_ndjson_objects([{}], filename = true{reader_options})",
+            files.join(", ")
+        )
+    }
 }
