@@ -9,11 +9,12 @@ are 4 resources: the HostedCluster bundle (a local-cluster ManifestWork carrying
 HostedCluster and NodePool), a NodePool bundle, a config bundle and a credentials bundle, each
 with a layer-1 AppliedManifestWork; the ManifestWorks, their layer-2 AppliedManifestWorks, the
 HostedClusters, NodePools and ManagedClusters exist on the management clusters. Payloads are 5 to
-50 KB (padding in a ConfigMap's data), statuses are shaped like the Maestro examples, about 3 %
+50 KB (control-plane objects shaped like HyperShift's, see `manifests`), statuses are shaped like the Maestro examples, about 3 %
 of the resources are deleted. Output is streamed: memory stays small at any scale.
 
 The tree is packed with `mwtrace pack OUT_DIR -o OUT.tar.zst`; `bench/run.sh` does it all.
 """
+import base64
 import hashlib
 import json
 import random
@@ -35,14 +36,94 @@ def cond(t, status="True", reason=None, message=""):
             "observedGeneration": 1}
 
 
+# The control-plane components whose objects fill the payloads; images are the same in a region.
+COMPONENTS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "openshift-apiserver",
+              "openshift-controller-manager", "openshift-oauth-apiserver", "oauth-openshift", "cluster-version-operator",
+              "cluster-network-operator", "ingress-operator", "cluster-policy-controller", "konnectivity-agent",
+              "hosted-cluster-config-operator", "control-plane-operator", "ignition-server", "machine-approver",
+              "cluster-autoscaler", "capi-provider", "cloud-controller-manager", "csi-snapshot-controller",
+              "dns-operator", "olm-operator", "catalog-operator", "packageserver", "router", "aws-ebs-csi-driver"]
+DIGEST = {c: hashlib.sha256(c.encode()).hexdigest() for c in COMPONENTS}
+PLURAL = {"Namespace": "namespaces", "Deployment": "deployments", "ConfigMap": "configmaps", "Service": "services",
+          "ServiceAccount": "serviceaccounts", "Role": "roles", "RoleBinding": "rolebindings"}
+VERBS = [["get", "list", "watch"], ["get", "list", "watch", "create", "update", "patch", "delete"], ["*"]]
+RESOURCES = ["pods", "configmaps", "secrets", "services", "endpoints", "events", "leases", "deployments",
+             "replicasets", "statefulsets", "nodes", "namespaces", "serviceaccounts", "roles", "rolebindings"]
+
+
+def pem(rnd):
+    """A certificate bundle: random base64, unique per hosted cluster, incompressible as real ones."""
+    body = base64.b64encode(rnd.randbytes(rnd.randint(900, 1400))).decode()
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
+
+
+def manifests(rnd, ns, cid, kind, ca, size):
+    """The manifests of one bundle: a Namespace, then control-plane objects shaped like
+    HyperShift's (Deployments, ConfigMaps with the cluster's CA, RBAC, Services) until the
+    serialized list reaches `size` bytes. Names, uids, hashes and the CA differ per cluster,
+    the templates do not, which is what real payloads look like across a region."""
+    out = [{"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"api.openshift.com/id": cid, "hypershift.openshift.io/hosted-control-plane": "true"}}}]
+    total = 200
+    while total < size:
+        comp = rnd.choice(COMPONENTS)
+        meta = {"name": f"{comp}-{kind}" if rnd.random() < 0.5 else f"{comp}-{rnd.randint(0, 99)}", "namespace": ns,
+                "labels": {"app": comp, "hypershift.openshift.io/control-plane-component": comp,
+                           "api.openshift.com/id": cid},
+                "annotations": {"hypershift.openshift.io/config-hash": f"{rnd.getrandbits(64):016x}"}}
+        pick = rnd.random()
+        if pick < 0.35:
+            obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": {
+                "replicas": rnd.choice([1, 2, 3]), "revisionHistoryLimit": 2,
+                "selector": {"matchLabels": {"app": comp}},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+                "template": {"metadata": {"labels": {"app": comp, "hypershift.openshift.io/hosted-control-plane": ns}},
+                             "spec": {"automountServiceAccountToken": False, "priorityClassName": "hypershift-control-plane",
+                                      "serviceAccountName": comp,
+                                      "containers": [{"name": comp, "image": f"quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:{DIGEST[comp]}",
+                                                      "args": [f"--namespace={ns}", f"--cluster-id={cid}", "--v=2",
+                                                               f"--port={rnd.randint(2000, 9999)}", "--tls-min-version=VersionTLS12"],
+                                                      "env": [{"name": "CLUSTER_ID", "value": cid}, {"name": "NAMESPACE", "value": ns},
+                                                              {"name": "GOMEMLIMIT", "value": f"{rnd.choice([256, 512, 1024])}MiB"}],
+                                                      "ports": [{"containerPort": rnd.randint(2000, 9999), "name": "https", "protocol": "TCP"}],
+                                                      "livenessProbe": {"httpGet": {"path": "/healthz", "port": "https", "scheme": "HTTPS"},
+                                                                        "initialDelaySeconds": 60, "periodSeconds": 10, "failureThreshold": 5},
+                                                      "resources": {"requests": {"cpu": f"{rnd.choice([5, 10, 25, 50])}m",
+                                                                                 "memory": f"{rnd.choice([32, 64, 128, 256])}Mi"}},
+                                                      "volumeMounts": [{"name": "ca", "mountPath": "/etc/kubernetes/ca"},
+                                                                       {"name": "kubeconfig", "mountPath": "/etc/kubernetes/kubeconfig"}]}],
+                                      "volumes": [{"name": "ca", "configMap": {"name": "root-ca"}},
+                                                  {"name": "kubeconfig", "secret": {"secretName": f"{comp}-kubeconfig", "defaultMode": 416}}]}}}}
+        elif pick < 0.55:
+            obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
+                   "data": {"ca.crt": ca, "config.yaml": f"apiVersion: v1\nkind: Config\nclusterID: {cid}\nnamespace: {ns}\n"
+                                                       f"servingPort: {rnd.randint(2000, 9999)}\nlogLevel: {rnd.choice(['Normal', 'Debug'])}\n"}}
+        elif pick < 0.75:
+            obj = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": meta,
+                   "rules": [{"apiGroups": [rnd.choice(["", "apps", "coordination.k8s.io"])],
+                              "resources": rnd.sample(RESOURCES, rnd.randint(1, 4)), "verbs": rnd.choice(VERBS)}
+                             for _ in range(rnd.randint(2, 6))]}
+        elif pick < 0.85:
+            obj = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": meta,
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": meta["name"]},
+                   "subjects": [{"kind": "ServiceAccount", "name": comp, "namespace": ns}]}
+        elif pick < 0.95:
+            obj = {"apiVersion": "v1", "kind": "Service", "metadata": meta,
+                   "spec": {"type": "ClusterIP", "selector": {"app": comp},
+                            "ports": [{"name": "https", "port": rnd.randint(2000, 9999), "targetPort": "https", "protocol": "TCP"}]}}
+        else:
+            obj = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
+        out.append(obj)
+        total += len(json.dumps(obj, separators=(",", ":")))
+    return out
+
+
 def main():
     scale = int(sys.argv[1])
     out = sys.argv[2]
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 42
     rnd = random.Random(seed)
-    # Padding with the entropy of real manifests (words, ids, base64), ~8:1 under zstd, not 1000:1.
-    words = [hashlib.sha1(str(i).encode()).hexdigest()[: rnd.randint(3, 12)] for i in range(4096)]
-    pool = " ".join(rnd.choice(words) for _ in range(400_000))
     import os
     mgmts = [f"mgmt-{i}" for i in range(1, 1 + max(1, scale // 25000))]
     hub2 = {m: hashlib.sha256(f"https://api.{m}.example.com:6443".encode()).hexdigest() for m in mgmts}
@@ -77,6 +158,7 @@ def main():
         mgmt = mgmts[c % len(mgmts)]
         ns = f"ocm-arohcpbench-{cid}"
         hc_name = f"hc{c:07d}"
+        ca = pem(rnd)
         for kind in ("hc", "np", "config", "creds"):
             if n >= scale:
                 break
@@ -84,13 +166,7 @@ def main():
             work = f"{cid}-{kind}"
             id_ = rid("clusters-service", mgmt, work)
             mw_name = cid if kind == "hc" else f"{cid}-{kind}"
-            size = rnd.randint(4000, 48000)
-            start = rnd.randint(0, len(pool) - size - 1)
-            pad = pool[start:start + size]
-            inner = [
-                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"api.openshift.com/id": cid}}},
-                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{kind}-config", "namespace": ns}, "data": {"pad": pad}},
-            ]
+            inner = manifests(rnd, ns, cid, kind, ca, rnd.randint(4000, 48000))
             mw = {"apiVersion": "work.open-cluster-management.io/v1", "kind": "ManifestWork",
                   "metadata": {"name": mw_name, "namespace": "local-cluster", "labels": {"api.openshift.com/id": cid}},
                   "spec": {"workload": {"manifests": inner}}}
@@ -139,8 +215,10 @@ def main():
               {"apiVersion": "work.open-cluster-management.io/v1", "kind": "AppliedManifestWork",
                "metadata": {"name": f"{hub2[mgmt]}-{mw_name}", "uid": amw2_uid, "creationTimestamp": CREATED},
                "spec": {"hubHash": hub2[mgmt], "agentID": hub2[mgmt], "manifestWorkName": mw_name},
-               "status": {"appliedResources": [{"group": "", "version": "v1", "resource": "configmaps",
-                                                "namespace": ns, "name": f"{kind}-config", "uid": str(uuid.uuid4())}]}})
+               "status": {"appliedResources": [
+                   {"group": m["apiVersion"].rpartition("/")[0], "version": m["apiVersion"].rpartition("/")[2],
+                    "resource": PLURAL[m["kind"]], "namespace": m["metadata"].get("namespace", ""),
+                    "name": m["metadata"]["name"], "uid": str(uuid.uuid4())} for m in inner]}})
         hc_uid = str(uuid.uuid4())
         w(f"kube/{mgmt}/hypershift.openshift.io/v1beta1/hostedclusters.ndjson",
           {"apiVersion": "hypershift.openshift.io/v1beta1", "kind": "HostedCluster",
