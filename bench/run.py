@@ -98,23 +98,24 @@ def ndjson_files(tree):
 
 
 def prepare_data(scale, data_dir):
-    """Generates the tree and packs the bundle unless this gen.py already made them."""
+    """Generates the tree unless this gen.py already made it, and packs the bundle if missing."""
     gen = os.path.join(HERE, "gen.py")
     stamp = hashlib.sha256(open(gen, "rb").read()).hexdigest()[:16]
     stamp_file = os.path.join(data_dir, "stamp")
     tree, bundle = os.path.join(data_dir, "tree"), os.path.join(data_dir, "snapshot.tar.zst")
-    if os.path.exists(stamp_file) and open(stamp_file).read() == stamp and os.path.exists(bundle):
-        log(f"reusing {data_dir} (gen.py {stamp})")
-        return tree, bundle
-    if os.path.exists(data_dir):
-        shutil.rmtree(data_dir)
-    os.makedirs(data_dir)
-    log(f"generating {scale:,} resources into {tree}...")
-    subprocess.run([sys.executable, gen, str(scale), tree], check=True, stdout=sys.stderr)
-    log("packing the bundle...")
-    packed = measure([MWTRACE, "pack", tree, "-o", bundle])
-    log(f"packed in {packed.seconds:.1f} s")
-    open(stamp_file, "w").write(stamp)
+    if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
+        log(f"reusing {tree} (gen.py {stamp})")
+    else:
+        if os.path.exists(data_dir):
+            shutil.rmtree(data_dir)
+        os.makedirs(data_dir)
+        log(f"generating {scale:,} resources into {tree}...")
+        subprocess.run([sys.executable, gen, str(scale), tree], check=True, stdout=sys.stderr)
+        open(stamp_file, "w").write(stamp)
+    if not os.path.exists(bundle):
+        log("packing the bundle...")
+        packed = measure([MWTRACE, "pack", tree, "-o", bundle])
+        log(f"packed in {packed.seconds:.1f} s")
     return tree, bundle
 
 

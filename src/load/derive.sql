@@ -6,13 +6,6 @@
 -- Empty status is SQL NULL or JSON null (maestro-data-model.md §2): treat both as "no status".
 CREATE TEMP MACRO mw_json_or_null(v) AS
     CASE WHEN v IS NULL OR json_type(v) = 'NULL' THEN NULL ELSE v END;
--- `metadata` is an object in current rows and a JSON string in rows written before 2024-06-25.
-CREATE TEMP MACRO mw_metadata(payload) AS
-    CASE
-        WHEN json_type(payload -> 'metadata') = 'VARCHAR' AND json_valid(payload ->> 'metadata')
-            THEN CAST(payload ->> 'metadata' AS JSON)
-        WHEN json_type(payload -> 'metadata') = 'OBJECT' THEN payload -> 'metadata'
-    END;
 CREATE TEMP MACRO mw_label(labels, key) AS json_extract_string(labels, '$."' || key || '"');
 -- cid from a namespace named ocm-<env>-<cid>[-<hcName>] (kube-objects.md §3).
 CREATE TEMP MACRO mw_cid_from_namespace(ns) AS
@@ -23,94 +16,102 @@ CREATE TEMP MACRO mw_json_array(v) AS
     CASE WHEN json_type(v) = 'ARRAY' THEN CAST(v AS JSON[]) ELSE []::JSON[] END;
 
 -- resources: derived columns -------------------------------------------------------------------
-CREATE TEMP TABLE mw_resource_meta AS
-SELECT id,
-       mw_metadata(payload) AS meta,
-       mw_json_or_null(status) AS status_value,
-       CASE
-           WHEN json_type(payload -> '$.data.manifests') = 'ARRAY' THEN payload -> '$.data.manifests'
-           WHEN json_type(payload -> '$.data.manifest') = 'OBJECT'
-               THEN json_array(payload -> '$.data.manifest')
-           WHEN json_type(payload -> '$.spec.workload.manifests') = 'ARRAY'
-               THEN payload -> '$.spec.workload.manifests'
-           -- Before 2024-03 the column held one raw Kubernetes object.
-           WHEN payload ->> 'kind' IS NOT NULL AND payload ->> 'apiVersion' IS NOT NULL
-               THEN json_array(payload)
-       END AS manifests
-FROM resources;
+-- The table is rebuilt once with its derived columns (cheaper than UPDATE over wide rows), and
+-- each payload and status is parsed once: json_extract with a list of paths returns them all.
+CREATE TEMP MACRO mw_any_condition(conditions, t) AS
+    list_bool_or(list_transform(list_filter(conditions, lambda c: c ->> 'type' = t),
+                                lambda c: (c ->> 'status') = 'True'));
+
+CREATE TABLE mw_resources_derived AS
+WITH parsed AS (
+    SELECT r.*,
+           json_extract(r.payload, ['$.metadata', '$.data.manifests', '$.data.manifest',
+                                    '$.spec.workload.manifests', '$.kind', '$.apiVersion',
+                                    '$.logtracing']) AS mw_p,
+           json_extract(mw_json_or_null(r.status), ['$.data.conditions', '$.resourceversion']) AS mw_s
+    FROM resources r
+), shaped AS (
+    SELECT parsed.*,
+           -- `metadata` is an object in current rows and a JSON string in rows written before
+           -- 2024-06-25.
+           CASE
+               WHEN json_type(mw_p[1]) = 'OBJECT' THEN mw_p[1]
+               WHEN json_type(mw_p[1]) = 'VARCHAR' AND json_valid(mw_p[1] ->> '$')
+                   THEN CAST(mw_p[1] ->> '$' AS JSON)
+           END AS mw_meta,
+           CASE
+               WHEN json_type(mw_p[2]) = 'ARRAY' THEN mw_p[2]
+               WHEN json_type(mw_p[3]) = 'OBJECT' THEN json_array(mw_p[3])
+               WHEN json_type(mw_p[4]) = 'ARRAY' THEN mw_p[4]
+               -- Before 2024-03 the column held one raw Kubernetes object.
+               WHEN mw_p[5] ->> '$' IS NOT NULL AND mw_p[6] ->> '$' IS NOT NULL
+                   THEN json_array(payload)
+           END AS mw_manifests,
+           mw_json_array(mw_s[1]) AS mw_conditions
+    FROM parsed
+)
+SELECT shaped.* EXCLUDE (mw_p, mw_s, mw_meta, mw_manifests, mw_conditions),
+       mw_meta ->> 'name' AS work_name,
+       mw_meta ->> 'namespace' AS work_namespace,
+       mw_label(mw_meta -> 'labels', 'api.openshift.com/id') AS cid,
+       mw_meta -> 'labels' AS labels,
+       coalesce(mw_manifests, '[]'::JSON) AS manifests,
+       coalesce(json_array_length(mw_manifests), 0)::BIGINT AS manifest_count,
+       mw_any_condition(mw_conditions, 'Applied') AS applied,
+       mw_any_condition(mw_conditions, 'Available') AS available,
+       deleted_at IS NOT NULL AS is_deleted,
+       mw_json_or_null(status) IS NOT NULL AS has_status,
+       TRY_CAST(mw_s[2] ->> '$' AS BIGINT) AS observed_version,
+       coalesce(
+           mw_meta -> 'annotations' ->> '$."logging.open-cluster-management.io/op-id"',
+           CASE WHEN json_valid(mw_p[7] ->> '$')
+                THEN CAST(mw_p[7] ->> '$' AS JSON) ->> '$."logging.open-cluster-management.io/op-id"'
+           END) AS op_id
+FROM shaped;
+DROP TABLE resources;
+ALTER TABLE mw_resources_derived RENAME TO resources;
 
 CREATE TABLE resource_conditions AS
-SELECT m.id AS resource_id,
+SELECT r.id AS resource_id,
        c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
        c ->> 'message' AS message,
        mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
-FROM mw_resource_meta m, unnest(mw_json_array(m.status_value -> '$.data.conditions')) AS u(c);
-
-ALTER TABLE resources ADD COLUMN work_name VARCHAR;
-ALTER TABLE resources ADD COLUMN work_namespace VARCHAR;
-ALTER TABLE resources ADD COLUMN cid VARCHAR;
-ALTER TABLE resources ADD COLUMN labels JSON;
-ALTER TABLE resources ADD COLUMN manifests JSON;
-ALTER TABLE resources ADD COLUMN manifest_count BIGINT;
-ALTER TABLE resources ADD COLUMN applied BOOLEAN;
-ALTER TABLE resources ADD COLUMN available BOOLEAN;
-ALTER TABLE resources ADD COLUMN is_deleted BOOLEAN;
-ALTER TABLE resources ADD COLUMN has_status BOOLEAN;
-ALTER TABLE resources ADD COLUMN observed_version BIGINT;
-ALTER TABLE resources ADD COLUMN op_id VARCHAR;
-
-UPDATE resources AS r SET
-    work_name = m.meta ->> 'name',
-    work_namespace = m.meta ->> 'namespace',
-    labels = m.meta -> 'labels',
-    cid = mw_label(m.meta -> 'labels', 'api.openshift.com/id'),
-    manifests = coalesce(m.manifests, '[]'::JSON),
-    manifest_count = coalesce(json_array_length(m.manifests), 0)::BIGINT,
-    applied = (SELECT bool_or(c.status = 'True') FROM resource_conditions c
-               WHERE c.resource_id = r.id AND c.type = 'Applied'),
-    available = (SELECT bool_or(c.status = 'True') FROM resource_conditions c
-                 WHERE c.resource_id = r.id AND c.type = 'Available'),
-    is_deleted = r.deleted_at IS NOT NULL,
-    has_status = m.status_value IS NOT NULL,
-    observed_version = TRY_CAST(m.status_value ->> 'resourceversion' AS BIGINT),
-    op_id = coalesce(
-        m.meta -> 'annotations' ->> '$."logging.open-cluster-management.io/op-id"',
-        CASE WHEN json_valid(r.payload ->> 'logtracing')
-             THEN CAST(r.payload ->> 'logtracing' AS JSON) ->> '$."logging.open-cluster-management.io/op-id"'
-        END)
-FROM mw_resource_meta m
-WHERE m.id = r.id;
+FROM resources r, unnest(mw_json_array(mw_json_or_null(r.status) -> '$.data.conditions')) AS u(c);
 
 -- resource_manifests: one row per manifest, with its status from the DB status ---------------
 CREATE TEMP TABLE mw_manifest_status AS
-SELECT m.id AS resource_id,
+WITH parsed AS (
+    SELECT id, json_extract(mw_json_or_null(status), ['$.data.resourceStatus', '$.data.status']) AS found
+    FROM resources
+)
+SELECT p.id AS resource_id,
        coalesce(TRY_CAST(s -> '$.resourceMeta' ->> 'ordinal' AS BIGINT), 0) AS ordinal,
        s -> 'conditions' AS conditions
-FROM mw_resource_meta m,
+FROM parsed p,
      unnest(CASE
-                WHEN json_type(m.status_value -> '$.data.resourceStatus') = 'ARRAY'
-                    THEN mw_json_array(m.status_value -> '$.data.resourceStatus')
+                WHEN json_type(p.found[1]) = 'ARRAY' THEN mw_json_array(p.found[1])
                 -- legacy `Single` rows report the one manifest's status at data.status
-                WHEN json_type(m.status_value -> '$.data.status') = 'OBJECT'
-                    THEN [m.status_value -> '$.data.status']
+                WHEN json_type(p.found[2]) = 'OBJECT' THEN [p.found[2]]
                 ELSE []::JSON[]
             END) AS u(s);
 
 CREATE TEMP MACRO mw_condition(conditions, t, field) AS
     list_filter(mw_json_array(conditions), lambda c: c ->> 'type' = t)[1] ->> field;
 
+-- Each manifests array is parsed once (unnest WITH ORDINALITY), not once per manifest.
 CREATE TABLE resource_manifests AS
 WITH numbered AS (
-    SELECT r.id, unnest(range(r.manifest_count)) AS ordinal, r.manifests
-    FROM resources r WHERE r.manifest_count > 0
+    SELECT r.id, u.ordinal - 1 AS ordinal, u.manifest
+    FROM resources r, unnest(mw_json_array(r.manifests)) WITH ORDINALITY AS u(manifest, ordinal)
+    WHERE r.manifest_count > 0
 )
 SELECT n.id AS resource_id,
        n.ordinal,
-       json_extract(n.manifests, n.ordinal) ->> 'apiVersion' AS api_version,
-       json_extract(n.manifests, n.ordinal) ->> 'kind' AS kind,
-       json_extract(n.manifests, n.ordinal) -> 'metadata' ->> 'namespace' AS namespace,
-       json_extract(n.manifests, n.ordinal) -> 'metadata' ->> 'name' AS name,
-       json_extract(n.manifests, n.ordinal) AS manifest,
+       n.manifest ->> 'apiVersion' AS api_version,
+       n.manifest ->> 'kind' AS kind,
+       n.manifest -> 'metadata' ->> 'namespace' AS namespace,
+       n.manifest -> 'metadata' ->> 'name' AS name,
+       n.manifest,
        mw_condition(s.conditions, 'Applied', 'status') = 'True' AS applied,
        mw_condition(s.conditions, 'Available', 'status') = 'True' AS available,
        coalesce(
@@ -191,10 +192,11 @@ WHERE o.kind = 'ManifestWork';
 
 CREATE TABLE work_manifests AS
 WITH numbered AS (
-    SELECT o.cluster, o.namespace AS work_namespace, o.name AS work_name, o.object,
-           unnest(range(coalesce(json_array_length(o.object -> '$.spec.workload.manifests'), 0)::BIGINT))
-               AS ordinal
-    FROM objects o WHERE o.kind = 'ManifestWork'
+    SELECT o.cluster, o.namespace AS work_namespace, o.name AS work_name, u.ordinal - 1 AS ordinal,
+           u.manifest
+    FROM objects o,
+         unnest(mw_json_array(o.object -> '$.spec.workload.manifests')) WITH ORDINALITY AS u(manifest, ordinal)
+    WHERE o.kind = 'ManifestWork'
 ), statuses AS (
     SELECT o.cluster, o.namespace AS work_namespace, o.name AS work_name,
            coalesce(TRY_CAST(s -> 'resourceMeta' ->> 'ordinal' AS BIGINT), 0) AS ordinal,
@@ -203,10 +205,10 @@ WITH numbered AS (
     WHERE o.kind = 'ManifestWork'
 )
 SELECT n.cluster, n.work_namespace, n.work_name, n.ordinal,
-       json_extract(n.object, '$.spec.workload.manifests[' || n.ordinal || ']') AS manifest,
-       manifest ->> 'apiVersion' AS api_version, manifest ->> 'kind' AS kind,
-       manifest -> 'metadata' ->> 'namespace' AS namespace,
-       manifest -> 'metadata' ->> 'name' AS name,
+       n.manifest,
+       n.manifest ->> 'apiVersion' AS api_version, n.manifest ->> 'kind' AS kind,
+       n.manifest -> 'metadata' ->> 'namespace' AS namespace,
+       n.manifest -> 'metadata' ->> 'name' AS name,
        mw_condition(s.conditions, 'Applied', 'status') = 'True' AS applied,
        mw_condition(s.conditions, 'Available', 'status') = 'True' AS available,
        CASE WHEN mw_condition(s.conditions, 'Applied', 'status') <> 'True'

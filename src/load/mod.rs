@@ -16,10 +16,10 @@ use duckdb::{AccessMode, Config, Connection, params};
 use crate::bundle::{BundleError, BundlePath, BundleReader, Limits, Manifest};
 use crate::progress::{Progress, Unit};
 use stage::StagedFile;
-use tables::{MAESTRO_TABLES, ident, select_list, sql_string};
+use tables::{MAESTRO_TABLES, ident, read_columns, select_list, sql_string};
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 2;
+pub const LOADER_VERSION: i64 = 3;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
@@ -169,7 +169,13 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     let tmp_db = work.path().join("snapshot.duckdb");
     {
         let conn = Connection::open(&tmp_db).map_err(db_err(db))?;
-        ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(db_err(db))?;
+        // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
+        ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(|e| {
+            match stage::find_malformed(bundle, &staged) {
+                Some(malformed) => LoadError::Bundle(malformed),
+                None => db_err(db)(e),
+            }
+        })?;
         conn.execute_batch("CHECKPOINT").map_err(db_err(db))?;
     }
     fs::rename(&tmp_db, db).map_err(io_err(db))?;
@@ -193,29 +199,29 @@ fn ingest(
     )?;
     let reader_options = format!(", maximum_object_size = {}", stage::MAX_LINE_BYTES * 2);
 
-    let mut db_tables: Vec<(&str, &Path)> = Vec::new();
+    let mut db_tables: Vec<(&str, &StagedFile)> = Vec::new();
     let mut kube_files = Vec::new();
     let mut log_files = Vec::new();
     for file in staged {
         match &file.path {
-            BundlePath::Db { table } => db_tables.push((table.as_str(), file.local.as_path())),
+            BundlePath::Db { table } => db_tables.push((table.as_str(), file)),
             BundlePath::Kube { .. } => kube_files.push(file),
             BundlePath::Log { .. } => log_files.push(file),
             _ => {}
         }
     }
     for table in MAESTRO_TABLES {
-        let source = db_tables.iter().find(|(t, _)| *t == table).map(|(_, p)| *p);
+        let source = db_tables.iter().find(|(t, _)| *t == table).map(|(_, f)| *f);
         load_table(conn, table, table, source, &reader_options)?;
     }
     // Tables mwtrace does not know are kept too, prefixed so they cannot shadow the schema.
-    for (table, path) in &db_tables {
+    for (table, file) in &db_tables {
         if !MAESTRO_TABLES.contains(table) && tables::is_plain_identifier(table) {
             load_table(
                 conn,
                 table,
                 &format!("db_{table}"),
-                Some(path),
+                Some(file),
                 &reader_options,
             )?;
         }
@@ -228,32 +234,29 @@ fn ingest(
     Ok(())
 }
 
+/// One dumped table, read by DuckDB's JSON reader with the dump's own columns (each line is
+/// parsed once), typed by [`select_list`].
 fn load_table(
     conn: &Connection,
     dump_name: &str,
     table: &str,
-    source: Option<&Path>,
+    source: Option<&StagedFile>,
     reader_options: &str,
 ) -> duckdb::Result<()> {
-    let raw = match source {
-        Some(path) => format!(
-            "SELECT json AS j FROM read_ndjson_objects({}{reader_options})",
-            sql_string(&path.to_string_lossy())
+    let empty = BTreeSet::new();
+    let (keys, from) = match source.and_then(|f| Some((f, read_columns(dump_name, &f.keys)?))) {
+        Some((file, columns)) => (
+            &file.keys,
+            format!(
+                "read_json({}, format = 'newline_delimited', records = true, columns = {columns}{reader_options})",
+                sql_string(&file.local.to_string_lossy())
+            ),
         ),
-        None => "SELECT NULL::JSON AS j WHERE false".to_string(),
+        None => (&empty, "(SELECT 1 WHERE false)".to_string()),
     };
-    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mw_raw AS {raw}"))?;
-    let mut keys = BTreeSet::new();
-    {
-        let mut stmt = conn.prepare("SELECT DISTINCT unnest(json_keys(j)) FROM mw_raw")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        for key in rows {
-            keys.insert(key?);
-        }
-    }
-    let select = select_list(dump_name, &keys);
+    let select = select_list(dump_name, keys);
     conn.execute_batch(&format!(
-        "CREATE TABLE {} AS SELECT {select} FROM mw_raw; DROP TABLE mw_raw;",
+        "CREATE TABLE {} AS SELECT {select} FROM {from}",
         ident(table)
     ))
 }
@@ -299,22 +302,29 @@ fn load_objects(
         list.push(sql_string(&local));
     }
     let source = ndjson_files(&list, reader_options);
+    // One multi-path extraction parses each (possibly large) object once; the small metadata
+    // object is then read field by field.
     conn.execute_batch(&format!(
         "CREATE TABLE objects AS
+         WITH parsed AS (
+             SELECT r.json AS object, r.filename,
+                    json_extract(r.json, ['$.apiVersion', '$.kind', '$.metadata']) AS top
+             FROM {source} r
+         )
          SELECT f.cluster, f.api_group,
-                coalesce(r.json ->> 'apiVersion', f.group_version) AS api_version,
-                coalesce(r.json ->> 'kind', f.kind) AS kind,
+                coalesce(p.top[1] ->> '$', f.group_version) AS api_version,
+                coalesce(p.top[2] ->> '$', f.kind) AS kind,
                 f.resource,
-                r.json -> 'metadata' ->> 'namespace' AS namespace,
-                r.json -> 'metadata' ->> 'name' AS name,
-                r.json -> 'metadata' ->> 'uid' AS uid,
-                r.json -> 'metadata' -> 'labels' AS labels,
-                r.json -> 'metadata' -> 'annotations' AS annotations,
-                r.json -> 'metadata' -> 'ownerReferences' AS owner_refs,
-                mw_ts(r.json -> 'metadata' ->> 'creationTimestamp') AS created_at,
-                mw_ts(r.json -> 'metadata' ->> 'deletionTimestamp') AS deleted_at,
-                r.json AS object
-         FROM {source} r JOIN mw_kube_files f ON f.file = r.filename"
+                p.top[3] ->> 'namespace' AS namespace,
+                p.top[3] ->> 'name' AS name,
+                p.top[3] ->> 'uid' AS uid,
+                p.top[3] -> 'labels' AS labels,
+                p.top[3] -> 'annotations' AS annotations,
+                p.top[3] -> 'ownerReferences' AS owner_refs,
+                mw_ts(p.top[3] ->> 'creationTimestamp') AS created_at,
+                mw_ts(p.top[3] ->> 'deletionTimestamp') AS deleted_at,
+                p.object
+         FROM parsed p JOIN mw_kube_files f ON f.file = p.filename"
     ))
 }
 

@@ -1,11 +1,15 @@
 //! Staging: the bundle's files are streamed out of the archive into a private work directory,
-//! checking every NDJSON line on the way (a malformed line is reported with its file and line
-//! number), so that DuckDB's own JSON reader can then ingest whole files at engine speed.
+//! so that DuckDB's own JSON reader can then ingest whole files at engine speed, in parallel.
+//! Staging checks only what is cheap (line length, that each line starts an object) and samples
+//! the keys of the first rows; the JSON itself is parsed once, by DuckDB. When DuckDB refuses a
+//! file, [`find_malformed`] parses it again to name the exact line (the error path only), so a
+//! malformed line is still reported with its bundle file and line number.
 //!
 //! Container logs are copied out the same way, then parsed into NDJSON rows (`crate::logs`)
 //! by rayon tasks while the archive goes on streaming: the tar is read once, in order, and the
 //! logs are parsed in parallel, one file per task.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -18,9 +22,15 @@ use crate::progress::Progress;
 /// 1 MiB), far below what would exhaust memory.
 pub(crate) const MAX_LINE_BYTES: u64 = 256 << 20;
 
+/// Rows whose keys are sampled: a dump's rows all have their table's columns, so this is plenty,
+/// and a key that only appears later in a hostile file is simply not loaded.
+const KEY_SAMPLE_ROWS: usize = 100;
+
 pub(crate) struct StagedFile {
     pub path: BundlePath,
     pub local: PathBuf,
+    /// Top-level keys of the first rows (NDJSON files; empty for logs).
+    pub keys: BTreeSet<String>,
 }
 
 /// Streams every NDJSON file of the bundle into `dir`, verifying checksums (by the reader) and
@@ -57,7 +67,11 @@ pub(crate) fn stage(
                 drop(out);
                 let (parsed, path) = (&parsed, file.path);
                 scope.spawn(move |_| {
-                    let result = parse_log(&raw, &local, ctx).map(|_| StagedFile { path, local });
+                    let result = parse_log(&raw, &local, ctx).map(|_| StagedFile {
+                        path,
+                        local,
+                        keys: BTreeSet::new(),
+                    });
                     let _ = std::fs::remove_file(&raw);
                     if let Ok(mut all) = parsed.lock() {
                         all.push((index, result));
@@ -69,13 +83,14 @@ pub(crate) fn stage(
                 return Ok(());
             }
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&local).map_err(io_err)?);
-            copy_ndjson(reader.path(), &file.path, content, &mut out, progress)?;
+            let keys = copy_ndjson(reader.path(), &file.path, content, &mut out, progress)?;
             out.flush().map_err(io_err)?;
             staged.push((
                 index,
                 StagedFile {
                     path: file.path,
                     local,
+                    keys,
                 },
             ));
             Ok::<(), BundleError>(())
@@ -120,24 +135,20 @@ fn parse_log(raw: &Path, local: &Path, ctx: crate::logs::Context) -> std::io::Re
     out.flush()
 }
 
-/// Copies NDJSON, dropping blank lines and refusing any line that is not one JSON object.
+/// Copies NDJSON line for line (so DuckDB's and the bundle's line numbers agree), refusing a
+/// line that is too long or does not start a JSON object, and returns the keys of the first rows.
 fn copy_ndjson(
     bundle: &Path,
     path: &BundlePath,
     content: &mut dyn Read,
     out: &mut impl Write,
     progress: &dyn Progress,
-) -> Result<u64, BundleError> {
+) -> Result<BTreeSet<String>, BundleError> {
     let mut input = BufReader::with_capacity(1 << 20, content);
     let mut line = Vec::new();
     let mut line_no = 0u64;
-    let mut rows = 0u64;
-    let malformed = |line: u64, message: String| BundleError::MalformedLine {
-        bundle: bundle.to_path_buf(),
-        entry: path.to_string(),
-        line,
-        message,
-    };
+    let mut sampled = 0usize;
+    let mut keys = BTreeSet::new();
     loop {
         line.clear();
         let read = (&mut input)
@@ -153,20 +164,28 @@ fn copy_ndjson(
         line_no += 1;
         progress.advance(read as u64);
         if read as u64 > MAX_LINE_BYTES {
-            return Err(malformed(
-                line_no,
-                format!("longer than {MAX_LINE_BYTES} bytes"),
-            ));
+            let message = format!("longer than {MAX_LINE_BYTES} bytes");
+            return Err(malformed(bundle, path, line_no, message));
         }
         let text = line.trim_ascii();
-        if text.is_empty() {
-            continue;
+        if let Some(message) = cheap_check(text) {
+            return Err(malformed(bundle, path, line_no, message));
         }
-        if text[0] != b'{' {
-            return Err(malformed(line_no, "not a JSON object".into()));
-        }
-        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(text) {
-            return Err(malformed(line_no, format!("invalid JSON: {e}")));
+        if !text.is_empty() && sampled < KEY_SAMPLE_ROWS {
+            sampled += 1;
+            match serde_json::from_slice::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(
+                text,
+            ) {
+                Ok(row) => keys.extend(row.into_keys()),
+                Err(e) => {
+                    return Err(malformed(
+                        bundle,
+                        path,
+                        line_no,
+                        format!("invalid JSON: {e}"),
+                    ));
+                }
+            }
         }
         out.write_all(text)
             .and_then(|_| out.write_all(b"\n"))
@@ -174,9 +193,53 @@ fn copy_ndjson(
                 bundle: bundle.to_path_buf(),
                 source,
             })?;
-        rows += 1;
     }
-    Ok(rows)
+    Ok(keys)
+}
+
+fn malformed(bundle: &Path, path: &BundlePath, line: u64, message: String) -> BundleError {
+    BundleError::MalformedLine {
+        bundle: bundle.to_path_buf(),
+        entry: path.to_string(),
+        line,
+        message,
+    }
+}
+
+/// What staging checks on every line: blank, or the start of a JSON object.
+fn cheap_check(text: &[u8]) -> Option<String> {
+    match text.first() {
+        None | Some(b'{') => None,
+        Some(_) => Some("not a JSON object".into()),
+    }
+}
+
+/// The first line of the staged NDJSON files that is not one valid JSON object, as the bundle
+/// names it. Called only after DuckDB refused to read a file, to turn its message into ours.
+pub(crate) fn find_malformed(bundle: &Path, staged: &[StagedFile]) -> Option<BundleError> {
+    for file in staged.iter().filter(|f| f.path.is_ndjson()) {
+        let input = BufReader::with_capacity(1 << 20, File::open(&file.local).ok()?);
+        for (index, line) in input.split(b'\n').enumerate() {
+            let line_no = index as u64 + 1;
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => return Some(malformed(bundle, &file.path, line_no, e.to_string())),
+            };
+            let text = line.trim_ascii();
+            if text.is_empty() {
+                continue;
+            }
+            let message = cheap_check(text).or_else(|| {
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(text)
+                    .err()
+                    .map(|e| format!("invalid JSON: {e}"))
+            });
+            if let Some(message) = message {
+                return Some(malformed(bundle, &file.path, line_no, message));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -184,33 +247,60 @@ mod tests {
     use super::*;
     use crate::progress::NoProgress;
 
-    fn run(input: &str) -> Result<(u64, String), BundleError> {
-        let mut out = Vec::new();
-        let path = BundlePath::Db {
+    fn resources() -> BundlePath {
+        BundlePath::Db {
             table: "resources".into(),
-        };
-        let rows = copy_ndjson(
+        }
+    }
+
+    fn run(input: &str) -> Result<(BTreeSet<String>, String), BundleError> {
+        let mut out = Vec::new();
+        let keys = copy_ndjson(
             Path::new("b.tar.zst"),
-            &path,
+            &resources(),
             &mut input.as_bytes(),
             &mut out,
             &NoProgress,
         )?;
-        Ok((rows, String::from_utf8(out).unwrap()))
+        Ok((keys, String::from_utf8(out).unwrap()))
     }
 
     #[test]
-    fn keeps_objects_and_drops_blank_lines() {
-        let (rows, out) = run("{\"a\":1}\n\n  {\"b\":2}  \r\n{\"c\":3}").unwrap();
-        assert_eq!(rows, 3);
-        assert_eq!(out, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+    fn keeps_lines_in_place_and_samples_keys() {
+        let (keys, out) = run("{\"a\":1}\n\n  {\"b\":2}  \r\n{\"c\":3,\"a\":[]}").unwrap();
+        assert_eq!(out, "{\"a\":1}\n\n{\"b\":2}\n{\"c\":3,\"a\":[]}\n");
+        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
     }
 
     #[test]
-    fn names_the_file_and_line_of_a_malformed_row() {
-        let err = run("{\"a\":1}\n\n{\"b\":\n").unwrap_err().to_string();
-        assert!(err.contains("db/resources.ndjson line 3"), "{err}");
-        let err = run("[1,2]\n").unwrap_err().to_string();
-        assert!(err.contains("line 1: not a JSON object"), "{err}");
+    fn names_the_file_and_line_of_a_row_that_is_not_an_object() {
+        let err = run("{\"a\":1}\n\n[1,2]\n").unwrap_err().to_string();
+        assert!(
+            err.contains("db/resources.ndjson line 3: not a JSON object"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_rescan_finds_invalid_json_past_the_sampled_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut input = "{\"a\":1}\n".repeat(KEY_SAMPLE_ROWS + 5);
+        input.push_str("\n{\"b\":\n");
+        let (_, out) = run(&input).unwrap();
+        let local = dir.path().join("0.ndjson");
+        std::fs::write(&local, out).unwrap();
+        let staged = [StagedFile {
+            path: resources(),
+            local,
+            keys: BTreeSet::new(),
+        }];
+        let err = find_malformed(Path::new("b.tar.zst"), &staged)
+            .expect("found")
+            .to_string();
+        let line = KEY_SAMPLE_ROWS + 7;
+        assert!(
+            err.contains(&format!("db/resources.ndjson line {line}: invalid JSON")),
+            "{err}"
+        );
     }
 }

@@ -26,15 +26,23 @@ impl ColumnType {
         }
     }
 
-    /// The expression that reads key `key` of the row object `j` as this type.
-    fn extract(self, key: &str) -> String {
-        let key = sql_string(key);
+    /// How DuckDB's JSON reader reads the column: JSON stays JSON, anything else is read as
+    /// text and cast by [`ColumnType::extract`], so a bad value becomes NULL, not an error.
+    fn read_as(self) -> &'static str {
         match self {
-            ColumnType::Text => format!("j ->> {key}"),
-            ColumnType::Json => format!("j -> {key}"),
-            ColumnType::Timestamp => format!("mw_ts(j ->> {key})"),
-            ColumnType::BigInt => format!("TRY_CAST(j ->> {key} AS BIGINT)"),
-            ColumnType::Boolean => format!("TRY_CAST(j ->> {key} AS BOOLEAN)"),
+            ColumnType::Json => "JSON",
+            _ => "VARCHAR",
+        }
+    }
+
+    /// The expression that types the read column `key` as this type.
+    fn extract(self, key: &str) -> String {
+        let key = ident(key);
+        match self {
+            ColumnType::Text | ColumnType::Json => key,
+            ColumnType::Timestamp => format!("mw_ts({key})"),
+            ColumnType::BigInt => format!("TRY_CAST({key} AS BIGINT)"),
+            ColumnType::Boolean => format!("TRY_CAST({key} AS BOOLEAN)"),
         }
     }
 
@@ -127,8 +135,30 @@ pub(crate) fn known_columns(table: &str) -> Option<Vec<Column>> {
 /// Tables that always exist after a load, empty when the bundle has no dump of them.
 pub(crate) use crate::bundle::layout::MAESTRO_TABLES;
 
-/// The SELECT list that types a raw table whose rows (JSON objects in column `j`) have `keys`.
-/// Known columns come first in schema order, then every other dumped column.
+/// The type a dumped column `key` is read as: its definition's (also under an older name), else
+/// by naming convention.
+fn type_of_key(known: &[Column], key: &str) -> ColumnType {
+    known
+        .iter()
+        .find(|c| c.name == key || c.aliases.contains(&key))
+        .map(|c| c.ty)
+        .unwrap_or_else(|| ColumnType::guess(key))
+}
+
+/// The `columns` argument of `read_json` for a dump whose rows have `keys`: every key that can
+/// be a column, as [`ColumnType::read_as`] says. None when no key can be.
+pub(crate) fn read_columns(table: &str, keys: &BTreeSet<String>) -> Option<String> {
+    let known = known_columns(table).unwrap_or_default();
+    let columns: Vec<String> = keys
+        .iter()
+        .filter(|k| is_plain_identifier(k))
+        .map(|k| format!("{}: '{}'", sql_string(k), type_of_key(&known, k).read_as()))
+        .collect();
+    (!columns.is_empty()).then(|| format!("{{{}}}", columns.join(", ")))
+}
+
+/// The SELECT list that types a raw table read with [`read_columns`] from rows that have
+/// `keys`. Known columns come first in schema order, then every other dumped column.
 pub(crate) fn select_list(table: &str, keys: &BTreeSet<String>) -> String {
     let known = known_columns(table).unwrap_or_default();
     let mut items = Vec::new();
@@ -136,7 +166,7 @@ pub(crate) fn select_list(table: &str, keys: &BTreeSet<String>) -> String {
     for column in &known {
         let sources: Vec<String> = std::iter::once(column.name)
             .chain(column.aliases.iter().copied())
-            .filter(|k| keys.contains(*k))
+            .filter(|k| keys.contains(*k) && is_plain_identifier(k))
             .map(|k| column.ty.extract(k))
             .collect();
         let expr = match sources.len() {
@@ -190,24 +220,36 @@ mod tests {
             &keys(&["id", "consumer_id", "manifest", "version"]),
         );
         assert!(
-            sql.contains("j ->> 'consumer_id' AS \"consumer_name\""),
+            sql.contains("\"consumer_id\" AS \"consumer_name\""),
             "{sql}"
         );
-        assert!(sql.contains("j -> 'manifest' AS \"payload\""), "{sql}");
+        assert!(sql.contains("\"manifest\" AS \"payload\""), "{sql}");
         assert!(sql.contains("NULL::JSON AS \"status\""), "{sql}");
+        assert!(sql.contains("TRY_CAST(\"version\" AS BIGINT)"), "{sql}");
         // the dumped columns stay available under their own names
-        assert!(sql.contains("j -> 'manifest' AS \"manifest\""), "{sql}");
-        assert!(
-            sql.contains("j ->> 'consumer_id' AS \"consumer_id\""),
-            "{sql}"
+        assert!(sql.contains("\"manifest\" AS \"manifest\""), "{sql}");
+        assert!(sql.contains("\"consumer_id\" AS \"consumer_id\""), "{sql}");
+        let read = read_columns(
+            "resources",
+            &keys(&["id", "consumer_id", "manifest", "version"]),
+        );
+        assert_eq!(
+            read.as_deref(),
+            Some(
+                "{'consumer_id': 'VARCHAR', 'id': 'VARCHAR', 'manifest': 'JSON', 'version': 'VARCHAR'}"
+            )
         );
     }
 
     #[test]
     fn hostile_column_names_are_skipped_and_strings_escaped() {
-        let sql = select_list("events", &keys(&["id", "x\" ; DROP TABLE y; --", "note"]));
+        let hostile = keys(&["id", "x\" ; DROP TABLE y; --", "note"]);
+        let sql = select_list("events", &hostile);
         assert!(!sql.contains("DROP"), "{sql}");
-        assert!(sql.contains("j ->> 'note' AS \"note\""), "{sql}");
+        assert!(sql.contains("\"note\" AS \"note\""), "{sql}");
+        let read = read_columns("events", &hostile).unwrap();
+        assert!(!read.contains("DROP"), "{read}");
+        assert_eq!(read_columns("events", &keys(&["Not A Column"])), None);
         assert_eq!(sql_string("it's"), "'it''s'");
     }
 
