@@ -2,7 +2,7 @@
 """Generates a realistic snapshot tree at scale, in the bundle layout (DESIGN.md §4), for the
 benchmarks of issue 7. Not a user-facing tool.
 
-    bench/gen.py SCALE OUT_DIR [--seed N]
+    bench/gen.py SCALE OUT_DIR [--seed N] [--payload-kb MIN-MAX]
 
 SCALE is the number of Maestro resources (10000, 100000, 1000000). Per hosted cluster (cid) there
 are 4 resources: the HostedCluster bundle (a local-cluster ManifestWork carrying Namespace,
@@ -123,6 +123,10 @@ def main():
     scale = int(sys.argv[1])
     out = sys.argv[2]
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 42
+    # Payload sizes: 4 to 48 KB of manifests (5 to 50 KB with the envelope); smaller ones keep
+    # the 1M run within a machine's disk.
+    kb = sys.argv[sys.argv.index("--payload-kb") + 1] if "--payload-kb" in sys.argv else "4-48"
+    min_bytes, max_bytes = (int(x) * 1000 for x in kb.split("-"))
     rnd = random.Random(seed)
     import os
     mgmts = [f"mgmt-{i}" for i in range(1, 1 + max(1, scale // 25000))]
@@ -166,7 +170,7 @@ def main():
             work = f"{cid}-{kind}"
             id_ = rid("clusters-service", mgmt, work)
             mw_name = cid if kind == "hc" else f"{cid}-{kind}"
-            inner = manifests(rnd, ns, cid, kind, ca, rnd.randint(4000, 48000))
+            inner = manifests(rnd, ns, cid, kind, ca, rnd.randint(min_bytes, max_bytes))
             mw = {"apiVersion": "work.open-cluster-management.io/v1", "kind": "ManifestWork",
                   "metadata": {"name": mw_name, "namespace": "local-cluster", "labels": {"api.openshift.com/id": cid}},
                   "spec": {"workload": {"manifests": inner}}}

@@ -97,10 +97,10 @@ def ndjson_files(tree):
                 yield os.path.join(base, name)
 
 
-def prepare_data(scale, data_dir):
+def prepare_data(scale, data_dir, gen_args):
     """Generates the tree unless this gen.py already made it, and packs the bundle if missing."""
     gen = os.path.join(HERE, "gen.py")
-    stamp = hashlib.sha256(open(gen, "rb").read()).hexdigest()[:16]
+    stamp = hashlib.sha256(open(gen, "rb").read() + " ".join(gen_args).encode()).hexdigest()[:16]
     stamp_file = os.path.join(data_dir, "stamp")
     tree, bundle = os.path.join(data_dir, "tree"), os.path.join(data_dir, "snapshot.tar.zst")
     if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
@@ -110,7 +110,7 @@ def prepare_data(scale, data_dir):
             shutil.rmtree(data_dir)
         os.makedirs(data_dir)
         log(f"generating {scale:,} resources into {tree}...")
-        subprocess.run([sys.executable, gen, str(scale), tree], check=True, stdout=sys.stderr)
+        subprocess.run([sys.executable, gen, str(scale), tree, *gen_args], check=True, stdout=sys.stderr)
         open(stamp_file, "w").write(stamp)
     if not os.path.exists(bundle):
         log("packing the bundle...")
@@ -336,6 +336,7 @@ def main():
     ap.add_argument("scale", type=int)
     ap.add_argument("--only", choices=["mwtrace"], help="skip PostgreSQL and jq")
     ap.add_argument("--runs", type=int, default=10, help="runs per cached trace (default 10)")
+    ap.add_argument("--payload-kb", help="payload sizes as MIN-MAX KB (gen.py's default: 4-48)")
     args = ap.parse_args()
     for tool in [MWTRACE, READ_JSON]:
         if not os.access(tool, os.X_OK):
@@ -346,8 +347,10 @@ def main():
             if not shutil.which(tool):
                 sys.exit(f"{tool} not found (apt-get install {tool})")
 
-    data_dir = os.path.join(os.environ.get("BENCH_DIR", "/var/tmp/mwtrace-bench"), str(args.scale))
-    tree, bundle = prepare_data(args.scale, data_dir)
+    gen_args = ["--payload-kb", args.payload_kb] if args.payload_kb else []
+    name = f"{args.scale}" + (f"-{args.payload_kb}kb" if args.payload_kb else "")
+    data_dir = os.path.join(os.environ.get("BENCH_DIR", "/var/tmp/mwtrace-bench"), name)
+    tree, bundle = prepare_data(args.scale, data_dir, gen_args)
     WORK = os.path.join(data_dir, "work")
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -449,7 +452,7 @@ def main():
         if pg:
             pg.stop()
 
-    header = [f"# bench/run.sh {args.scale}, {time.strftime('%Y-%m-%d %H:%M %Z')}",
+    header = [f"# bench/run.sh {' '.join(sys.argv[1:])}, {time.strftime('%Y-%m-%d %H:%M %Z')}",
               f"# {machine()}",
               f"# data: {resources:,} resources ({loaded:,} loaded), {len(files)} NDJSON files, {raw / MiB:,.0f} MiB raw; "
               f"entry points from resource {targets['id']} (cid {targets['cid']})"]
@@ -461,7 +464,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    suffix = "-mwtrace" if args.only else ""
+    suffix = ("-mwtrace" if args.only else "") + (f"-{args.payload_kb}kb" if args.payload_kb else "")
     open(os.path.join(HERE, "results", f"run-{args.scale}{suffix}.txt"), "w").write(text)
     shutil.rmtree(WORK, ignore_errors=True)
 
