@@ -44,6 +44,7 @@ COMMENT ON COLUMN applied_manifest_works.manifest_work_name IS 'spec.manifestWor
 COMMENT ON COLUMN applied_manifest_works.layer IS '1 (Maestro) or 2 (local-cluster ManifestWork)';
 COMMENT ON TABLE applied_resources IS 'one row per status.appliedResources entry of an AppliedManifestWork';
 COMMENT ON COLUMN applied_resources.uid IS 'uid the agent applied; differs from objects.uid when the object was recreated';
+COMMENT ON COLUMN applied_resources.in_snapshot IS 'derived: the object (same namespace, name and uid) is in objects; NULL when the snapshot has no objects of its resource on that cluster';
 COMMENT ON TABLE manifest_works IS 'ManifestWork CRs (layer 2 lives in namespace local-cluster), with conditions and cid';
 COMMENT ON TABLE work_manifests IS 'one row per manifest of a ManifestWork CR, with its per-manifest status';
 COMMENT ON TABLE hosted_clusters IS 'HyperShift HostedClusters with cid, key conditions and version';

@@ -12,8 +12,11 @@ CREATE TEMP MACRO mw_cid_from_namespace(ns) AS
     nullif(regexp_extract(ns, '^ocm-[a-z0-9]+-([a-z0-9]{32})(-|$)', 1), '');
 CREATE TEMP MACRO mw_is_uuid(s) AS
     regexp_full_match(coalesce(s, ''), '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}');
+-- The elements of a JSON array (else none). Arrays are unnested in the SELECT list of a query
+-- over the extracted list only: a lateral `FROM t, unnest(...)` would copy each row's wide
+-- columns (whole objects, payloads) once per element.
 CREATE TEMP MACRO mw_json_array(v) AS
-    CASE WHEN json_type(v) = 'ARRAY' THEN CAST(v AS JSON[]) ELSE []::JSON[] END;
+    CASE WHEN json_type(v) = 'ARRAY' THEN json_extract(v, '$[*]') ELSE []::JSON[] END;
 
 -- resources: derived columns -------------------------------------------------------------------
 -- The table is rebuilt once with its derived columns (cheaper than UPDATE over wide rows), and
@@ -72,11 +75,17 @@ DROP TABLE resources;
 ALTER TABLE mw_resources_derived RENAME TO resources;
 
 CREATE TABLE resource_conditions AS
-SELECT r.id AS resource_id,
+WITH unnested AS (
+    SELECT resource_id, unnest(conditions) AS c
+    FROM (SELECT id AS resource_id,
+                 mw_json_array(mw_json_or_null(status) -> '$.data.conditions') AS conditions
+          FROM resources)
+)
+SELECT resource_id,
        c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
        c ->> 'message' AS message,
        mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
-FROM resources r, unnest(mw_json_array(mw_json_or_null(r.status) -> '$.data.conditions')) AS u(c);
+FROM unnested;
 
 -- resource_manifests: one row per manifest, with its status from the DB status ---------------
 CREATE TEMP TABLE mw_manifest_status AS
@@ -84,26 +93,26 @@ WITH parsed AS (
     SELECT id, json_extract(mw_json_or_null(status), ['$.data.resourceStatus', '$.data.status']) AS found
     FROM resources
 )
-SELECT p.id AS resource_id,
+SELECT resource_id,
        coalesce(TRY_CAST(s -> '$.resourceMeta' ->> 'ordinal' AS BIGINT), 0) AS ordinal,
        s -> 'conditions' AS conditions
-FROM parsed p,
-     unnest(CASE
-                WHEN json_type(p.found[1]) = 'ARRAY' THEN mw_json_array(p.found[1])
-                -- legacy `Single` rows report the one manifest's status at data.status
-                WHEN json_type(p.found[2]) = 'OBJECT' THEN [p.found[2]]
-                ELSE []::JSON[]
-            END) AS u(s);
+FROM (SELECT id AS resource_id,
+             unnest(CASE
+                        WHEN json_type(found[1]) = 'ARRAY' THEN mw_json_array(found[1])
+                        -- legacy `Single` rows report the one manifest's status at data.status
+                        WHEN json_type(found[2]) = 'OBJECT' THEN [found[2]]
+                        ELSE []::JSON[]
+                    END) AS s
+      FROM parsed);
 
 CREATE TEMP MACRO mw_condition(conditions, t, field) AS
     list_filter(mw_json_array(conditions), lambda c: c ->> 'type' = t)[1] ->> field;
 
--- Each manifests array is parsed once (unnest WITH ORDINALITY), not once per manifest.
+-- Each manifests array is parsed once, not once per manifest.
 CREATE TABLE resource_manifests AS
 WITH numbered AS (
-    SELECT r.id, u.ordinal - 1 AS ordinal, u.manifest
-    FROM resources r, unnest(mw_json_array(r.manifests)) WITH ORDINALITY AS u(manifest, ordinal)
-    WHERE r.manifest_count > 0
+    SELECT id, unnest(manifests) AS manifest, generate_subscripts(manifests, 1) - 1 AS ordinal
+    FROM (SELECT id, mw_json_array(manifests) AS manifests FROM resources WHERE manifest_count > 0)
 )
 SELECT n.id AS resource_id,
        n.ordinal,
@@ -134,7 +143,8 @@ SELECT o.uid AS child_uid, o.kind AS child_kind, o.namespace AS child_namespace,
        o.name AS child_name,
        r ->> 'apiVersion' AS owner_api_version, r ->> 'kind' AS owner_kind,
        r ->> 'name' AS owner_name, r ->> 'uid' AS owner_uid, o.cluster
-FROM objects o, unnest(mw_json_array(o.owner_refs)) AS u(r);
+FROM (SELECT uid, kind, namespace, name, cluster, unnest(mw_json_array(owner_refs)) AS r
+      FROM objects) o;
 
 CREATE TABLE applied_manifest_works AS
 SELECT o.cluster, o.name, o.uid,
@@ -153,19 +163,37 @@ FROM objects o
 WHERE o.kind = 'AppliedManifestWork';
 
 CREATE TABLE applied_resources AS
-SELECT a.cluster, a.name AS amw_name, a.uid AS amw_uid, a.layer, a.manifest_work_name,
-       e ->> 'group' AS "group", e ->> 'version' AS version, e ->> 'resource' AS resource,
-       nullif(e ->> 'namespace', '') AS namespace, e ->> 'name' AS name, e ->> 'uid' AS uid
-FROM applied_manifest_works a
-JOIN objects o ON o.cluster = a.cluster AND o.kind = 'AppliedManifestWork' AND o.name = a.name
-     AND o.uid IS NOT DISTINCT FROM a.uid,
-     unnest(mw_json_array(o.object -> '$.status.appliedResources')) AS u(e);
+WITH entries AS (
+    SELECT a.cluster, a.name AS amw_name, a.uid AS amw_uid, a.layer, a.manifest_work_name,
+           e ->> 'group' AS "group", e ->> 'version' AS version, e ->> 'resource' AS resource,
+           nullif(e ->> 'namespace', '') AS namespace, e ->> 'name' AS name, e ->> 'uid' AS uid
+    FROM applied_manifest_works a
+    JOIN (SELECT cluster, name, uid,
+                 unnest(json_extract(object, '$.status.appliedResources[*]')) AS e
+          FROM objects WHERE kind = 'AppliedManifestWork') o
+      ON o.cluster = a.cluster AND o.name = a.name AND o.uid IS NOT DISTINCT FROM a.uid
+), collected AS (
+    SELECT DISTINCT cluster, resource, api_group FROM objects
+), present AS (
+    SELECT DISTINCT cluster, resource, namespace, name, uid FROM objects
+)
+-- Whether the applied object is in the snapshot is decided here, once, not by each trace.
+SELECT e.*,
+       CASE WHEN c.cluster IS NOT NULL THEN p.cluster IS NOT NULL END AS in_snapshot
+FROM entries e
+LEFT JOIN collected c
+       ON c.cluster = e.cluster AND c.resource = e.resource AND c.api_group = coalesce(e."group", '')
+LEFT JOIN present p
+       ON p.cluster = e.cluster AND p.resource = e.resource AND p.name = e.name
+      AND p.namespace IS NOT DISTINCT FROM e.namespace AND p.uid IS NOT DISTINCT FROM e.uid;
 
 CREATE TABLE conditions AS
 SELECT 'object' AS source, o.cluster, o.kind, o.namespace, o.name,
        c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
        c ->> 'message' AS message, mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
-FROM objects o, unnest(mw_json_array(o.object -> '$.status.conditions')) AS u(c)
+FROM (SELECT cluster, kind, namespace, name,
+             unnest(json_extract(object, '$.status.conditions[*]')) AS c
+      FROM objects) o
 UNION ALL
 SELECT 'resources', r.consumer_name, 'MaestroResource', r.consumer_name, c.resource_id,
        c.type, c.status, c.reason, c.message, c.last_transition_time
@@ -191,18 +219,20 @@ FROM objects o
 WHERE o.kind = 'ManifestWork';
 
 CREATE TABLE work_manifests AS
-WITH numbered AS (
-    SELECT o.cluster, o.namespace AS work_namespace, o.name AS work_name, u.ordinal - 1 AS ordinal,
-           u.manifest
-    FROM objects o,
-         unnest(mw_json_array(o.object -> '$.spec.workload.manifests')) WITH ORDINALITY AS u(manifest, ordinal)
-    WHERE o.kind = 'ManifestWork'
+WITH parsed AS (
+    SELECT cluster, namespace AS work_namespace, name AS work_name,
+           json_extract(object, '$.spec.workload.manifests[*]') AS manifests,
+           json_extract(object, '$.status.resourceStatus.manifests[*]') AS statuses
+    FROM objects WHERE kind = 'ManifestWork'
+), numbered AS (
+    SELECT cluster, work_namespace, work_name, unnest(manifests) AS manifest,
+           generate_subscripts(manifests, 1) - 1 AS ordinal
+    FROM parsed
 ), statuses AS (
-    SELECT o.cluster, o.namespace AS work_namespace, o.name AS work_name,
+    SELECT cluster, work_namespace, work_name,
            coalesce(TRY_CAST(s -> 'resourceMeta' ->> 'ordinal' AS BIGINT), 0) AS ordinal,
            s -> 'conditions' AS conditions
-    FROM objects o, unnest(mw_json_array(o.object -> '$.status.resourceStatus.manifests')) AS u(s)
-    WHERE o.kind = 'ManifestWork'
+    FROM (SELECT cluster, work_namespace, work_name, unnest(statuses) AS s FROM parsed)
 )
 SELECT n.cluster, n.work_namespace, n.work_name, n.ordinal,
        n.manifest,

@@ -19,7 +19,7 @@ use stage::StagedFile;
 use tables::{MAESTRO_TABLES, ident, read_columns, select_list, sql_string};
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 3;
+pub const LOADER_VERSION: i64 = 4;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
@@ -55,8 +55,13 @@ pub fn rows<T, P: duckdb::Params>(
     params: P,
     map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
 ) -> duckdb::Result<Vec<T>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    stmt.query_map(params, map)?.collect()
+    timed(
+        || sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        || {
+            let mut stmt = conn.prepare_cached(sql)?;
+            stmt.query_map(params, map)?.collect()
+        },
+    )
 }
 
 /// Where a bundle's database goes: `db` when given, else the cache.
@@ -95,7 +100,7 @@ pub fn open_snapshot(
         build(bundle, &db_path, &sha, progress)?;
         loaded_now = true;
     }
-    let conn = open_read_only(&db_path)?;
+    let conn = timed(|| "open", || open_read_only(&db_path))?;
     Ok(Snapshot {
         conn,
         db_path,
@@ -163,7 +168,10 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     let reader = BundleReader::open(bundle, Limits::from_env())?;
     let total: u64 = reader.manifest().files.iter().map(|f| f.bytes).sum();
     progress.phase("verifying and staging bundle", total, Unit::Bytes);
-    let staged = stage::stage(&reader, work.path(), progress)?;
+    let staged = timed(
+        || "staging",
+        || stage::stage(&reader, work.path(), progress),
+    )?;
 
     progress.phase("loading into DuckDB", 0, Unit::Items);
     let tmp_db = work.path().join("snapshot.duckdb");
@@ -176,7 +184,7 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
                 None => db_err(db)(e),
             }
         })?;
-        conn.execute_batch("CHECKPOINT").map_err(db_err(db))?;
+        timed(|| "checkpoint", || conn.execute_batch("CHECKPOINT")).map_err(db_err(db))?;
     }
     fs::rename(&tmp_db, db).map_err(io_err(db))?;
     progress.finish();
@@ -197,7 +205,7 @@ fn ingest(
         "CREATE MACRO mw_ts(v) AS TRY_CAST(TRY_CAST(v AS TIMESTAMPTZ) AS TIMESTAMP);
          CREATE MACRO mw_rfc3339(t) AS strftime(t, '%Y-%m-%dT%H:%M:%SZ');",
     )?;
-    let reader_options = format!(", maximum_object_size = {}", stage::MAX_LINE_BYTES * 2);
+    let reader_options = format!(", maximum_object_size = {}", stage::MAX_LINE_BYTES + 1);
 
     let mut db_tables: Vec<(&str, &StagedFile)> = Vec::new();
     let mut kube_files = Vec::new();
@@ -212,7 +220,10 @@ fn ingest(
     }
     for table in MAESTRO_TABLES {
         let source = db_tables.iter().find(|(t, _)| *t == table).map(|(_, f)| *f);
-        load_table(conn, table, table, source, &reader_options)?;
+        timed(
+            || table,
+            || load_table(conn, table, table, source, &reader_options),
+        )?;
     }
     // Tables mwtrace does not know are kept too, prefixed so they cannot shadow the schema.
     for (table, file) in &db_tables {
@@ -226,9 +237,12 @@ fn ingest(
             )?;
         }
     }
-    load_objects(conn, &kube_files, &reader_options)?;
-    load_logs(conn, &log_files, &reader_options)?;
-    conn.execute_batch(DERIVE_SQL)?;
+    timed(
+        || "objects",
+        || load_objects(conn, &kube_files, &reader_options),
+    )?;
+    timed(|| "logs", || load_logs(conn, &log_files, &reader_options))?;
+    run_script(conn, DERIVE_SQL)?;
     load_manifest_tables(conn, manifest, sha, bundle)?;
     conn.execute_batch(COMMENTS_SQL)?;
     Ok(())
@@ -236,6 +250,35 @@ fn ingest(
 
 /// One dumped table, read by DuckDB's JSON reader with the dump's own columns (each line is
 /// parsed once), typed by [`select_list`].
+/// Runs `step`; with `MWTRACE_TIMINGS` set, prints how long it took and `label()` to stderr:
+/// how a slow load or query is profiled in the field.
+fn timed<T, E, L: AsRef<str>>(
+    label: impl FnOnce() -> L,
+    step: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*ENABLED.get_or_init(|| std::env::var_os("MWTRACE_TIMINGS").is_some()) {
+        return step();
+    }
+    let start = std::time::Instant::now();
+    let result = step();
+    let label: String = label().as_ref().chars().take(160).collect();
+    eprintln!("{:9.4} s  {label}", start.elapsed().as_secs_f64());
+    result
+}
+
+/// Runs a script statement by statement (each timed). Statements end with ";\n".
+fn run_script(conn: &Connection, script: &str) -> duckdb::Result<()> {
+    for statement in script.split_inclusive(";\n") {
+        let label = statement
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("--"))
+            .unwrap_or_default();
+        timed(|| label, || conn.execute_batch(statement))?;
+    }
+    Ok(())
+}
+
 fn load_table(
     conn: &Connection,
     dump_name: &str,

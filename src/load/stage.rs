@@ -18,9 +18,10 @@ use std::sync::Mutex;
 use crate::bundle::{BundleError, BundlePath, BundleReader};
 use crate::progress::Progress;
 
-/// The longest NDJSON line accepted: far above any real object (Maestro caps feedback at
-/// 1 MiB), far below what would exhaust memory.
-pub(crate) const MAX_LINE_BYTES: u64 = 256 << 20;
+/// The longest NDJSON line accepted: far above any real row (a ManifestWork must fit in etcd's
+/// 1.5 MiB, a resource row holds its payload and status), and small enough that DuckDB's JSON
+/// reader, whose buffers are this large, stays within memory: 256 MiB cost gigabytes per load.
+pub(crate) const MAX_LINE_BYTES: u64 = 32 << 20;
 
 /// Rows whose keys are sampled: a dump's rows all have their table's columns, so this is plenty,
 /// and a key that only appears later in a hostile file is simply not loaded.

@@ -215,14 +215,7 @@ fn applied_resources(
 ) -> duckdb::Result<Vec<AppliedResource>> {
     rows(
         conn,
-        "SELECT a.\"group\", a.version, a.resource, a.namespace, a.name, a.uid,
-                CASE WHEN EXISTS (SELECT 1 FROM objects o WHERE o.cluster = a.cluster
-                                  AND o.resource = a.resource AND o.api_group = coalesce(a.\"group\", ''))
-                     THEN EXISTS (SELECT 1 FROM objects o WHERE o.cluster = a.cluster
-                                  AND o.resource = a.resource AND o.name = a.name
-                                  AND o.namespace IS NOT DISTINCT FROM a.namespace
-                                  AND o.uid IS NOT DISTINCT FROM a.uid)
-                END
+        "SELECT a.\"group\", a.version, a.resource, a.namespace, a.name, a.uid, a.in_snapshot
          FROM applied_resources a WHERE a.cluster = ? AND a.amw_name = ?
          ORDER BY a.\"group\", a.resource, a.namespace, a.name",
         params![cluster, amw],
