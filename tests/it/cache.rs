@@ -95,3 +95,50 @@ fn a_foreign_database_is_not_overwritten() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(fs::read(&db).unwrap(), b"not a duckdb file");
 }
+
+#[test]
+fn timings_profile_the_load_steps_then_the_queries_of_a_cached_trace() {
+    let env = Env::new();
+    let bundle = sample_bundle();
+    let args = [
+        "trace",
+        bundle.to_str().unwrap(),
+        "--resource-id",
+        R1_HEALTHY,
+        "-o",
+        "json",
+    ];
+    let timed = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .args(args)
+            .env("MWTRACE_TIMINGS", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let first = timed(&args);
+    for step in [
+        "staging",
+        "resources",
+        "objects",
+        "CREATE TABLE work_manifests AS",
+        "checkpoint",
+    ] {
+        assert!(
+            first.lines().any(|l| l.ends_with(&format!("s  {step}"))),
+            "no timing for {step}:\n{first}"
+        );
+    }
+    let cached = timed(&args);
+    assert!(!cached.contains("staging"), "{cached}");
+    assert!(
+        cached
+            .lines()
+            .any(|l| l.contains(" s  SELECT") && l.contains("FROM resources")),
+        "{cached}"
+    );
+    // Without the variable, nothing is printed.
+    assert_eq!(stderr(&env.run(&args)), "");
+}

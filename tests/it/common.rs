@@ -52,6 +52,7 @@ impl Env {
         let mut cmd = Command::cargo_bin("mwtrace").expect("binary");
         cmd.env("XDG_CACHE_HOME", self.cache());
         cmd.env_remove("MWTRACE_MAX_UNPACKED_BYTES");
+        cmd.env_remove("MWTRACE_TIMINGS");
         cmd
     }
 
