@@ -50,27 +50,25 @@ class Run:
         self.seconds, self.rss_kib, self.out = seconds, rss_kib, out
 
 
-def measure(argv, stdout=subprocess.DEVNULL, env=None, capture=False, check=True, stdin=None):
-    """Runs argv, returning wall time and peak RSS (from wait4's rusage, the process alone)."""
-    out_path = None
-    if capture:
-        out_path = os.path.join(WORK, f".out-{os.getpid()}")
-        stdout = open(out_path, "wb")
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE if check else subprocess.DEVNULL,
-                            env=env, stdin=stdin)
-    err = proc.stderr.read() if check else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+def measure(argv, capture=False):
+    """Runs argv, returning wall time and peak RSS (from wait4's rusage, the process alone); exits
+    with its error output when it fails. Captured output goes through a file, so a full stderr
+    pipe can never stall the process being timed."""
+    out_path = os.path.join(WORK, f".out-{os.getpid()}") if capture else os.devnull
+    with open(out_path, "wb") as stdout:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
     out = b""
     if capture:
-        stdout.close()
         with open(out_path, "rb") as f:
             out = f.read()
         os.unlink(out_path)
-    if check and proc.returncode != 0:
-        sys.exit(f"{argv[0]} failed ({proc.returncode}): {' '.join(argv[1:])[:300]}\n{err.decode()[-2000:]}")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{argv[0]} failed ({code}): {' '.join(argv[1:])[:300]}\n{err.decode()[-2000:]}")
     return Run(seconds, usage.ru_maxrss, out)
 
 
@@ -143,7 +141,6 @@ def pick_targets(tree):
             if obj["spec"]["manifestWorkName"] == mw["metadata"]["name"]:
                 amw2 = obj["metadata"]["name"]
     return {"id": row["id"], "work": meta["name"], "cid": meta["labels"]["api.openshift.com/id"],
-            "consumer": row["consumer_name"],
             "manifest": ("deployment", deploy["metadata"]["namespace"], deploy["metadata"]["name"]),
             "mw": mw["metadata"]["name"], "amw2": amw2}
 
@@ -205,22 +202,24 @@ class Postgres:
         copy = "FROM STDIN WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
         subprocess.run(self.psql("-c", "CREATE UNLOGGED TABLE stage (line text);"
                                  "CREATE TABLE kube_objects (cluster text, resource text, namespace text, name text, obj jsonb)"), check=True)
-        for table in ["consumers"] + [t for t in PG_TABLES if t != "consumers"]:
-            path = os.path.join(tree, "db", f"{table}.ndjson")
-            if not os.path.exists(path):
-                continue
+
+        def insert(path, sql):
+            """Copies the NDJSON file into `stage`, then moves it on with `sql`."""
             with open(path, "rb") as f:
                 subprocess.run(self.psql("-c", f"COPY stage {copy}"), stdin=f, check=True)
-            subprocess.run(self.psql("-c", f"INSERT INTO {table} SELECT r.* FROM stage, "
-                                     f"jsonb_populate_record(NULL::{table}, line::jsonb) r; TRUNCATE stage"), check=True)
+            subprocess.run(self.psql("-c", f"{sql}; TRUNCATE stage"), check=True)
+
+        for table in ["consumers"] + [t for t in PG_TABLES if t != "consumers"]:
+            path = os.path.join(tree, "db", f"{table}.ndjson")
+            if os.path.exists(path):
+                insert(path, f"INSERT INTO {table} SELECT r.* FROM stage, "
+                             f"jsonb_populate_record(NULL::{table}, line::jsonb) r")
         for path in ndjson_files(os.path.join(tree, "kube")):
             rel = os.path.relpath(path, os.path.join(tree, "kube")).split(os.sep)
             cluster, resource = rel[0], rel[-1][: -len(".ndjson")]
-            with open(path, "rb") as f:
-                subprocess.run(self.psql("-c", f"COPY stage {copy}"), stdin=f, check=True)
-            subprocess.run(self.psql("-c", f"INSERT INTO kube_objects SELECT '{cluster}', '{resource}', "
-                                     "j->'metadata'->>'namespace', j->'metadata'->>'name', j "
-                                     "FROM (SELECT line::jsonb AS j FROM stage) s; TRUNCATE stage"), check=True)
+            insert(path, f"INSERT INTO kube_objects SELECT '{cluster}', '{resource}', "
+                         "j->'metadata'->>'namespace', j->'metadata'->>'name', j "
+                         "FROM (SELECT line::jsonb AS j FROM stage) s")
         # The API server gets an object by name at once; anything else is a list filtered by jq.
         subprocess.run(self.psql("-c", "CREATE INDEX ON kube_objects (resource, name)", "-c", "DROP TABLE stage",
                                  "-c", "VACUUM ANALYZE"), check=True)
