@@ -182,8 +182,6 @@ fn summary_line(s: &Summary, created_at: Option<&str>) -> String {
 struct Env {
     ctx: Context,
     path: String,
-    /// The kubectl prefix of the service cluster.
-    service_kubectl: String,
     /// The management cluster when there is exactly one: the default `cluster` of a finding.
     single_management: Option<String>,
 }
@@ -198,7 +196,6 @@ impl Env {
             |r| r.get(0),
         )?;
         Ok(Env {
-            service_kubectl: ctx.service_kubectl(conn),
             single_management: (management.len() == 1).then(|| management[0].clone()),
             ctx,
             path: path.to_string(),
@@ -262,7 +259,7 @@ fn run_rule(conn: &Connection, env: &Env, rule: &Rule) -> Result<Vec<Finding>, S
             .unwrap_or_default();
         let next_steps = commands
             .iter()
-            .filter_map(|(command, template)| fill_command(conn, env, &row, command, template))
+            .filter_map(|(command, template)| fill_command(env, &row, command, template))
             .collect();
         findings.push(Finding {
             rule: rule.meta.id.clone(),
@@ -278,7 +275,6 @@ fn run_rule(conn: &Connection, env: &Env, rule: &Rule) -> Result<Vec<Finding>, S
 
 /// A command of a finding, or None when a value it needs is NULL (or unsafe inside psql).
 fn fill_command(
-    conn: &Connection,
     env: &Env,
     row: &Map<String, Value>,
     command: &CommandTemplate,
@@ -296,7 +292,7 @@ fn fill_command(
     match command {
         CommandTemplate::Psql(_) => {
             let sql = template.fill(|c| text(c).filter(|v| psql_safe(v)))?;
-            Some(env.ctx.psql(conn, &sql))
+            Some(env.ctx.psql(&sql))
         }
         CommandTemplate::Kubectl(_) => {
             let args = template.fill(|c| text(c).map(|v| shell_word(&v)))?;
@@ -312,7 +308,7 @@ fn fill_command(
         }
         CommandTemplate::KubectlService(_) => {
             let args = template.fill(|c| text(c).map(|v| shell_word(&v)))?;
-            Some(format!("{} {args}", env.service_kubectl))
+            Some(format!("{} {args}", env.ctx.service_kubectl()))
         }
         CommandTemplate::Mwtrace(_) => {
             let args = template.fill(|c| text(c).map(|v| shell_word(&v)))?;

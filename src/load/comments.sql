@@ -75,3 +75,6 @@ COMMENT ON COLUMN logs.resource_id IS 'derived: Maestro resource id (resourceID/
 COMMENT ON COLUMN logs.op_id IS 'derived: operation id (op-id, logging.open-cluster-management.io/op-id), joins resources.op_id';
 COMMENT ON COLUMN logs.work_name IS 'derived: ManifestWork name mentioned (workName, manifestWorkName, the event metadata name)';
 COMMENT ON COLUMN logs.cid IS 'derived: CS cluster id (cid, clusterID, api.openshift.com/id, ocm-<env>-<cid> namespaces)';
+COMMENT ON COLUMN resource_conditions.ordinal IS 'index in the status conditions array';
+COMMENT ON TABLE work_traces IS 'derived: each resource''s trace assembled at load (DB row, conditions, manifests, layer-1 AMW and what it applied, carried layer-2 works), so a trace reads one row';
+COMMENT ON COLUMN work_traces.trace IS 'JSON object: the fields of a `mwtrace trace -o json` works[] entry before its state and verdict are decided, plus applied, available and has_status';

@@ -2,6 +2,12 @@
 -- tables (resources, events, ..., objects) so that traces join on plain columns and never parse
 -- JSON at query time. Runs after the raw tables exist. Each table and column is documented with
 -- COMMENT ON, which `mwtrace schema` prints.
+--
+-- Lookup keys: a `<column>_key` is hash(<column>), and the tables traces look up are ordered by
+-- their main key. DuckDB keeps min/max per row group, exact for integers (a VARCHAR keeps only
+-- 8 bytes, and AMW names share a 64-character prefix), so `x_key = hash(?) AND x = ?` reads one
+-- small row group instead of the whole column. hash() is the engine's: mwtrace_meta records the
+-- engine version, and a database written by another one is rebuilt.
 
 -- Empty status is SQL NULL or JSON null (maestro-data-model.md §2): treat both as "no status".
 CREATE TEMP MACRO mw_json_or_null(v) AS
@@ -19,20 +25,20 @@ CREATE TEMP MACRO mw_json_array(v) AS
     CASE WHEN json_type(v) = 'ARRAY' THEN json_extract(v, '$[*]') ELSE []::JSON[] END;
 
 -- resources: derived columns -------------------------------------------------------------------
--- The table is rebuilt once with its derived columns (cheaper than UPDATE over wide rows), and
--- each payload and status is parsed once: json_extract with a list of paths returns them all.
+-- The table is written once, with its derived columns, from the loader's temporary copy of the
+-- dump; each payload and status is parsed once: json_extract with a list of paths returns them all.
 CREATE TEMP MACRO mw_any_condition(conditions, t) AS
     list_bool_or(list_transform(list_filter(conditions, lambda c: c ->> 'type' = t),
                                 lambda c: (c ->> 'status') = 'True'));
 
-CREATE TABLE mw_resources_derived AS
+CREATE TABLE resources AS
 WITH parsed AS (
     SELECT r.*,
            json_extract(r.payload, ['$.metadata', '$.data.manifests', '$.data.manifest',
                                     '$.spec.workload.manifests', '$.kind', '$.apiVersion',
                                     '$.logtracing']) AS mw_p,
            json_extract(mw_json_or_null(r.status), ['$.data.conditions', '$.resourceversion']) AS mw_s
-    FROM resources r
+    FROM mw_raw_resources r
 ), shaped AS (
     SELECT parsed.*,
            -- `metadata` is an object in current rows and a JSON string in rows written before
@@ -69,14 +75,17 @@ SELECT shaped.* EXCLUDE (mw_p, mw_s, mw_meta, mw_manifests, mw_conditions),
            mw_meta -> 'annotations' ->> '$."logging.open-cluster-management.io/op-id"',
            CASE WHEN json_valid(mw_p[7] ->> '$')
                 THEN CAST(mw_p[7] ->> '$' AS JSON) ->> '$."logging.open-cluster-management.io/op-id"'
-           END) AS op_id
-FROM shaped;
-DROP TABLE resources;
-ALTER TABLE mw_resources_derived RENAME TO resources;
+           END) AS op_id,
+       hash(id) AS id_key,
+       hash(mw_meta ->> 'name') AS work_name_key,
+       hash(mw_label(mw_meta -> 'labels', 'api.openshift.com/id')) AS cid_key
+FROM shaped
+ORDER BY id_key;
+DROP TABLE mw_raw_resources;
 
 CREATE TABLE resource_conditions AS
 WITH unnested AS (
-    SELECT resource_id, unnest(conditions) AS c
+    SELECT resource_id, unnest(conditions) AS c, generate_subscripts(conditions, 1) - 1 AS ordinal
     FROM (SELECT id AS resource_id,
                  mw_json_array(mw_json_or_null(status) -> '$.data.conditions') AS conditions
           FROM resources)
@@ -84,8 +93,11 @@ WITH unnested AS (
 SELECT resource_id,
        c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
        c ->> 'message' AS message,
-       mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
-FROM unnested;
+       mw_ts(c ->> 'lastTransitionTime') AS last_transition_time,
+       ordinal,
+       hash(resource_id) AS resource_id_key
+FROM unnested
+ORDER BY resource_id_key, resource_id, ordinal;
 
 -- resource_manifests: one row per manifest, with its status from the DB status ---------------
 CREATE TEMP TABLE mw_manifest_status AS
@@ -133,18 +145,23 @@ SELECT n.id AS resource_id,
            CASE WHEN mw_condition(s.conditions, 'Applied', 'status') <> 'True'
                 THEN mw_condition(s.conditions, 'Applied', 'message') END,
            CASE WHEN mw_condition(s.conditions, 'Available', 'status') <> 'True'
-                THEN mw_condition(s.conditions, 'Available', 'message') END) AS message
+                THEN mw_condition(s.conditions, 'Available', 'message') END) AS message,
+       hash(n.id) AS resource_id_key,
+       hash(n.manifest -> 'metadata' ->> 'name') AS name_key
 FROM numbered n
-LEFT JOIN mw_manifest_status s ON s.resource_id = n.id AND s.ordinal = n.ordinal;
+LEFT JOIN mw_manifest_status s ON s.resource_id = n.id AND s.ordinal = n.ordinal
+ORDER BY resource_id_key;
 
 -- objects-derived tables ------------------------------------------------------------------------
 CREATE TABLE owner_refs AS
 SELECT o.uid AS child_uid, o.kind AS child_kind, o.namespace AS child_namespace,
        o.name AS child_name,
        r ->> 'apiVersion' AS owner_api_version, r ->> 'kind' AS owner_kind,
-       r ->> 'name' AS owner_name, r ->> 'uid' AS owner_uid, o.cluster
+       r ->> 'name' AS owner_name, r ->> 'uid' AS owner_uid, o.cluster,
+       hash(o.uid) AS child_uid_key
 FROM (SELECT uid, kind, namespace, name, cluster, unnest(mw_json_array(owner_refs)) AS r
-      FROM objects) o;
+      FROM objects) o
+ORDER BY child_uid_key;
 
 CREATE TABLE applied_manifest_works AS
 SELECT o.cluster, o.name, o.uid,
@@ -158,9 +175,12 @@ SELECT o.cluster, o.name, o.uid,
        END::BIGINT AS layer,
        coalesce(json_array_length(o.object -> '$.status.appliedResources'), 0)::BIGINT AS applied_count,
        mw_ts(o.object -> 'status' ->> 'evictionStartTime') AS eviction_start_time,
-       o.labels, o.created_at, o.deleted_at
+       o.labels, o.created_at, o.deleted_at,
+       hash(o.object -> 'spec' ->> 'manifestWorkName') AS manifest_work_name_key,
+       o.name_key, o.uid_key
 FROM objects o
-WHERE o.kind = 'AppliedManifestWork';
+WHERE o.kind = 'AppliedManifestWork'
+ORDER BY manifest_work_name_key;
 
 CREATE TABLE applied_resources AS
 WITH entries AS (
@@ -179,25 +199,32 @@ WITH entries AS (
 )
 -- Whether the applied object is in the snapshot is decided here, once, not by each trace.
 SELECT e.*,
-       CASE WHEN c.cluster IS NOT NULL THEN p.cluster IS NOT NULL END AS in_snapshot
+       CASE WHEN c.cluster IS NOT NULL THEN p.cluster IS NOT NULL END AS in_snapshot,
+       hash(e.amw_name) AS amw_name_key,
+       hash(e.name) AS name_key
 FROM entries e
 LEFT JOIN collected c
        ON c.cluster = e.cluster AND c.resource = e.resource AND c.api_group = coalesce(e."group", '')
 LEFT JOIN present p
        ON p.cluster = e.cluster AND p.resource = e.resource AND p.name = e.name
-      AND p.namespace IS NOT DISTINCT FROM e.namespace AND p.uid IS NOT DISTINCT FROM e.uid;
+      AND p.namespace IS NOT DISTINCT FROM e.namespace AND p.uid IS NOT DISTINCT FROM e.uid
+ORDER BY amw_name_key;
 
 CREATE TABLE conditions AS
-SELECT 'object' AS source, o.cluster, o.kind, o.namespace, o.name,
-       c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
-       c ->> 'message' AS message, mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
-FROM (SELECT cluster, kind, namespace, name,
-             unnest(json_extract(object, '$.status.conditions[*]')) AS c
-      FROM objects) o
-UNION ALL
-SELECT 'resources', r.consumer_name, 'MaestroResource', r.consumer_name, c.resource_id,
-       c.type, c.status, c.reason, c.message, c.last_transition_time
-FROM resource_conditions c JOIN resources r ON r.id = c.resource_id;
+SELECT *, hash(name) AS name_key
+FROM (
+    SELECT 'object' AS source, o.cluster, o.kind, o.namespace, o.name,
+           c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
+           c ->> 'message' AS message, mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
+    FROM (SELECT cluster, kind, namespace, name,
+                 unnest(json_extract(object, '$.status.conditions[*]')) AS c
+          FROM objects) o
+    UNION ALL
+    SELECT 'resources', r.consumer_name, 'MaestroResource', r.consumer_name, c.resource_id,
+           c.type, c.status, c.reason, c.message, c.last_transition_time
+    FROM resource_conditions c JOIN resources r ON r.id = c.resource_id
+)
+ORDER BY name_key;
 
 CREATE TEMP MACRO mw_object_condition(o_cluster, o_kind, o_namespace, o_name, t) AS (
     SELECT c.status = 'True' FROM conditions c
@@ -206,17 +233,21 @@ CREATE TEMP MACRO mw_object_condition(o_cluster, o_kind, o_namespace, o_name, t)
     LIMIT 1);
 
 CREATE TABLE manifest_works AS
-SELECT o.cluster, o.namespace, o.name, o.uid,
-       coalesce(mw_label(o.labels, 'api.openshift.com/id'),
-                CASE WHEN o.namespace = 'local-cluster'
-                     THEN nullif(regexp_extract(o.name, '^([a-z0-9]{32})(-|$)', 1), '') END) AS cid,
-       TRY_CAST(o.object -> 'metadata' ->> 'generation' AS BIGINT) AS generation,
-       mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Applied') AS applied,
-       mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Available') AS available,
-       coalesce(json_array_length(o.object -> '$.spec.workload.manifests'), 0)::BIGINT AS manifest_count,
-       o.labels, o.created_at, o.deleted_at
-FROM objects o
-WHERE o.kind = 'ManifestWork';
+SELECT *, hash(cid) AS cid_key
+FROM (
+    SELECT o.cluster, o.namespace, o.name, o.uid,
+           coalesce(mw_label(o.labels, 'api.openshift.com/id'),
+                    CASE WHEN o.namespace = 'local-cluster'
+                         THEN nullif(regexp_extract(o.name, '^([a-z0-9]{32})(-|$)', 1), '') END) AS cid,
+           TRY_CAST(o.object -> 'metadata' ->> 'generation' AS BIGINT) AS generation,
+           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Applied') AS applied,
+           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Available') AS available,
+           coalesce(json_array_length(o.object -> '$.spec.workload.manifests'), 0)::BIGINT AS manifest_count,
+           o.labels, o.created_at, o.deleted_at, o.name_key
+    FROM objects o
+    WHERE o.kind = 'ManifestWork'
+)
+ORDER BY name_key;
 
 CREATE TABLE work_manifests AS
 WITH parsed AS (
@@ -234,19 +265,24 @@ WITH parsed AS (
            s -> 'conditions' AS conditions
     FROM (SELECT cluster, work_namespace, work_name, unnest(statuses) AS s FROM parsed)
 )
+-- The manifest itself is not copied: it is in objects.object, and each persistent copy of
+-- the manifests costs more than the rest of the table.
 SELECT n.cluster, n.work_namespace, n.work_name, n.ordinal,
-       n.manifest,
        n.manifest ->> 'apiVersion' AS api_version, n.manifest ->> 'kind' AS kind,
        n.manifest -> 'metadata' ->> 'namespace' AS namespace,
        n.manifest -> 'metadata' ->> 'name' AS name,
        mw_condition(s.conditions, 'Applied', 'status') = 'True' AS applied,
        mw_condition(s.conditions, 'Available', 'status') = 'True' AS available,
        CASE WHEN mw_condition(s.conditions, 'Applied', 'status') <> 'True'
-            THEN mw_condition(s.conditions, 'Applied', 'message') END AS message
+            THEN mw_condition(s.conditions, 'Applied', 'message') END AS message,
+       hash(n.work_name) AS work_name_key,
+       hash(n.manifest -> 'metadata' ->> 'name') AS name_key
 FROM numbered n
-LEFT JOIN statuses s USING (cluster, work_namespace, work_name, ordinal);
+LEFT JOIN statuses s USING (cluster, work_namespace, work_name, ordinal)
+ORDER BY work_name_key;
 
 CREATE TABLE hosted_clusters AS
+SELECT *, hash(cid) AS cid_key FROM (
 SELECT o.cluster, o.namespace, o.name, o.uid,
        coalesce(mw_label(o.labels, 'api.openshift.com/id'), mw_cid_from_namespace(o.namespace)) AS cid,
        mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Available') AS available,
@@ -258,9 +294,10 @@ SELECT o.cluster, o.namespace, o.name, o.uid,
        o.namespace || '-' || replace(o.name, '.', '-') AS control_plane_namespace,
        o.labels, o.created_at, o.deleted_at
 FROM objects o
-WHERE o.kind = 'HostedCluster';
+WHERE o.kind = 'HostedCluster');
 
 CREATE TABLE node_pools AS
+SELECT *, hash(cid) AS cid_key FROM (
 SELECT o.cluster, o.namespace, o.name, o.uid,
        coalesce(mw_label(o.labels, 'api.openshift.com/id'), mw_cid_from_namespace(o.namespace)) AS cid,
        o.object -> 'spec' ->> 'clusterName' AS cluster_name,
@@ -268,13 +305,123 @@ SELECT o.cluster, o.namespace, o.name, o.uid,
        mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Ready') AS ready,
        o.labels, o.created_at, o.deleted_at
 FROM objects o
-WHERE o.kind = 'NodePool';
+WHERE o.kind = 'NodePool');
 
 CREATE TABLE managed_clusters AS
 SELECT o.cluster, o.name, o.uid, o.name AS cid,
        mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'HubAcceptedManagedCluster') AS accepted,
        mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'ManagedClusterJoined') AS joined,
        mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'ManagedClusterConditionAvailable') AS available,
-       o.labels, o.created_at, o.deleted_at
+       o.labels, o.created_at, o.deleted_at,
+       o.name_key AS cid_key
 FROM objects o
 WHERE o.kind = 'ManagedCluster';
+-- work_traces: each resource's trace, assembled once ---------------------------------------------
+-- A cached trace is one process: opening DuckDB costs about 20 ms, and each cold lookup a few
+-- more (it reads and decodes one row group per column). The parts of a resource's trace (its
+-- conditions, manifests, layer-1 AMW and what it applied, the layer-2 works it carries) are
+-- therefore joined here for every resource at once, and a trace reads one row.
+CREATE TEMP TABLE mw_first_amw AS
+SELECT manifest_work_name,
+       arg_min(struct_pack(cluster := cluster, name := name, uid := uid, hub_hash := hub_hash,
+                           manifest_work_name := manifest_work_name, layer := layer),
+               (cluster, name)) AS amw
+FROM applied_manifest_works
+WHERE manifest_work_name IS NOT NULL
+GROUP BY manifest_work_name;
+
+CREATE TEMP TABLE mw_nested_works AS
+WITH wanted AS (
+    SELECT m.resource_id, m.ordinal, m.namespace, m.name, a.amw.cluster AS preferred
+    FROM resource_manifests m
+    LEFT JOIN mw_first_amw a ON a.manifest_work_name = m.resource_id
+    WHERE m.kind = 'ManifestWork' AND m.namespace IS NOT NULL AND m.name IS NOT NULL
+), cr AS (
+    -- The CR on the cluster of the resource's AMW, else the first by cluster.
+    SELECT w.resource_id, w.ordinal,
+           arg_min(struct_pack(cluster := c.cluster, applied := c.applied, available := c.available),
+                   (c.cluster IS DISTINCT FROM w.preferred, c.cluster)) AS cr
+    FROM wanted w JOIN manifest_works c ON c.namespace = w.namespace AND c.name = w.name
+    GROUP BY w.resource_id, w.ordinal
+), resolved AS (
+    SELECT w.*, cr.cr, coalesce(cr.cr.cluster, w.preferred) AS cr_cluster
+    FROM wanted w LEFT JOIN cr USING (resource_id, ordinal)
+), amw AS (
+    SELECT r.resource_id, r.ordinal,
+           arg_min(struct_pack(cluster := a.cluster, name := a.name, uid := a.uid,
+                               hub_hash := a.hub_hash, manifest_work_name := a.manifest_work_name,
+                               layer := a.layer),
+                   (a.cluster, a.name)) AS amw
+    FROM resolved r
+    JOIN applied_manifest_works a
+      ON a.manifest_work_name = r.name AND a.layer = 2
+     AND (r.cr_cluster IS NULL OR a.cluster = r.cr_cluster)
+    GROUP BY r.resource_id, r.ordinal
+), manifests AS (
+    SELECT r.resource_id, r.ordinal,
+           list(struct_pack(ordinal := m.ordinal, api_version := m.api_version, kind := m.kind,
+                            namespace := m.namespace, name := m.name, applied := m.applied,
+                            available := m.available, reason := NULL::VARCHAR,
+                            message := m.message)
+                ORDER BY m.ordinal) AS manifests
+    FROM resolved r
+    JOIN work_manifests m
+      ON m.work_namespace = r.namespace AND m.work_name = r.name
+     AND (r.cr_cluster IS NULL OR m.cluster = r.cr_cluster)
+    GROUP BY r.resource_id, r.ordinal
+)
+SELECT r.resource_id,
+       list(struct_pack(cluster := r.cr_cluster, namespace := r.namespace, name := r.name,
+                        applied := r.cr.applied, available := r.cr.available,
+                        in_snapshot := r.cr IS NOT NULL, applied_manifest_work := a.amw,
+                        manifests := coalesce(m.manifests, []))
+            ORDER BY r.ordinal) AS nested_works
+FROM resolved r
+LEFT JOIN amw a USING (resource_id, ordinal)
+LEFT JOIN manifests m USING (resource_id, ordinal)
+GROUP BY r.resource_id;
+
+CREATE TABLE work_traces AS
+WITH conditions AS (
+    SELECT resource_id,
+           list(struct_pack(type := type, status := status, reason := reason, message := message,
+                            last_transition_time := strftime(last_transition_time, '%Y-%m-%dT%H:%M:%SZ'))
+                ORDER BY ordinal) AS conditions
+    FROM resource_conditions GROUP BY resource_id
+), manifests AS (
+    SELECT resource_id,
+           list(struct_pack(ordinal := ordinal, api_version := api_version, kind := kind,
+                            namespace := namespace, name := name, applied := applied,
+                            available := available, reason := reason, message := message)
+                ORDER BY ordinal) AS manifests
+    FROM resource_manifests GROUP BY resource_id
+), applied AS (
+    SELECT cluster, amw_name,
+           list(struct_pack("group" := "group", version := version, resource := resource,
+                            namespace := namespace, name := name, uid := uid,
+                            in_snapshot := in_snapshot)
+                ORDER BY "group", resource, namespace, name) AS applied_resources
+    FROM applied_resources GROUP BY cluster, amw_name
+)
+SELECT r.id, r.id_key, r.work_name, r.work_name_key, r.cid, r.cid_key, r.created_at,
+       to_json(struct_pack(
+           resource_id := r.id, work_name := r.work_name, consumer := r.consumer_name,
+           source := r.source, cid := r.cid, version := r.version,
+           observed_version := r.observed_version,
+           created_at := strftime(r.created_at, '%Y-%m-%dT%H:%M:%SZ'),
+           updated_at := strftime(r.updated_at, '%Y-%m-%dT%H:%M:%SZ'),
+           deleted_at := strftime(r.deleted_at, '%Y-%m-%dT%H:%M:%SZ'),
+           applied := r.applied, available := r.available, has_status := r.has_status,
+           conditions := coalesce(c.conditions, []),
+           manifests := coalesce(m.manifests, []),
+           applied_manifest_work := a.amw,
+           applied_resources := coalesce(ar.applied_resources, []),
+           nested_works := coalesce(n.nested_works, [])
+       ))::VARCHAR AS trace
+FROM resources r
+LEFT JOIN conditions c ON c.resource_id = r.id
+LEFT JOIN manifests m ON m.resource_id = r.id
+LEFT JOIN mw_first_amw a ON a.manifest_work_name = r.id
+LEFT JOIN applied ar ON ar.cluster = a.amw.cluster AND ar.amw_name = a.amw.name
+LEFT JOIN mw_nested_works n ON n.resource_id = r.id
+ORDER BY r.id_key;

@@ -19,7 +19,7 @@ use stage::StagedFile;
 use tables::{MAESTRO_TABLES, ident, read_columns, select_list, sql_string};
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 4;
+pub const LOADER_VERSION: i64 = 5;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
@@ -92,15 +92,16 @@ pub fn open_snapshot(
     progress: &dyn Progress,
 ) -> Result<Snapshot, LoadError> {
     let (db_path, sha) = database_path(bundle, db)?;
-    let mut loaded_now = false;
     // A file the user named is only replaced if it is an mwtrace database; a damaged cache
-    // entry is simply rebuilt.
-    let version = loaded_version(&db_path, &sha, db.is_some())?;
-    if version != Some(LOADER_VERSION) {
-        build(bundle, &db_path, &sha, progress)?;
-        loaded_now = true;
-    }
-    let conn = timed(|| "open", || open_read_only(&db_path))?;
+    // entry is simply rebuilt. A current database is used through the connection that checked
+    // it: opening DuckDB costs about 20 ms, half of a cached trace.
+    let (conn, loaded_now) = match timed(|| "open", || open_current(&db_path, &sha, db.is_some()))? {
+        Some(conn) => (conn, false),
+        None => {
+            build(bundle, &db_path, &sha, progress)?;
+            (open_read_only(&db_path)?, true)
+        }
+    };
     Ok(Snapshot {
         conn,
         db_path,
@@ -123,8 +124,9 @@ pub fn open_read_only(db: &Path) -> Result<Connection, LoadError> {
     Connection::open_with_flags(db, config).map_err(db_err(db))
 }
 
-/// The loader version of an existing database for this bundle; None when it must be built.
-fn loaded_version(db: &Path, sha: &str, user_named: bool) -> Result<Option<i64>, LoadError> {
+/// The existing database of this bundle, opened read-only, when this loader and this engine
+/// wrote it; None when it must be built.
+fn open_current(db: &Path, sha: &str, user_named: bool) -> Result<Option<Connection>, LoadError> {
     if !db.exists() {
         return Ok(None);
     }
@@ -136,13 +138,16 @@ fn loaded_version(db: &Path, sha: &str, user_named: bool) -> Result<Option<i64>,
         Err(_) if user_named => return Err(foreign()),
         Err(_) => return Ok(None),
     };
+    // Lookup keys are the engine's hash(): a database written by another engine is rebuilt.
     let row = conn.query_row(
-        "SELECT loader_version, bundle_sha256 FROM mwtrace_meta",
+        "SELECT loader_version, bundle_sha256,
+                engine_version = (SELECT library_version FROM pragma_version())
+         FROM mwtrace_meta",
         [],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)),
     );
     match row {
-        Ok((version, loaded_sha)) if loaded_sha == sha => Ok(Some(version)),
+        Ok((LOADER_VERSION, loaded_sha, true)) if loaded_sha == sha => Ok(Some(conn)),
         Ok(_) => Ok(None),
         Err(_) if user_named => Err(foreign()),
         Err(_) => Ok(None),
@@ -176,7 +181,7 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     progress.phase("loading into DuckDB", 0, Unit::Items);
     let tmp_db = work.path().join("snapshot.duckdb");
     {
-        let conn = Connection::open(&tmp_db).map_err(db_err(db))?;
+        let conn = open_for_build(&tmp_db, work.path()).map_err(db_err(db))?;
         // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
         ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(|e| {
             match stage::find_malformed(bundle, &staged) {
@@ -184,11 +189,31 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
                 None => db_err(db)(e),
             }
         })?;
-        timed(|| "checkpoint", || conn.execute_batch("CHECKPOINT")).map_err(db_err(db))?;
+        timed(|| "checkpoint", || conn.execute_batch("CHECKPOINT snapshot"))
+            .map_err(db_err(db))?;
     }
     fs::rename(&tmp_db, db).map_err(io_err(db))?;
     progress.finish();
     Ok(())
+}
+
+/// Rows per row group of a loaded database. DuckDB skips a row group whose key min/max exclude
+/// the value looked up, and decodes the whole group otherwise: at its default (122,880 rows) a
+/// point lookup decodes about 100 times more than it returns.
+const ROW_GROUP_ROWS: u32 = 8192;
+
+/// A connection writing the database at `db` (attached as `snapshot`, made the default), with
+/// small row groups and spill files under `work`.
+fn open_for_build(db: &Path, work: &Path) -> duckdb::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(&format!(
+        "SET temp_directory = {};
+         ATTACH {} AS snapshot (ROW_GROUP_SIZE {ROW_GROUP_ROWS});
+         USE snapshot;",
+        sql_string(&work.join("spill").to_string_lossy()),
+        sql_string(&db.to_string_lossy()),
+    ))?;
+    Ok(conn)
 }
 
 /// The SQL that makes every table of the schema from the staged files.
@@ -220,9 +245,15 @@ fn ingest(
     }
     for table in MAESTRO_TABLES {
         let source = db_tables.iter().find(|(t, _)| *t == table).map(|(_, f)| *f);
+        // derive.sql writes `resources` once, with its derived columns, from a temporary copy:
+        // payloads are most of a snapshot, and each persistent write of them costs seconds.
+        let target = match table {
+            "resources" => Target::Temp("mw_raw_resources"),
+            _ => Target::Table(table),
+        };
         timed(
             || table,
-            || load_table(conn, table, table, source, &reader_options),
+            || load_table(conn, table, target, source, &reader_options),
         )?;
     }
     // Tables mwtrace does not know are kept too, prefixed so they cannot shadow the schema.
@@ -231,7 +262,7 @@ fn ingest(
             load_table(
                 conn,
                 table,
-                &format!("db_{table}"),
+                Target::Table(&format!("db_{table}")),
                 Some(file),
                 &reader_options,
             )?;
@@ -245,6 +276,30 @@ fn ingest(
     run_script(conn, DERIVE_SQL)?;
     load_manifest_tables(conn, manifest, sha, bundle)?;
     conn.execute_batch(COMMENTS_SQL)?;
+    comment_lookup_keys(conn)
+}
+
+/// Says what each `<column>_key` is (derive.sql, "Lookup keys"), for `mwtrace schema`.
+fn comment_lookup_keys(conn: &Connection) -> duckdb::Result<()> {
+    let keys = rows(
+        conn,
+        "SELECT table_name, column_name FROM duckdb_columns()
+         WHERE database_name = current_database() AND NOT internal
+           AND data_type = 'UBIGINT' AND suffix(column_name, '_key')",
+        [],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    )?;
+    for (table, column) in keys {
+        let of = column.trim_end_matches("_key");
+        conn.execute_batch(&format!(
+            "COMMENT ON COLUMN {}.{} IS {}",
+            ident(&table),
+            ident(&column),
+            sql_string(&format!(
+                "lookup key: hash({of}); `{column} = hash(v) AND {of} = v` reads only the row groups holding v"
+            ))
+        ))?;
+    }
     Ok(())
 }
 
@@ -279,10 +334,18 @@ fn run_script(conn: &Connection, script: &str) -> duckdb::Result<()> {
     Ok(())
 }
 
+/// Where a dumped table is loaded.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Table(&'a str),
+    /// A temporary table, read by derive.sql and not kept in the database.
+    Temp(&'a str),
+}
+
 fn load_table(
     conn: &Connection,
     dump_name: &str,
-    table: &str,
+    target: Target<'_>,
     source: Option<&StagedFile>,
     reader_options: &str,
 ) -> duckdb::Result<()> {
@@ -298,8 +361,12 @@ fn load_table(
         None => (&empty, "(SELECT 1 WHERE false)".to_string()),
     };
     let select = select_list(dump_name, keys);
+    let (create, table) = match target {
+        Target::Table(table) => ("CREATE TABLE", table),
+        Target::Temp(table) => ("CREATE TEMP TABLE", table),
+    };
     conn.execute_batch(&format!(
-        "CREATE TABLE {} AS SELECT {select} FROM {from}",
+        "{create} {} AS SELECT {select} FROM {from}",
         ident(table)
     ))
 }
@@ -366,7 +433,9 @@ fn load_objects(
                 p.top[3] -> 'ownerReferences' AS owner_refs,
                 mw_ts(p.top[3] ->> 'creationTimestamp') AS created_at,
                 mw_ts(p.top[3] ->> 'deletionTimestamp') AS deleted_at,
-                p.object
+                p.object,
+                hash(p.top[3] ->> 'name') AS name_key,
+                hash(p.top[3] ->> 'uid') AS uid_key
          FROM parsed p JOIN mw_kube_files f ON f.file = p.filename"
     ))
 }
@@ -440,7 +509,7 @@ fn load_manifest_tables(
          CREATE TABLE bundle_files (path VARCHAR, rows BIGINT, bytes BIGINT, sha256 VARCHAR);
          CREATE TABLE collection_errors (source VARCHAR, message VARCHAR);
          CREATE TABLE mwtrace_meta (loader_version BIGINT, bundle_sha256 VARCHAR,
-                                    loaded_at TIMESTAMP);",
+                                    loaded_at TIMESTAMP, engine_version VARCHAR);",
     )?;
     conn.execute(
         "INSERT INTO snapshot VALUES (mw_ts(?), ?, ?, ?, ?, ?, ?)",
@@ -473,7 +542,8 @@ fn load_manifest_tables(
         )?;
     }
     conn.execute(
-        "INSERT INTO mwtrace_meta VALUES (?, ?, current_timestamp::TIMESTAMP)",
+        "INSERT INTO mwtrace_meta
+         SELECT ?, ?, current_timestamp::TIMESTAMP, library_version FROM pragma_version()",
         params![LOADER_VERSION, sha],
     )?;
     Ok(())

@@ -6,11 +6,12 @@
 //! object -> [owners ...] -> layer-2 AMW -> local-cluster ManifestWork -> layer-1 AMW
 //!        -> Maestro resource (work name)
 
-use duckdb::{Connection, params};
+use duckdb::Connection;
 
 use super::kinds::{canonical_kind, resource_of_kind};
 use super::model::*;
-use super::{Context, ManifestRef, rows, work};
+use super::work::AMW_COLUMNS;
+use super::{Context, ManifestRef, keyed, keyed_params, rows, work};
 
 /// Ownership is followed at most this deep (Pod -> ReplicaSet -> Deployment -> AMW -> ... is 6).
 const MAX_DEPTH: usize = 16;
@@ -32,11 +33,14 @@ pub(crate) fn trace_manifest(
 
     let objects = rows(
         conn,
-        "SELECT cluster, kind, namespace, name, uid FROM objects
-         WHERE (lower(kind) = lower(?) OR resource = lower(?)) AND name = ?
-           AND namespace IS NOT DISTINCT FROM ?
-         ORDER BY cluster",
-        params![kind, plural, name, ns],
+        &format!(
+            "SELECT cluster, kind, namespace, name, uid FROM objects
+             WHERE {} AND (lower(kind) = lower(?) OR resource = lower(?))
+               AND namespace IS NOT DISTINCT FROM ?
+             ORDER BY cluster",
+            keyed("name", 1)
+        ),
+        keyed_params(&[name], &[Some(&kind), Some(&plural), ns]),
         |r| {
             Ok(Hop {
                 role: "object".into(),
@@ -100,11 +104,7 @@ pub(crate) fn trace_manifest(
         .collect();
     ids.sort();
     ids.dedup();
-    for id in &ids {
-        if let Some(w) = work::trace_work(conn, id)? {
-            report.works.push(w);
-        }
-    }
+    report.works = work::trace_works(conn, work::WorksBy::Id, &ids)?;
 
     let managed = report.chains.iter().any(|c| c.hops.len() > 1);
     if objects.is_empty() && !managed {
@@ -191,28 +191,48 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
         return from_amw(conn, &amw, depth);
     }
     let cluster = hop.cluster.clone();
+    let Some(uid) = hop.uid.as_deref() else {
+        return Ok(vec![]);
+    };
     let owners = rows(
         conn,
-        "SELECT r.owner_kind, r.owner_name, r.owner_uid, r.owner_api_version,
-                o.namespace, o.kind IS NOT NULL
-         FROM owner_refs r
-         LEFT JOIN objects o ON o.cluster = r.cluster AND o.uid = r.owner_uid
-         WHERE r.cluster = ? AND r.child_uid = ?
-         ORDER BY r.owner_kind = 'AppliedManifestWork' DESC, r.owner_name",
-        params![cluster, hop.uid],
+        &format!(
+            "SELECT owner_kind, owner_name, owner_uid, owner_api_version FROM owner_refs
+             WHERE {} AND cluster = ?
+             ORDER BY owner_kind = 'AppliedManifestWork' DESC, owner_name",
+            keyed("child_uid", 1)
+        ),
+        keyed_params(&[uid], &[cluster.as_deref()]),
         |r| {
             Ok((
                 r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                 r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, bool>(5)?,
             ))
         },
     )?;
+    let owner_uids: Vec<&str> = owners.iter().filter_map(|o| o.2.as_deref()).collect();
+    let present: Vec<(String, Option<String>)> = if owner_uids.is_empty() {
+        Vec::new()
+    } else {
+        rows(
+            conn,
+            &format!(
+                "SELECT uid, namespace FROM objects WHERE {} AND cluster = ?",
+                keyed("uid", owner_uids.len())
+            ),
+            keyed_params(&owner_uids, &[cluster.as_deref()]),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+    };
     let mut chains = Vec::new();
-    for (kind, name, uid, api_version, owner_ns, present) in owners {
+    for (kind, name, uid, api_version) in owners {
+        let found = present
+            .iter()
+            .find(|(u, _)| Some(u) == uid.as_ref())
+            .map(|(_, ns)| ns.clone());
+        let (present, owner_ns) = (found.is_some(), found.flatten());
         if kind == "AppliedManifestWork"
             && api_version
                 .as_deref()
@@ -282,11 +302,22 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
     // No AMW ownerReference (orphaned, or owners not collected): appliedResources still tell.
     let listed = rows(
         conn,
-        "SELECT DISTINCT a.cluster, a.amw_name FROM applied_resources a
-         JOIN objects o ON o.cluster = a.cluster AND o.uid = ?
-         WHERE a.cluster = ? AND a.name = o.name AND a.namespace IS NOT DISTINCT FROM o.namespace
-           AND a.resource = o.resource",
-        params![hop.uid, cluster],
+        &format!(
+            "SELECT DISTINCT cluster, amw_name FROM applied_resources
+             WHERE {} AND cluster = ? AND namespace IS NOT DISTINCT FROM ?
+               AND resource = (SELECT resource FROM objects WHERE {} AND cluster = ? LIMIT 1)",
+            keyed("name", 1),
+            keyed("uid", 1)
+        ),
+        duckdb::params_from_iter([
+            Some(hop.name.as_str()),
+            Some(hop.name.as_str()),
+            cluster.as_deref(),
+            hop.namespace.as_deref(),
+            Some(uid),
+            Some(uid),
+            cluster.as_deref(),
+        ]),
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?;
     let mut found = Vec::new();
@@ -315,9 +346,12 @@ fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec
     // Layer 2: the ManifestWork CR in local-cluster that this AMW applies.
     let mw = rows(
         conn,
-        "SELECT namespace, uid FROM manifest_works WHERE cluster = ? AND name = ?
-         ORDER BY namespace = 'local-cluster' DESC LIMIT 1",
-        params![amw.cluster, work_name],
+        &format!(
+            "SELECT namespace, uid FROM manifest_works WHERE {} AND cluster = ?
+             ORDER BY namespace = 'local-cluster' DESC LIMIT 1",
+            keyed("name", 1)
+        ),
+        keyed_params(&[&work_name], &[Some(&amw.cluster)]),
         |r| {
             Ok((
                 r.get::<_, Option<String>>(0)?,
@@ -400,15 +434,19 @@ fn from_amw_via(
 fn carriers(conn: &Connection, ns: Option<&str>, name: &str) -> duckdb::Result<Vec<Vec<Hop>>> {
     let ids = rows(
         conn,
-        "SELECT DISTINCT resource_id FROM resource_manifests
-         WHERE kind = 'ManifestWork' AND name = ? AND namespace IS NOT DISTINCT FROM ?",
-        params![name, ns],
+        &format!(
+            "SELECT DISTINCT resource_id FROM resource_manifests
+             WHERE {} AND kind = 'ManifestWork' AND namespace IS NOT DISTINCT FROM ?",
+            keyed("name", 1)
+        ),
+        keyed_params(&[name], &[ns]),
         |r| r.get::<_, String>(0),
     )?;
+    let mut amws = work::amws_for(conn, &ids)?;
     let mut chains = Vec::new();
     for id in ids {
         let mut hops = Vec::new();
-        if let Some(amw) = work::amw_for(conn, &id, None)? {
+        if let Some(amw) = amws.remove(&id) {
             hops.push(amw_hop(&amw, Some("payload.data.manifests")));
         }
         let mut top = resource_hop(conn, &id)?;
@@ -425,8 +463,11 @@ fn carriers(conn: &Connection, ns: Option<&str>, name: &str) -> duckdb::Result<V
 fn resource_hop(conn: &Connection, id: &str) -> duckdb::Result<Hop> {
     let row = rows(
         conn,
-        "SELECT work_name, consumer_name FROM resources WHERE id = ?",
-        [id],
+        &format!(
+            "SELECT work_name, consumer_name FROM resources WHERE {}",
+            keyed("id", 1)
+        ),
+        keyed_params(&[id], &[]),
         |r| {
             Ok((
                 r.get::<_, Option<String>>(0)?,
@@ -464,9 +505,12 @@ fn links_to_absent(
     let mut chains = Vec::new();
     let listed = rows(
         conn,
-        "SELECT DISTINCT cluster, amw_name FROM applied_resources
-         WHERE resource = ? AND name = ? AND namespace IS NOT DISTINCT FROM ?",
-        params![plural, name, ns],
+        &format!(
+            "SELECT DISTINCT cluster, amw_name FROM applied_resources
+             WHERE {} AND resource = ? AND namespace IS NOT DISTINCT FROM ?",
+            keyed("name", 1)
+        ),
+        keyed_params(&[name], &[Some(plural), ns]),
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?;
     for (cluster, amw_name) in listed {
@@ -478,9 +522,12 @@ fn links_to_absent(
     // Layer-2 manifests recorded in a ManifestWork CR.
     let in_works = rows(
         conn,
-        "SELECT DISTINCT cluster, work_namespace, work_name FROM work_manifests
-         WHERE lower(kind) = lower(?) AND name = ? AND namespace IS NOT DISTINCT FROM ?",
-        params![kind, name, ns],
+        &format!(
+            "SELECT DISTINCT cluster, work_namespace, work_name FROM work_manifests
+             WHERE {} AND lower(kind) = lower(?) AND namespace IS NOT DISTINCT FROM ?",
+            keyed("name", 1)
+        ),
+        keyed_params(&[name], &[Some(kind), ns]),
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -498,8 +545,11 @@ fn links_to_absent(
             name: work_name.clone(),
             uid: rows(
                 conn,
-                "SELECT uid FROM manifest_works WHERE cluster = ? AND namespace = ? AND name = ?",
-                params![cluster, work_ns, work_name],
+                &format!(
+                    "SELECT uid FROM manifest_works WHERE {} AND cluster = ? AND namespace = ?",
+                    keyed("name", 1)
+                ),
+                keyed_params(&[&work_name], &[Some(&cluster), Some(&work_ns)]),
                 |r| r.get::<_, Option<String>>(0),
             )?
             .into_iter()
@@ -519,9 +569,12 @@ fn links_to_absent(
     // Manifests in the DB: the resource that should have applied it.
     let in_db = rows(
         conn,
-        "SELECT DISTINCT resource_id FROM resource_manifests
-         WHERE lower(kind) = lower(?) AND name = ? AND namespace IS NOT DISTINCT FROM ?",
-        params![kind, name, ns],
+        &format!(
+            "SELECT DISTINCT resource_id FROM resource_manifests
+             WHERE {} AND lower(kind) = lower(?) AND namespace IS NOT DISTINCT FROM ?",
+            keyed("name", 1)
+        ),
+        keyed_params(&[name], &[Some(kind), ns]),
         |r| r.get::<_, String>(0),
     )?;
     for id in in_db {
@@ -549,9 +602,12 @@ fn amw_by_name(
 ) -> duckdb::Result<Option<AmwRef>> {
     Ok(rows(
         conn,
-        "SELECT cluster, name, uid, hub_hash, manifest_work_name, layer
-         FROM applied_manifest_works WHERE name = ? AND (? IS NULL OR cluster = ?) LIMIT 1",
-        params![name, cluster, cluster],
+        &format!(
+            "SELECT {AMW_COLUMNS} FROM applied_manifest_works
+             WHERE {} AND (? IS NULL OR cluster = ?) LIMIT 1",
+            keyed("name", 1)
+        ),
+        keyed_params(&[name], &[cluster, cluster]),
         work::amw_ref,
     )?
     .into_iter()
@@ -564,13 +620,19 @@ fn amw_by_uid_or_name(
     uid: Option<&str>,
     name: &str,
 ) -> duckdb::Result<Option<AmwRef>> {
+    // By uid when the reference has one, else by name.
+    let (column, value) = match uid {
+        Some(uid) => ("uid", uid),
+        None => ("name", name),
+    };
     Ok(rows(
         conn,
-        "SELECT cluster, name, uid, hub_hash, manifest_work_name, layer
-         FROM applied_manifest_works
-         WHERE (? IS NULL OR cluster = ?) AND (uid = ? OR (? IS NULL AND name = ?))
-         LIMIT 1",
-        params![cluster, cluster, uid, uid, name],
+        &format!(
+            "SELECT {AMW_COLUMNS} FROM applied_manifest_works
+             WHERE {} AND (? IS NULL OR cluster = ?) LIMIT 1",
+            keyed(column, 1)
+        ),
+        keyed_params(&[value], &[cluster, cluster]),
         work::amw_ref,
     )?
     .into_iter()

@@ -3,10 +3,10 @@
 //! ManifestWorks applied -> layer-2 AMWs -> HostedCluster available -> NodePools ready ->
 //! ManagedCluster joined and available. The first stage missing or failing is named.
 
-use duckdb::{Connection, params};
+use duckdb::Connection;
 
 use super::model::*;
-use super::{Context, conditions_of, rows, work};
+use super::{Context, condition_at, keyed, keyed_params, rows, work};
 
 pub(crate) fn trace_cluster(
     conn: &Connection,
@@ -14,51 +14,47 @@ pub(crate) fn trace_cluster(
     cid: &str,
     report: &mut TraceReport,
 ) -> duckdb::Result<()> {
-    let ids = rows(
-        conn,
-        "SELECT id FROM resources WHERE cid = ? ORDER BY created_at, id",
-        [cid],
-        |r| r.get::<_, String>(0),
-    )?;
+    let cid_param = [cid];
     let mut resources = Vec::new();
     let mut carried: Vec<(String, String)> = Vec::new();
-    for id in &ids {
-        if let Some(w) = work::trace_work(conn, id)? {
-            for m in &w.manifests {
-                if m.kind.as_deref() == Some("ManifestWork")
-                    && let (Some(ns), Some(name)) = (&m.namespace, &m.name)
-                {
-                    carried.push((ns.clone(), name.clone()));
-                }
+    for w in work::trace_works(conn, work::WorksBy::Cid, &cid_param)? {
+        for m in &w.manifests {
+            if m.kind.as_deref() == Some("ManifestWork")
+                && let (Some(ns), Some(name)) = (&m.namespace, &m.name)
+            {
+                carried.push((ns.clone(), name.clone()));
             }
-            resources.push(WorkSummary {
-                resource_id: w.resource_id.clone(),
-                work_name: w.work_name.clone(),
-                state: w.state,
-                applied_manifest_work: w.applied_manifest_work.clone(),
-                manifests: w
-                    .manifests
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "{}/{}{}",
-                            m.kind.as_deref().unwrap_or("?"),
-                            m.namespace
-                                .as_ref()
-                                .map(|n| format!("{n}/"))
-                                .unwrap_or_default(),
-                            m.name.as_deref().unwrap_or("?")
-                        )
-                    })
-                    .collect(),
-            });
         }
+        resources.push(WorkSummary {
+            resource_id: w.resource_id.clone(),
+            work_name: w.work_name.clone(),
+            state: w.state,
+            applied_manifest_work: w.applied_manifest_work.clone(),
+            manifests: w
+                .manifests
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}/{}{}",
+                        m.kind.as_deref().unwrap_or("?"),
+                        m.namespace
+                            .as_ref()
+                            .map(|n| format!("{n}/"))
+                            .unwrap_or_default(),
+                        m.name.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect(),
+        });
     }
     // ManifestWorks of this cid in the snapshot, plus those the bundles carry but are absent.
     let mut works = rows(
         conn,
-        "SELECT namespace, name FROM manifest_works WHERE cid = ? ORDER BY name",
-        [cid],
+        &format!(
+            "SELECT namespace, name FROM manifest_works WHERE {} ORDER BY name",
+            keyed("cid", 1)
+        ),
+        keyed_params(&cid_param, &[]),
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?;
     for c in carried {
@@ -66,26 +62,31 @@ pub(crate) fn trace_cluster(
             works.push(c);
         }
     }
-    let mut manifest_works = Vec::new();
-    for (ns, name) in &works {
-        manifest_works.push(work::nested_work(conn, ns, name, None)?);
-    }
+    let requests: Vec<work::NestedRequest> = works
+        .into_iter()
+        .map(|(namespace, name)| work::NestedRequest {
+            namespace,
+            name,
+            cluster: None,
+        })
+        .collect();
+    let manifest_works = work::nested_works(conn, &requests)?;
     let hosted_clusters = objects_with_conditions(
         conn,
         "SELECT cluster, 'HostedCluster', namespace, name, uid, available AND NOT coalesce(degraded, false)
-         FROM hosted_clusters WHERE cid = ? ORDER BY cluster, namespace, name",
+         FROM hosted_clusters WHERE {cid} ORDER BY cluster, namespace, name",
         cid,
     )?;
     let node_pools = objects_with_conditions(
         conn,
         "SELECT cluster, 'NodePool', namespace, name, uid, ready
-         FROM node_pools WHERE cid = ? ORDER BY cluster, namespace, name",
+         FROM node_pools WHERE {cid} ORDER BY cluster, namespace, name",
         cid,
     )?;
     let managed_clusters = objects_with_conditions(
         conn,
         "SELECT cluster, 'ManagedCluster', NULL::VARCHAR, name, uid, joined AND available
-         FROM managed_clusters WHERE cid = ? ORDER BY cluster, name",
+         FROM managed_clusters WHERE {cid} ORDER BY cluster, name",
         cid,
     )?;
 
@@ -164,30 +165,62 @@ pub(crate) fn trace_cluster(
     Ok(())
 }
 
+/// The objects `sql` selects (`{cid}` standing for the cid lookup), each with its conditions.
 fn objects_with_conditions(
     conn: &Connection,
     sql: &str,
     cid: &str,
 ) -> duckdb::Result<Vec<ObjectStatus>> {
-    let mut objects = rows(conn, sql, [cid], |r| {
-        Ok(ObjectStatus {
-            cluster: r.get(0)?,
-            kind: r.get(1)?,
-            namespace: r.get(2)?,
-            name: r.get(3)?,
-            uid: r.get(4)?,
-            healthy: r.get(5)?,
-            conditions: Vec::new(),
-        })
-    })?;
+    let mut objects = rows(
+        conn,
+        &sql.replace("{cid}", &keyed("cid", 1)),
+        keyed_params(&[cid], &[]),
+        |r| {
+            Ok(ObjectStatus {
+                cluster: r.get(0)?,
+                kind: r.get(1)?,
+                namespace: r.get(2)?,
+                name: r.get(3)?,
+                uid: r.get(4)?,
+                healthy: r.get(5)?,
+                conditions: Vec::new(),
+            })
+        },
+    )?;
+    if objects.is_empty() {
+        return Ok(objects);
+    }
+    let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+    let conditions = rows(
+        conn,
+        &format!(
+            "SELECT cluster, kind, namespace, name,
+                    type, status, reason, message, last_transition_time
+             FROM conditions WHERE {} AND source = 'object' ORDER BY type",
+            keyed("name", names.len())
+        ),
+        keyed_params(&names, &[]),
+        |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                condition_at(r, 4)?,
+            ))
+        },
+    )?;
     for o in &mut objects {
-        o.conditions = conditions_of(
-            conn,
-            "SELECT type, status, reason, message, mw_rfc3339(last_transition_time)
-             FROM conditions WHERE source = 'object' AND cluster = ? AND kind = ?
-               AND namespace IS NOT DISTINCT FROM ? AND name = ? ORDER BY type",
-            params![o.cluster, o.kind, o.namespace, o.name],
-        )?;
+        o.conditions = conditions
+            .iter()
+            .filter(|(cluster, kind, ns, name, _)| {
+                cluster.as_deref() == Some(o.cluster.as_str())
+                    && kind.as_deref() == Some(o.kind.as_str())
+                    && ns == &o.namespace
+                    && name == &o.name
+            })
+            .map(|(_, _, _, _, c)| c.clone())
+            .collect();
     }
     Ok(objects)
 }

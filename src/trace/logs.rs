@@ -542,7 +542,7 @@ fn next_step(conn: &Connection, ctx: &Context, trace: &LogTrace) -> Option<Strin
     Some(match def.role {
         Role::Server => format!(
             "{} -n maestro logs -l app=maestro --since=1h --prefix | grep -i '{id}'",
-            ctx.service_kubectl(conn)
+            ctx.service_kubectl()
         ),
         Role::Agent => {
             let cluster = trace

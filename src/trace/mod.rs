@@ -11,7 +11,9 @@ pub mod render;
 mod search;
 mod work;
 
-use duckdb::{Connection, Params};
+use duckdb::Connection;
+
+use work::WorksBy;
 
 pub(crate) use crate::load::rows;
 
@@ -105,26 +107,17 @@ pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
     };
     match query {
         Query::ResourceId(id) => {
-            let ids = rows(
-                conn,
-                "SELECT id FROM resources WHERE id = lower(trim(?)) ORDER BY id",
-                [id],
-                |r| r.get(0),
-            )?;
-            work::trace_ids(conn, &ctx, &ids, &mut report, id)?;
+            let works = work::trace_works(conn, WorksBy::Id, &[id.trim().to_lowercase()])?;
+            work::report_works(conn, &ctx, works, &mut report, id)?;
         }
         Query::WorkName(name) => {
-            let ids = rows(
-                conn,
-                "SELECT id FROM resources WHERE work_name = trim(?) ORDER BY created_at DESC, id",
-                [name],
-                |r| r.get(0),
-            )?;
-            work::trace_ids(conn, &ctx, &ids, &mut report, name)?;
+            let works = work::trace_works(conn, WorksBy::WorkName, &[name.trim()])?;
+            work::report_works(conn, &ctx, works, &mut report, name)?;
         }
         Query::OpId(op) => {
             let ids = logs::resources_of_op(conn, op)?;
-            work::trace_ids(conn, &ctx, &ids, &mut report, op)?;
+            let works = work::trace_works(conn, WorksBy::Id, &ids)?;
+            work::report_works(conn, &ctx, works, &mut report, op)?;
         }
         Query::Manifest(m) => chain::trace_manifest(conn, &ctx, m, &mut report)?,
         Query::ClusterId(cid) => cluster::trace_cluster(conn, &ctx, cid.trim(), &mut report)?,
@@ -146,28 +139,38 @@ pub(crate) struct Context {
     pub created_at: Option<String>,
     /// (cluster name, kubectl context) of every cluster in the bundle.
     pub contexts: Vec<(String, Option<String>)>,
+    /// The service cluster (where the Maestro DB runs), when the bundle names one.
+    pub service_cluster: Option<String>,
 }
 
 impl Context {
     pub(crate) fn read(conn: &Connection) -> duckdb::Result<Context> {
         let created_at = rows(
             conn,
-            "SELECT mw_rfc3339(created_at) FROM snapshot",
+            "SELECT created_at FROM snapshot",
             [],
-            |r| r.get(0),
+            |r| rfc3339_at(r, 0),
         )?
         .into_iter()
         .next()
         .flatten();
-        let contexts = rows(
+        let clusters = rows(
             conn,
-            "SELECT name, context FROM clusters ORDER BY name",
+            "SELECT name, context, role = 'service' FROM clusters ORDER BY name",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<bool>>(2)?)),
         )?;
+        let service_cluster = clusters
+            .iter()
+            .find(|(_, _, service)| *service == Some(true))
+            .map(|(name, _, _)| name.clone());
         Ok(Context {
             created_at,
-            contexts,
+            contexts: clusters
+                .into_iter()
+                .map(|(name, context, _)| (name, context))
+                .collect(),
+            service_cluster,
         })
     }
 
@@ -183,51 +186,100 @@ impl Context {
     }
 
     /// The kubectl prefix for the service cluster (where the Maestro DB runs).
-    pub fn service_kubectl(&self, conn: &Connection) -> String {
-        let service: Option<String> = rows(
-            conn,
-            "SELECT name FROM clusters WHERE role = 'service' LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .ok()
-        .and_then(|v| v.into_iter().next());
-        match service {
-            Some(name) => self.kubectl(&name),
+    pub fn service_kubectl(&self) -> String {
+        match &self.service_cluster {
+            Some(name) => self.kubectl(name),
             None => "kubectl".to_string(),
         }
     }
-}
 
-impl Context {
     /// The command that runs `sql` with psql in the maestro-db pod of the service cluster.
-    pub fn psql(&self, conn: &Connection, sql: &str) -> String {
-        let svc = self.service_kubectl(conn);
+    pub fn psql(&self, sql: &str) -> String {
+        let svc = self.service_kubectl();
         format!(
             "{svc} -n maestro exec -i $({svc} -n maestro get pods -l name=maestro-db -o name | head -1) -- psql -U maestro -d maestro -c \"{sql}\""
         )
     }
 }
 
-pub(crate) fn conditions_of(
-    conn: &Connection,
-    sql: &str,
-    params: impl Params,
-) -> duckdb::Result<Vec<Condition>> {
-    rows(conn, sql, params, |r| {
-        Ok(Condition {
-            type_: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-            status: r.get(1)?,
-            reason: r.get(2)?,
-            message: r.get(3)?,
-            last_transition_time: r.get(4)?,
-        })
+/// `column IN (?, ...)` for `n` values, found through `column_key` (hash(column), by which the
+/// loader orders the tables traces look up): DuckDB reads only the row groups holding them.
+/// Bind the values twice, with [`keyed_params`].
+pub(crate) fn keyed(column: &str, n: usize) -> String {
+    if n == 0 {
+        return "false".to_string();
+    }
+    let list = |item: &str| vec![item; n].join(", ");
+    format!(
+        "({column}_key IN ({}) AND {column} IN ({}))",
+        list("hash(?)"),
+        list("?")
+    )
+}
+
+/// The parameters of [`keyed`] for `values`, followed by `rest` (NULL where None).
+pub(crate) fn keyed_params<S: AsRef<str>>(
+    values: &[S],
+    rest: &[Option<&str>],
+) -> duckdb::ParamsFromIter<Vec<Option<String>>> {
+    let values = values.iter().map(|v| Some(v.as_ref().to_string()));
+    let rest = rest.iter().map(|v| v.map(str::to_string));
+    duckdb::params_from_iter(values.clone().chain(values).chain(rest).collect())
+}
+
+/// A condition from the five columns type, status, reason, message, last transition time
+/// starting at `at`.
+pub(crate) fn condition_at(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<Condition> {
+    Ok(Condition {
+        type_: r.get::<_, Option<String>>(at)?.unwrap_or_default(),
+        status: r.get(at + 1)?,
+        reason: r.get(at + 2)?,
+        message: r.get(at + 3)?,
+        last_transition_time: rfc3339_at(r, at + 4)?,
+    })
+}
+
+/// A TIMESTAMP column (UTC) as RFC 3339, `2024-05-01T10:00:00Z`. Formatted here rather than
+/// in SQL: the first call of a timestamp function costs DuckDB about 3 ms in each process.
+pub(crate) fn rfc3339_at(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<Option<String>> {
+    Ok(match r.get::<_, duckdb::types::Value>(at)? {
+        duckdb::types::Value::Timestamp(unit, value) => {
+            jiff::Timestamp::from_microsecond(unit.to_micros(value))
+                .ok()
+                .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        }
+        _ => None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyed_lookups_bind_each_value_to_its_key_and_its_column() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t AS SELECT v, hash(v) AS v_key, n FROM (VALUES ('a', 1), ('b', 2), ('c', 3)) x(v, n)
+             ORDER BY v_key;
+             -- A key that collides with another value's must not match it.
+             INSERT INTO t VALUES ('d', hash('a'), 4);",
+        )
+        .unwrap();
+        let lookup = |values: &[&str], n_min: i64| -> Vec<i64> {
+            rows(
+                &conn,
+                &format!("SELECT n FROM t WHERE {} AND n >= ? ORDER BY n", keyed("v", values.len())),
+                keyed_params(values, &[Some(&n_min.to_string())]),
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(lookup(&["a", "c"], 0), vec![1, 3]);
+        assert_eq!(lookup(&["a", "c"], 2), vec![3]);
+        assert_eq!(lookup(&["x"], 0), Vec::<i64>::new());
+        assert_eq!(lookup(&[], 0), Vec::<i64>::new());
+    }
 
     #[test]
     fn manifest_refs_parse_namespaced_and_cluster_scoped() {

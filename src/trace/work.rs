@@ -1,31 +1,85 @@
-//! The trace of one Maestro resource: its DB row, manifests and per-manifest status, its
+//! The trace of Maestro resources: each one's DB row, manifests and per-manifest status, its
 //! layer-1 AppliedManifestWork and what that applied, and the layer-2 ManifestWorks it carries.
+//! The loader assembles these parts for every resource (derive.sql, `work_traces`), so a trace
+//! reads one row per resource; the state and verdict are decided here.
 
-use duckdb::{Connection, params};
+use std::collections::HashMap;
+
+use duckdb::Connection;
+use serde::Deserialize;
 
 use super::model::*;
-use super::{Context, conditions_of, rows, search};
+use super::{Context, keyed, keyed_params, rows, search};
 
-/// Fills `report` with the traces of `ids`, or with suggestions when there are none.
-pub(crate) fn trace_ids(
+/// How the works to trace are found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WorksBy {
+    /// Resource ids (kept in id order).
+    Id,
+    /// The user's work name (newest first).
+    WorkName,
+    /// A hosted cluster id (oldest first, the creation order).
+    Cid,
+}
+
+impl WorksBy {
+    fn column(self) -> &'static str {
+        match self {
+            WorksBy::Id => "id",
+            WorksBy::WorkName => "work_name",
+            WorksBy::Cid => "cid",
+        }
+    }
+
+    fn order(self) -> &'static str {
+        match self {
+            WorksBy::Id => "id",
+            WorksBy::WorkName => "created_at DESC, id",
+            WorksBy::Cid => "created_at, id",
+        }
+    }
+}
+
+/// A resource's trace as the loader assembled it: the parts of [`WorkTrace`], and the DB
+/// status facts its state is decided from.
+#[derive(Deserialize)]
+struct WorkDoc {
+    resource_id: String,
+    work_name: Option<String>,
+    consumer: Option<String>,
+    source: Option<String>,
+    cid: Option<String>,
+    version: Option<i64>,
+    observed_version: Option<i64>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    deleted_at: Option<String>,
+    applied: Option<bool>,
+    available: Option<bool>,
+    has_status: Option<bool>,
+    conditions: Vec<Condition>,
+    manifests: Vec<ManifestStatus>,
+    applied_manifest_work: Option<AmwRef>,
+    applied_resources: Vec<AppliedResource>,
+    nested_works: Vec<NestedWork>,
+}
+
+/// Fills `report` with `works`, or with suggestions for `asked` when there are none.
+pub(crate) fn report_works(
     conn: &Connection,
     ctx: &Context,
-    ids: &[String],
+    works: Vec<WorkTrace>,
     report: &mut TraceReport,
     asked: &str,
 ) -> duckdb::Result<()> {
-    if ids.is_empty() {
+    if works.is_empty() {
         report.outcome = Outcome::NotFound;
         report.message = format!("No resource found with this ID/name: {asked}");
         report.matches = search::suggest(conn, asked)?;
-        report.next_steps = not_found_steps(conn, ctx, asked);
+        report.next_steps = not_found_steps(ctx, asked);
         return Ok(());
     }
-    for id in ids {
-        if let Some(work) = trace_work(conn, id)? {
-            report.works.push(work);
-        }
-    }
+    report.works = works;
     report.message = match report.works.as_slice() {
         [one] => one.verdict.clone(),
         many => format!(
@@ -33,66 +87,76 @@ pub(crate) fn trace_ids(
             many.len()
         ),
     };
-    report.next_steps = work_steps(conn, ctx, &report.works);
+    report.next_steps = work_steps(ctx, &report.works);
     Ok(())
 }
 
-pub(crate) fn trace_work(conn: &Connection, id: &str) -> duckdb::Result<Option<WorkTrace>> {
-    let found = rows(
-        conn,
-        "SELECT id, work_name, consumer_name, source, cid, version, observed_version,
-                mw_rfc3339(created_at), mw_rfc3339(updated_at), mw_rfc3339(deleted_at),
-                applied, available, has_status
-         FROM resources WHERE id = ?",
-        [id],
-        |r| {
-            Ok((
-                WorkTrace {
-                    resource_id: r.get(0)?,
-                    work_name: r.get(1)?,
-                    consumer: r.get(2)?,
-                    source: r.get(3)?,
-                    cid: r.get(4)?,
-                    version: r.get(5)?,
-                    observed_version: r.get(6)?,
-                    created_at: r.get(7)?,
-                    updated_at: r.get(8)?,
-                    deleted_at: r.get(9)?,
-                    state: WorkState::Unknown,
-                    conditions: Vec::new(),
-                    applied_manifest_work: None,
-                    amw_status: AmwStatus::NotApplied,
-                    manifests: Vec::new(),
-                    applied_resources: Vec::new(),
-                    nested_works: Vec::new(),
-                    verdict: String::new(),
-                },
-                r.get::<_, Option<bool>>(10)?,
-                r.get::<_, Option<bool>>(11)?,
-                r.get::<_, Option<bool>>(12)?.unwrap_or(false),
-            ))
-        },
-    )?;
-    let Some((mut work, applied, available, has_status)) = found.into_iter().next() else {
-        return Ok(None);
-    };
-    work.conditions = conditions_of(
-        conn,
-        "SELECT type, status, reason, message, mw_rfc3339(last_transition_time)
-         FROM resource_conditions WHERE resource_id = ?",
-        [id],
-    )?;
-    work.manifests = resource_manifests(conn, id)?;
-    work.applied_manifest_work = amw_for(conn, id, None)?;
-    if let Some(amw) = &work.applied_manifest_work {
-        work.applied_resources = applied_resources(conn, &amw.cluster, &amw.name)?;
+/// The traces of the resources whose `by` column is one of `values`.
+pub(crate) fn trace_works<S: AsRef<str>>(
+    conn: &Connection,
+    by: WorksBy,
+    values: &[S],
+) -> duckdb::Result<Vec<WorkTrace>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
     }
+    let docs = rows(
+        conn,
+        &format!(
+            "SELECT trace FROM work_traces WHERE {} ORDER BY {}",
+            keyed(by.column(), values.len()),
+            by.order()
+        ),
+        keyed_params(values, &[]),
+        |r| r.get::<_, String>(0),
+    )?;
+    docs.iter()
+        .map(|doc| {
+            let doc: WorkDoc = serde_json::from_str(doc).map_err(|e| {
+                duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
+            })?;
+            Ok(work_trace(doc))
+        })
+        .collect()
+}
+
+fn work_trace(doc: WorkDoc) -> WorkTrace {
+    let mut work = WorkTrace {
+        resource_id: doc.resource_id,
+        work_name: doc.work_name,
+        consumer: doc.consumer,
+        source: doc.source,
+        cid: doc.cid,
+        version: doc.version,
+        observed_version: doc.observed_version,
+        created_at: doc.created_at,
+        updated_at: doc.updated_at,
+        deleted_at: doc.deleted_at,
+        state: WorkState::Unknown,
+        conditions: doc.conditions,
+        applied_manifest_work: doc.applied_manifest_work,
+        amw_status: AmwStatus::NotApplied,
+        manifests: doc.manifests,
+        applied_resources: doc.applied_resources,
+        nested_works: doc.nested_works,
+        verdict: String::new(),
+    };
+    finish(
+        &mut work,
+        doc.applied,
+        doc.available,
+        doc.has_status.unwrap_or(false),
+    );
+    work
+}
+
+/// The state and verdict of a work whose parts are filled in.
+fn finish(work: &mut WorkTrace, applied: Option<bool>, available: Option<bool>, has_status: bool) {
     work.amw_status = match (&work.applied_manifest_work, &work.deleted_at) {
         (Some(_), _) => AmwStatus::Present,
         (None, Some(_)) => AmwStatus::Deleted,
         (None, None) => AmwStatus::NotApplied,
     };
-    work.nested_works = nested_works(conn, &work)?;
     let failing_manifests = work
         .manifests
         .iter()
@@ -109,8 +173,7 @@ pub(crate) fn trace_work(conn: &Connection, id: &str) -> duckdb::Result<Option<W
         _ if applied == Some(true) => WorkState::Applied,
         _ => WorkState::Unknown,
     };
-    work.verdict = verdict(&work, failing_manifests);
-    Ok(Some(work))
+    work.verdict = verdict(work, failing_manifests);
 }
 
 fn verdict(work: &WorkTrace, failing: usize) -> String {
@@ -151,50 +214,48 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
     }
 }
 
-pub(crate) fn resource_manifests(
-    conn: &Connection,
-    id: &str,
-) -> duckdb::Result<Vec<ManifestStatus>> {
-    rows(
-        conn,
-        "SELECT ordinal, api_version, kind, namespace, name, applied, available, reason, message
-         FROM resource_manifests WHERE resource_id = ? ORDER BY ordinal",
-        [id],
-        manifest_status,
-    )
-}
-
-fn manifest_status(r: &duckdb::Row<'_>) -> duckdb::Result<ManifestStatus> {
+/// A manifest status from nine columns starting at `at`.
+fn manifest_status(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<ManifestStatus> {
     Ok(ManifestStatus {
-        ordinal: r.get(0)?,
-        api_version: r.get(1)?,
-        kind: r.get(2)?,
-        namespace: r.get(3)?,
-        name: r.get(4)?,
-        applied: r.get(5)?,
-        available: r.get(6)?,
-        reason: r.get(7)?,
-        message: r.get(8)?,
+        ordinal: r.get(at)?,
+        api_version: r.get(at + 1)?,
+        kind: r.get(at + 2)?,
+        namespace: r.get(at + 3)?,
+        name: r.get(at + 4)?,
+        applied: r.get(at + 5)?,
+        available: r.get(at + 6)?,
+        reason: r.get(at + 7)?,
+        message: r.get(at + 8)?,
     })
 }
 
-/// The AppliedManifestWork whose spec.manifestWorkName is `work_name` (on `cluster` if given).
-pub(crate) fn amw_for(
+/// The columns [`amw_ref`] reads.
+pub(crate) const AMW_COLUMNS: &str = "cluster, name, uid, hub_hash, manifest_work_name, layer";
+
+/// For each work name of `work_names`, the first (by cluster, name) AppliedManifestWork whose
+/// spec.manifestWorkName it is.
+pub(crate) fn amws_for<S: AsRef<str>>(
     conn: &Connection,
-    work_name: &str,
-    cluster: Option<&str>,
-) -> duckdb::Result<Option<AmwRef>> {
-    Ok(rows(
+    work_names: &[S],
+) -> duckdb::Result<HashMap<String, AmwRef>> {
+    if work_names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut first = HashMap::new();
+    for amw in rows(
         conn,
-        "SELECT cluster, name, uid, hub_hash, manifest_work_name, layer
-         FROM applied_manifest_works
-         WHERE manifest_work_name = ? AND (? IS NULL OR cluster = ?)
-         ORDER BY cluster, name LIMIT 1",
-        params![work_name, cluster, cluster],
+        &format!(
+            "SELECT {AMW_COLUMNS} FROM applied_manifest_works WHERE {} ORDER BY cluster, name",
+            keyed("manifest_work_name", work_names.len())
+        ),
+        keyed_params(work_names, &[]),
         amw_ref,
-    )?
-    .into_iter()
-    .next())
+    )? {
+        if let Some(work_name) = amw.manifest_work_name.clone() {
+            first.entry(work_name).or_insert(amw);
+        }
+    }
+    Ok(first)
 }
 
 pub(crate) fn amw_ref(r: &duckdb::Row<'_>) -> duckdb::Result<AmwRef> {
@@ -208,104 +269,116 @@ pub(crate) fn amw_ref(r: &duckdb::Row<'_>) -> duckdb::Result<AmwRef> {
     })
 }
 
-fn applied_resources(
-    conn: &Connection,
-    cluster: &str,
-    amw: &str,
-) -> duckdb::Result<Vec<AppliedResource>> {
-    rows(
-        conn,
-        "SELECT a.\"group\", a.version, a.resource, a.namespace, a.name, a.uid, a.in_snapshot
-         FROM applied_resources a WHERE a.cluster = ? AND a.amw_name = ?
-         ORDER BY a.\"group\", a.resource, a.namespace, a.name",
-        params![cluster, amw],
-        |r| {
-            Ok(AppliedResource {
-                group: r.get(0)?,
-                version: r.get(1)?,
-                resource: r.get(2)?,
-                namespace: r.get(3)?,
-                name: r.get(4)?,
-                uid: r.get(5)?,
-                in_snapshot: r.get(6)?,
-            })
-        },
-    )
+/// A layer-2 ManifestWork to trace: its namespace and name, and the cluster to prefer when
+/// several hold one (None: any).
+#[derive(Debug, Clone)]
+pub(crate) struct NestedRequest {
+    pub namespace: String,
+    pub name: String,
+    pub cluster: Option<String>,
 }
 
-/// ManifestWorks among the resource's manifests, each with its CR and layer-2 AMW.
-fn nested_works(conn: &Connection, work: &WorkTrace) -> duckdb::Result<Vec<NestedWork>> {
-    let mut nested = Vec::new();
-    for manifest in &work.manifests {
-        if manifest.kind.as_deref() != Some("ManifestWork") {
-            continue;
-        }
-        let (Some(ns), Some(name)) = (&manifest.namespace, &manifest.name) else {
-            continue;
-        };
-        let preferred = work
-            .applied_manifest_work
-            .as_ref()
-            .map(|a| a.cluster.as_str());
-        nested.push(nested_work(conn, ns, name, preferred)?);
+/// Each requested ManifestWork CR (layer 2) with its status, AppliedManifestWork and manifests,
+/// in request order.
+pub(crate) fn nested_works(
+    conn: &Connection,
+    requests: &[NestedRequest],
+) -> duckdb::Result<Vec<NestedWork>> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(nested)
-}
-
-/// A ManifestWork CR (layer 2) with its status and AppliedManifestWork.
-pub(crate) fn nested_work(
-    conn: &Connection,
-    namespace: &str,
-    name: &str,
-    cluster: Option<&str>,
-) -> duckdb::Result<NestedWork> {
-    let cr = rows(
+    let mut names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let crs = rows(
         conn,
-        "SELECT cluster, applied, available FROM manifest_works
-         WHERE namespace = ? AND name = ? ORDER BY (cluster = ?) DESC NULLS LAST, cluster LIMIT 1",
-        params![namespace, name, cluster],
-        |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
-    )?
-    .into_iter()
-    .next();
-    let (cr_cluster, applied, available) = match &cr {
-        Some((c, a, v)) => (Some(c.clone()), *a, *v),
-        None => (cluster.map(str::to_string), None, None),
-    };
-    let amw = rows(
+        &format!(
+            "SELECT namespace, name, cluster, applied, available FROM manifest_works
+             WHERE {} ORDER BY cluster",
+            keyed("name", names.len())
+        ),
+        keyed_params(&names, &[]),
+        |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<bool>>(3)?,
+                r.get::<_, Option<bool>>(4)?,
+            ))
+        },
+    )?;
+    let amws = rows(
         conn,
-        "SELECT cluster, name, uid, hub_hash, manifest_work_name, layer
-         FROM applied_manifest_works
-         WHERE manifest_work_name = ? AND layer = 2 AND (? IS NULL OR cluster = ?)
-         ORDER BY cluster, name LIMIT 1",
-        params![name, cr_cluster, cr_cluster],
+        &format!(
+            "SELECT {AMW_COLUMNS} FROM applied_manifest_works WHERE {} AND layer = 2
+             ORDER BY cluster, name",
+            keyed("manifest_work_name", names.len())
+        ),
+        keyed_params(&names, &[]),
         amw_ref,
-    )?
-    .into_iter()
-    .next();
+    )?;
     let manifests = rows(
         conn,
-        "SELECT ordinal, api_version, kind, namespace, name, applied, available, NULL::VARCHAR, message
-         FROM work_manifests WHERE work_namespace = ? AND work_name = ?
-           AND (? IS NULL OR cluster = ?) ORDER BY ordinal",
-        params![namespace, name, cr_cluster, cr_cluster],
-        manifest_status,
+        &format!(
+            "SELECT work_namespace, work_name, cluster, ordinal, api_version, kind, namespace, name,
+                    applied, available, NULL::VARCHAR, message
+             FROM work_manifests WHERE {} ORDER BY ordinal",
+            keyed("work_name", names.len())
+        ),
+        keyed_params(&names, &[]),
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                manifest_status(r, 3)?,
+            ))
+        },
     )?;
-    Ok(NestedWork {
-        cluster: cr_cluster,
-        namespace: namespace.to_string(),
-        name: name.to_string(),
-        applied,
-        available,
-        in_snapshot: cr.is_some(),
-        applied_manifest_work: amw,
-        manifests,
-    })
+    Ok(requests
+        .iter()
+        .map(|req| {
+            let same_work = |ns: &Option<String>, name: &str| {
+                ns.as_deref() == Some(req.namespace.as_str()) && name == req.name
+            };
+            let mut candidates = crs.iter().filter(|c| same_work(&c.0, &c.1));
+            let cr = candidates
+                .clone()
+                .find(|c| req.cluster.as_deref() == Some(c.2.as_str()))
+                .or_else(|| candidates.next());
+            let cr_cluster = cr.map(|c| c.2.clone()).or_else(|| req.cluster.clone());
+            let on_cluster =
+                |cluster: &str| cr_cluster.as_deref().is_none_or(|wanted| wanted == cluster);
+            NestedWork {
+                cluster: cr_cluster.clone(),
+                namespace: req.namespace.clone(),
+                name: req.name.clone(),
+                applied: cr.and_then(|c| c.3),
+                available: cr.and_then(|c| c.4),
+                in_snapshot: cr.is_some(),
+                applied_manifest_work: amws
+                    .iter()
+                    .find(|a| {
+                        a.manifest_work_name.as_deref() == Some(req.name.as_str())
+                            && on_cluster(&a.cluster)
+                    })
+                    .cloned(),
+                manifests: manifests
+                    .iter()
+                    .filter(|(ns, name, cluster, _)| {
+                        ns == &req.namespace && name == &req.name && on_cluster(cluster)
+                    })
+                    .map(|(_, _, _, m)| m.clone())
+                    .collect(),
+            }
+        })
+        .collect())
 }
 
-fn work_steps(conn: &Connection, ctx: &Context, works: &[WorkTrace]) -> Vec<String> {
+fn work_steps(ctx: &Context, works: &[WorkTrace]) -> Vec<String> {
     let mut steps = Vec::new();
-    let svc = ctx.service_kubectl(conn);
+    let svc = ctx.service_kubectl();
     for work in works {
         let id = &work.resource_id;
         match &work.applied_manifest_work {
@@ -350,12 +423,10 @@ fn work_steps(conn: &Connection, ctx: &Context, works: &[WorkTrace]) -> Vec<Stri
             }
             None => {
                 steps.push(ctx.psql(
-                    conn,
                     &format!("SELECT id, deleted_at, jsonb_pretty(payload) FROM resources WHERE id = '{id}'"),
                 ));
                 if work.state == WorkState::NotApplied {
                     steps.push(ctx.psql(
-                        conn,
                         &format!("SELECT event_type, created_at, reconciled_date FROM events WHERE source_id = '{id}'"),
                     ));
                     steps.push(format!(
@@ -368,11 +439,10 @@ fn work_steps(conn: &Connection, ctx: &Context, works: &[WorkTrace]) -> Vec<Stri
     steps
 }
 
-fn not_found_steps(conn: &Connection, ctx: &Context, asked: &str) -> Vec<String> {
+fn not_found_steps(ctx: &Context, asked: &str) -> Vec<String> {
     vec![
         "Verify the ID/name; check for typos (suggestions above are partial matches)".to_string(),
         ctx.psql(
-            conn,
             &format!(
                 "SELECT id, payload->'metadata'->>'name' AS name, created_at, deleted_at FROM resources WHERE payload->'metadata'->>'name' LIKE '%{}%' ORDER BY created_at DESC LIMIT 10",
                 asked.replace(['\'', '"', '$', '`', '\\'], "")

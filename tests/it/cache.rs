@@ -136,7 +136,7 @@ fn timings_profile_the_load_steps_then_the_queries_of_a_cached_trace() {
     assert!(
         cached
             .lines()
-            .any(|l| l.contains(" s  SELECT") && l.contains("FROM resources")),
+            .any(|l| l.contains(" s  SELECT") && l.contains("FROM work_traces")),
         "{cached}"
     );
     // Without the variable, nothing is printed.
