@@ -78,3 +78,4 @@ COMMENT ON COLUMN logs.cid IS 'derived: CS cluster id (cid, clusterID, api.opens
 COMMENT ON COLUMN resource_conditions.ordinal IS 'index in the status conditions array';
 COMMENT ON TABLE work_traces IS 'derived: each resource''s trace assembled at load (DB row, conditions, manifests, layer-1 AMW and what it applied, carried layer-2 works), so a trace reads one row';
 COMMENT ON COLUMN work_traces.trace IS 'JSON object: the fields of a `mwtrace trace -o json` works[] entry before its state and verdict are decided, plus applied, available and has_status';
+COMMENT ON TABLE cluster_traces IS 'derived: each hosted cluster''s trace parts assembled at load (its ManifestWorks resolved to layer 2, HostedClusters, NodePools, ManagedClusters with conditions)';

@@ -316,11 +316,12 @@ SELECT o.cluster, o.name, o.uid, o.name AS cid,
        o.name_key AS cid_key
 FROM objects o
 WHERE o.kind = 'ManagedCluster';
--- work_traces: each resource's trace, assembled once ---------------------------------------------
+-- work_traces and cluster_traces: each trace assembled once -------------------------------------
 -- A cached trace is one process: opening DuckDB costs about 20 ms, and each cold lookup a few
 -- more (it reads and decodes one row group per column). The parts of a resource's trace (its
--- conditions, manifests, layer-1 AMW and what it applied, the layer-2 works it carries) are
--- therefore joined here for every resource at once, and a trace reads one row.
+-- conditions, manifests, layer-1 AMW and what it applied, the layer-2 works it carries) and of
+-- a hosted cluster's (its ManifestWorks, HostedClusters, NodePools, ManagedClusters) are
+-- therefore joined here for all of them at once; a trace reads one row, or the trace index.
 CREATE TEMP TABLE mw_first_amw AS
 SELECT manifest_work_name,
        arg_min(struct_pack(cluster := cluster, name := name, uid := uid, hub_hash := hub_hash,
@@ -330,24 +331,48 @@ FROM applied_manifest_works
 WHERE manifest_work_name IS NOT NULL
 GROUP BY manifest_work_name;
 
+-- The layer-2 ManifestWorks to resolve: those each resource carries (on the cluster of its AMW
+-- when there), and each hosted cluster's: its CRs by name, then those its resources carry.
+CREATE TEMP TABLE mw_wanted_works AS
+SELECT 'resource' AS owner_kind, m.resource_id AS owner, m.ordinal AS position,
+       m.namespace, m.name, a.amw.cluster AS preferred
+FROM resource_manifests m
+LEFT JOIN mw_first_amw a ON a.manifest_work_name = m.resource_id
+WHERE m.kind = 'ManifestWork' AND m.namespace IS NOT NULL AND m.name IS NOT NULL
+UNION ALL
+SELECT 'cluster', cid, row_number() OVER (PARTITION BY cid ORDER BY first_seen), namespace, name,
+       NULL
+FROM (
+    SELECT cid, namespace, name, min(seen) AS first_seen
+    FROM (
+        SELECT cid, namespace, name,
+               struct_pack(carried := false, name := name, created_at := NULL::TIMESTAMP,
+                           id := NULL::VARCHAR, ordinal := NULL::BIGINT) AS seen
+        FROM manifest_works WHERE cid IS NOT NULL AND namespace IS NOT NULL
+        UNION ALL
+        SELECT r.cid, m.namespace, m.name,
+               struct_pack(carried := true, name := NULL::VARCHAR, created_at := r.created_at,
+                           id := r.id, ordinal := m.ordinal)
+        FROM resources r JOIN resource_manifests m ON m.resource_id = r.id
+        WHERE r.cid IS NOT NULL AND m.kind = 'ManifestWork'
+          AND m.namespace IS NOT NULL AND m.name IS NOT NULL
+    )
+    GROUP BY cid, namespace, name
+);
+
 CREATE TEMP TABLE mw_nested_works AS
-WITH wanted AS (
-    SELECT m.resource_id, m.ordinal, m.namespace, m.name, a.amw.cluster AS preferred
-    FROM resource_manifests m
-    LEFT JOIN mw_first_amw a ON a.manifest_work_name = m.resource_id
-    WHERE m.kind = 'ManifestWork' AND m.namespace IS NOT NULL AND m.name IS NOT NULL
-), cr AS (
-    -- The CR on the cluster of the resource's AMW, else the first by cluster.
-    SELECT w.resource_id, w.ordinal,
+WITH cr AS (
+    -- The CR on the preferred cluster, else the first by cluster.
+    SELECT w.owner_kind, w.owner, w.position,
            arg_min(struct_pack(cluster := c.cluster, applied := c.applied, available := c.available),
                    (c.cluster IS DISTINCT FROM w.preferred, c.cluster)) AS cr
-    FROM wanted w JOIN manifest_works c ON c.namespace = w.namespace AND c.name = w.name
-    GROUP BY w.resource_id, w.ordinal
+    FROM mw_wanted_works w JOIN manifest_works c ON c.namespace = w.namespace AND c.name = w.name
+    GROUP BY w.owner_kind, w.owner, w.position
 ), resolved AS (
     SELECT w.*, cr.cr, coalesce(cr.cr.cluster, w.preferred) AS cr_cluster
-    FROM wanted w LEFT JOIN cr USING (resource_id, ordinal)
+    FROM mw_wanted_works w LEFT JOIN cr USING (owner_kind, owner, position)
 ), amw AS (
-    SELECT r.resource_id, r.ordinal,
+    SELECT r.owner_kind, r.owner, r.position,
            arg_min(struct_pack(cluster := a.cluster, name := a.name, uid := a.uid,
                                hub_hash := a.hub_hash, manifest_work_name := a.manifest_work_name,
                                layer := a.layer),
@@ -356,9 +381,9 @@ WITH wanted AS (
     JOIN applied_manifest_works a
       ON a.manifest_work_name = r.name AND a.layer = 2
      AND (r.cr_cluster IS NULL OR a.cluster = r.cr_cluster)
-    GROUP BY r.resource_id, r.ordinal
+    GROUP BY r.owner_kind, r.owner, r.position
 ), manifests AS (
-    SELECT r.resource_id, r.ordinal,
+    SELECT r.owner_kind, r.owner, r.position,
            list(struct_pack(ordinal := m.ordinal, api_version := m.api_version, kind := m.kind,
                             namespace := m.namespace, name := m.name, applied := m.applied,
                             available := m.available, reason := NULL::VARCHAR,
@@ -368,18 +393,18 @@ WITH wanted AS (
     JOIN work_manifests m
       ON m.work_namespace = r.namespace AND m.work_name = r.name
      AND (r.cr_cluster IS NULL OR m.cluster = r.cr_cluster)
-    GROUP BY r.resource_id, r.ordinal
+    GROUP BY r.owner_kind, r.owner, r.position
 )
-SELECT r.resource_id,
+SELECT r.owner_kind, r.owner,
        list(struct_pack(cluster := r.cr_cluster, namespace := r.namespace, name := r.name,
                         applied := r.cr.applied, available := r.cr.available,
                         in_snapshot := r.cr IS NOT NULL, applied_manifest_work := a.amw,
                         manifests := coalesce(m.manifests, []))
-            ORDER BY r.ordinal) AS nested_works
+            ORDER BY r.position) AS nested_works
 FROM resolved r
-LEFT JOIN amw a USING (resource_id, ordinal)
-LEFT JOIN manifests m USING (resource_id, ordinal)
-GROUP BY r.resource_id;
+LEFT JOIN amw a USING (owner_kind, owner, position)
+LEFT JOIN manifests m USING (owner_kind, owner, position)
+GROUP BY r.owner_kind, r.owner;
 
 CREATE TABLE work_traces AS
 WITH conditions AS (
@@ -423,5 +448,65 @@ LEFT JOIN conditions c ON c.resource_id = r.id
 LEFT JOIN manifests m ON m.resource_id = r.id
 LEFT JOIN mw_first_amw a ON a.manifest_work_name = r.id
 LEFT JOIN applied ar ON ar.cluster = a.amw.cluster AND ar.amw_name = a.amw.name
-LEFT JOIN mw_nested_works n ON n.resource_id = r.id
+LEFT JOIN mw_nested_works n ON n.owner_kind = 'resource' AND n.owner = r.id
 ORDER BY r.id_key;
+
+CREATE TEMP MACRO mw_object_status(o_cluster, o_kind, o_namespace, o_name, o_uid, o_healthy, o_conditions) AS
+    struct_pack(cluster := o_cluster, kind := o_kind, namespace := o_namespace, name := o_name,
+                uid := o_uid, healthy := o_healthy, conditions := coalesce(o_conditions, []));
+
+CREATE TABLE cluster_traces AS
+WITH object_conditions AS (
+    SELECT cluster, kind, namespace, name,
+           list(struct_pack(type := type, status := status, reason := reason, message := message,
+                            last_transition_time := strftime(last_transition_time, '%Y-%m-%dT%H:%M:%SZ'))
+                ORDER BY type) AS conditions
+    FROM conditions
+    WHERE source = 'object' AND kind IN ('HostedCluster', 'NodePool', 'ManagedCluster')
+    GROUP BY cluster, kind, namespace, name
+), hcs AS (
+    SELECT h.cid,
+           list(mw_object_status(h.cluster, 'HostedCluster', h.namespace, h.name, h.uid,
+                                 h.available AND NOT coalesce(h.degraded, false), c.conditions)
+                ORDER BY h.cluster, h.namespace, h.name) AS hosted_clusters
+    FROM hosted_clusters h
+    LEFT JOIN object_conditions c
+           ON c.cluster = h.cluster AND c.kind = 'HostedCluster'
+          AND c.namespace IS NOT DISTINCT FROM h.namespace AND c.name = h.name
+    WHERE h.cid IS NOT NULL GROUP BY h.cid
+), nps AS (
+    SELECT n.cid,
+           list(mw_object_status(n.cluster, 'NodePool', n.namespace, n.name, n.uid, n.ready,
+                                 c.conditions)
+                ORDER BY n.cluster, n.namespace, n.name) AS node_pools
+    FROM node_pools n
+    LEFT JOIN object_conditions c
+           ON c.cluster = n.cluster AND c.kind = 'NodePool'
+          AND c.namespace IS NOT DISTINCT FROM n.namespace AND c.name = n.name
+    WHERE n.cid IS NOT NULL GROUP BY n.cid
+), mcs AS (
+    SELECT m.cid,
+           list(mw_object_status(m.cluster, 'ManagedCluster', NULL::VARCHAR, m.name, m.uid,
+                                 m.joined AND m.available, c.conditions)
+                ORDER BY m.cluster, m.name) AS managed_clusters
+    FROM managed_clusters m
+    LEFT JOIN object_conditions c
+           ON c.cluster = m.cluster AND c.kind = 'ManagedCluster' AND c.namespace IS NULL
+          AND c.name = m.name
+    WHERE m.cid IS NOT NULL GROUP BY m.cid
+), cids AS (
+    SELECT cid FROM resources WHERE cid IS NOT NULL
+    UNION SELECT owner FROM mw_nested_works WHERE owner_kind = 'cluster'
+    UNION SELECT cid FROM hcs UNION SELECT cid FROM nps UNION SELECT cid FROM mcs
+)
+SELECT c.cid, hash(c.cid) AS cid_key,
+       to_json(struct_pack(
+           manifest_works := coalesce(w.nested_works, []),
+           hosted_clusters := coalesce(hcs.hosted_clusters, []),
+           node_pools := coalesce(nps.node_pools, []),
+           managed_clusters := coalesce(mcs.managed_clusters, [])
+       ))::VARCHAR AS trace
+FROM cids c
+LEFT JOIN mw_nested_works w ON w.owner_kind = 'cluster' AND w.owner = c.cid
+LEFT JOIN hcs USING (cid) LEFT JOIN nps USING (cid) LEFT JOIN mcs USING (cid)
+ORDER BY cid_key;

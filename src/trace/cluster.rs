@@ -4,9 +4,21 @@
 //! ManagedCluster joined and available. The first stage missing or failing is named.
 
 use duckdb::Connection;
+use serde::Deserialize;
 
 use super::model::*;
-use super::{Context, condition_at, keyed, keyed_params, rows, work};
+use super::work::{self, WorksBy};
+use super::{Context, keyed, keyed_params, parse_doc, rows};
+
+/// A hosted cluster's parts as the loader assembled them (derive.sql, cluster_traces).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ClusterDoc {
+    /// Its ManifestWorks by name, then those its resources carry that the snapshot lacks.
+    pub manifest_works: Vec<NestedWork>,
+    pub hosted_clusters: Vec<ObjectStatus>,
+    pub node_pools: Vec<ObjectStatus>,
+    pub managed_clusters: Vec<ObjectStatus>,
+}
 
 pub(crate) fn trace_cluster(
     conn: &Connection,
@@ -14,18 +26,34 @@ pub(crate) fn trace_cluster(
     cid: &str,
     report: &mut TraceReport,
 ) -> duckdb::Result<()> {
-    let cid_param = [cid];
-    let mut resources = Vec::new();
-    let mut carried: Vec<(String, String)> = Vec::new();
-    for w in work::trace_works(conn, work::WorksBy::Cid, &cid_param)? {
-        for m in &w.manifests {
-            if m.kind.as_deref() == Some("ManifestWork")
-                && let (Some(ns), Some(name)) = (&m.namespace, &m.name)
-            {
-                carried.push((ns.clone(), name.clone()));
-            }
-        }
-        resources.push(WorkSummary {
+    let works = work::trace_works(conn, WorksBy::Cid, &[cid])?;
+    let doc = rows(
+        conn,
+        &format!("SELECT trace FROM cluster_traces WHERE {}", keyed("cid", 1)),
+        keyed_params(&[cid], &[]),
+        |r| r.get::<_, String>(0),
+    )?
+    .first()
+    .map(|doc| parse_doc::<ClusterDoc>(doc))
+    .transpose()?
+    .unwrap_or_default();
+    if !report_cluster(ctx, cid, works, doc, report) {
+        report.matches = super::search::suggest(conn, cid)?;
+    }
+    Ok(())
+}
+
+/// Fills `report` with the cluster trace of `cid`; false when nothing belongs to it.
+pub(crate) fn report_cluster(
+    ctx: &Context,
+    cid: &str,
+    works: Vec<WorkTrace>,
+    doc: ClusterDoc,
+    report: &mut TraceReport,
+) -> bool {
+    let resources: Vec<WorkSummary> = works
+        .iter()
+        .map(|w| WorkSummary {
             resource_id: w.resource_id.clone(),
             work_name: w.work_name.clone(),
             state: w.state,
@@ -45,51 +73,14 @@ pub(crate) fn trace_cluster(
                     )
                 })
                 .collect(),
-        });
-    }
-    // ManifestWorks of this cid in the snapshot, plus those the bundles carry but are absent.
-    let mut works = rows(
-        conn,
-        &format!(
-            "SELECT namespace, name FROM manifest_works WHERE {} ORDER BY name",
-            keyed("cid", 1)
-        ),
-        keyed_params(&cid_param, &[]),
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
-    for c in carried {
-        if !works.contains(&c) {
-            works.push(c);
-        }
-    }
-    let requests: Vec<work::NestedRequest> = works
-        .into_iter()
-        .map(|(namespace, name)| work::NestedRequest {
-            namespace,
-            name,
-            cluster: None,
         })
         .collect();
-    let manifest_works = work::nested_works(conn, &requests)?;
-    let hosted_clusters = objects_with_conditions(
-        conn,
-        "SELECT cluster, 'HostedCluster', namespace, name, uid, available AND NOT coalesce(degraded, false)
-         FROM hosted_clusters WHERE {cid} ORDER BY cluster, namespace, name",
-        cid,
-    )?;
-    let node_pools = objects_with_conditions(
-        conn,
-        "SELECT cluster, 'NodePool', namespace, name, uid, ready
-         FROM node_pools WHERE {cid} ORDER BY cluster, namespace, name",
-        cid,
-    )?;
-    let managed_clusters = objects_with_conditions(
-        conn,
-        "SELECT cluster, 'ManagedCluster', NULL::VARCHAR, name, uid, joined AND available
-         FROM managed_clusters WHERE {cid} ORDER BY cluster, name",
-        cid,
-    )?;
-
+    let ClusterDoc {
+        manifest_works,
+        hosted_clusters,
+        node_pools,
+        managed_clusters,
+    } = doc;
     let stages = stages(
         &resources,
         &manifest_works,
@@ -108,7 +99,6 @@ pub(crate) fn trace_cluster(
     if !anything {
         report.outcome = Outcome::NotFound;
         report.message = format!("Nothing in the snapshot belongs to hosted cluster {cid}");
-        report.matches = super::search::suggest(conn, cid)?;
     } else {
         report.message = match &first_failing {
             None => format!("✓ Hosted cluster {cid}: every stage of the creation flow passes"),
@@ -162,67 +152,7 @@ pub(crate) fn trace_cluster(
         stages,
         first_failing_stage: first_failing,
     });
-    Ok(())
-}
-
-/// The objects `sql` selects (`{cid}` standing for the cid lookup), each with its conditions.
-fn objects_with_conditions(
-    conn: &Connection,
-    sql: &str,
-    cid: &str,
-) -> duckdb::Result<Vec<ObjectStatus>> {
-    let mut objects = rows(
-        conn,
-        &sql.replace("{cid}", &keyed("cid", 1)),
-        keyed_params(&[cid], &[]),
-        |r| {
-            Ok(ObjectStatus {
-                cluster: r.get(0)?,
-                kind: r.get(1)?,
-                namespace: r.get(2)?,
-                name: r.get(3)?,
-                uid: r.get(4)?,
-                healthy: r.get(5)?,
-                conditions: Vec::new(),
-            })
-        },
-    )?;
-    if objects.is_empty() {
-        return Ok(objects);
-    }
-    let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
-    let conditions = rows(
-        conn,
-        &format!(
-            "SELECT cluster, kind, namespace, name,
-                    type, status, reason, message, last_transition_time
-             FROM conditions WHERE {} AND source = 'object' ORDER BY type",
-            keyed("name", names.len())
-        ),
-        keyed_params(&names, &[]),
-        |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                condition_at(r, 4)?,
-            ))
-        },
-    )?;
-    for o in &mut objects {
-        o.conditions = conditions
-            .iter()
-            .filter(|(cluster, kind, ns, name, _)| {
-                cluster.as_deref() == Some(o.cluster.as_str())
-                    && kind.as_deref() == Some(o.kind.as_str())
-                    && ns == &o.namespace
-                    && name == &o.name
-            })
-            .map(|(_, _, _, _, c)| c.clone())
-            .collect();
-    }
-    Ok(objects)
+    anything
 }
 
 fn stage(name: &str, status: &str, detail: String) -> Stage {

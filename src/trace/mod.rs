@@ -227,15 +227,10 @@ pub(crate) fn keyed_params<S: AsRef<str>>(
     duckdb::params_from_iter(values.clone().chain(values).chain(rest).collect())
 }
 
-/// A condition from the five columns type, status, reason, message, last transition time
-/// starting at `at`.
-pub(crate) fn condition_at(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<Condition> {
-    Ok(Condition {
-        type_: r.get::<_, Option<String>>(at)?.unwrap_or_default(),
-        status: r.get(at + 1)?,
-        reason: r.get(at + 2)?,
-        message: r.get(at + 3)?,
-        last_transition_time: rfc3339_at(r, at + 4)?,
+/// A trace part the loader assembled as JSON (derive.sql, work_traces and cluster_traces).
+pub(crate) fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> duckdb::Result<T> {
+    serde_json::from_str(doc).map_err(|e| {
+        duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
     })
 }
 

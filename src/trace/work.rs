@@ -9,7 +9,7 @@ use duckdb::Connection;
 use serde::Deserialize;
 
 use super::model::*;
-use super::{Context, keyed, keyed_params, rows, search};
+use super::{Context, keyed, keyed_params, parse_doc, rows, search};
 
 /// How the works to trace are found.
 #[derive(Debug, Clone, Copy)]
@@ -111,12 +111,7 @@ pub(crate) fn trace_works<S: AsRef<str>>(
         |r| r.get::<_, String>(0),
     )?;
     docs.iter()
-        .map(|doc| {
-            let doc: WorkDoc = serde_json::from_str(doc).map_err(|e| {
-                duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
-            })?;
-            Ok(work_trace(doc))
-        })
+        .map(|doc| parse_doc::<WorkDoc>(doc).map(work_trace))
         .collect()
 }
 
@@ -214,21 +209,6 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
     }
 }
 
-/// A manifest status from nine columns starting at `at`.
-fn manifest_status(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<ManifestStatus> {
-    Ok(ManifestStatus {
-        ordinal: r.get(at)?,
-        api_version: r.get(at + 1)?,
-        kind: r.get(at + 2)?,
-        namespace: r.get(at + 3)?,
-        name: r.get(at + 4)?,
-        applied: r.get(at + 5)?,
-        available: r.get(at + 6)?,
-        reason: r.get(at + 7)?,
-        message: r.get(at + 8)?,
-    })
-}
-
 /// The columns [`amw_ref`] reads.
 pub(crate) const AMW_COLUMNS: &str = "cluster, name, uid, hub_hash, manifest_work_name, layer";
 
@@ -267,113 +247,6 @@ pub(crate) fn amw_ref(r: &duckdb::Row<'_>) -> duckdb::Result<AmwRef> {
         manifest_work_name: r.get(4)?,
         layer: r.get(5)?,
     })
-}
-
-/// A layer-2 ManifestWork to trace: its namespace and name, and the cluster to prefer when
-/// several hold one (None: any).
-#[derive(Debug, Clone)]
-pub(crate) struct NestedRequest {
-    pub namespace: String,
-    pub name: String,
-    pub cluster: Option<String>,
-}
-
-/// Each requested ManifestWork CR (layer 2) with its status, AppliedManifestWork and manifests,
-/// in request order.
-pub(crate) fn nested_works(
-    conn: &Connection,
-    requests: &[NestedRequest],
-) -> duckdb::Result<Vec<NestedWork>> {
-    if requests.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let crs = rows(
-        conn,
-        &format!(
-            "SELECT namespace, name, cluster, applied, available FROM manifest_works
-             WHERE {} ORDER BY cluster",
-            keyed("name", names.len())
-        ),
-        keyed_params(&names, &[]),
-        |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<bool>>(3)?,
-                r.get::<_, Option<bool>>(4)?,
-            ))
-        },
-    )?;
-    let amws = rows(
-        conn,
-        &format!(
-            "SELECT {AMW_COLUMNS} FROM applied_manifest_works WHERE {} AND layer = 2
-             ORDER BY cluster, name",
-            keyed("manifest_work_name", names.len())
-        ),
-        keyed_params(&names, &[]),
-        amw_ref,
-    )?;
-    let manifests = rows(
-        conn,
-        &format!(
-            "SELECT work_namespace, work_name, cluster, ordinal, api_version, kind, namespace, name,
-                    applied, available, NULL::VARCHAR, message
-             FROM work_manifests WHERE {} ORDER BY ordinal",
-            keyed("work_name", names.len())
-        ),
-        keyed_params(&names, &[]),
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                manifest_status(r, 3)?,
-            ))
-        },
-    )?;
-    Ok(requests
-        .iter()
-        .map(|req| {
-            let same_work = |ns: &Option<String>, name: &str| {
-                ns.as_deref() == Some(req.namespace.as_str()) && name == req.name
-            };
-            let mut candidates = crs.iter().filter(|c| same_work(&c.0, &c.1));
-            let cr = candidates
-                .clone()
-                .find(|c| req.cluster.as_deref() == Some(c.2.as_str()))
-                .or_else(|| candidates.next());
-            let cr_cluster = cr.map(|c| c.2.clone()).or_else(|| req.cluster.clone());
-            let on_cluster =
-                |cluster: &str| cr_cluster.as_deref().is_none_or(|wanted| wanted == cluster);
-            NestedWork {
-                cluster: cr_cluster.clone(),
-                namespace: req.namespace.clone(),
-                name: req.name.clone(),
-                applied: cr.and_then(|c| c.3),
-                available: cr.and_then(|c| c.4),
-                in_snapshot: cr.is_some(),
-                applied_manifest_work: amws
-                    .iter()
-                    .find(|a| {
-                        a.manifest_work_name.as_deref() == Some(req.name.as_str())
-                            && on_cluster(&a.cluster)
-                    })
-                    .cloned(),
-                manifests: manifests
-                    .iter()
-                    .filter(|(ns, name, cluster, _)| {
-                        ns == &req.namespace && name == &req.name && on_cluster(cluster)
-                    })
-                    .map(|(_, _, _, m)| m.clone())
-                    .collect(),
-            }
-        })
-        .collect())
 }
 
 fn work_steps(ctx: &Context, works: &[WorkTrace]) -> Vec<String> {
