@@ -23,11 +23,24 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     } else {
         unreachable!("clap requires one entry point")
     };
-    let snapshot = super::open(&args.snapshot)?;
-    let mut report = trace::run(&snapshot.conn, &query)?;
-    if args.logs {
-        trace::logs::attach(&snapshot.conn, &query, &mut report)?;
-    }
+    // The trace index answers the common lookups without starting DuckDB; the logs and
+    // everything else need the database.
+    let indexed = match args.logs {
+        false => crate::load::open_index(&args.snapshot.snapshot, args.snapshot.db.as_deref())
+            .and_then(|index| trace::run_indexed(&index, &query)),
+        true => None,
+    };
+    let mut report = match indexed {
+        Some(report) => report,
+        None => {
+            let snapshot = super::open(&args.snapshot)?;
+            let mut report = trace::run(&snapshot.conn, &query)?;
+            if args.logs {
+                trace::logs::attach(&snapshot.conn, &query, &mut report)?;
+            }
+            report
+        }
+    };
     // Suggested commands name the bundle the engineer is working on.
     let path = args.snapshot.snapshot.display().to_string();
     for m in &mut report.matches {

@@ -4,6 +4,7 @@
 //! used, and a cache written by another loader version is rebuilt.
 
 pub mod cache;
+pub mod index;
 mod stage;
 mod tables;
 
@@ -180,6 +181,10 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
 
     progress.phase("loading into DuckDB", 0, Unit::Items);
     let tmp_db = work.path().join("snapshot.duckdb");
+    let tmp_index = index::path_for(&tmp_db);
+    let final_index = index::path_for(db);
+    // A stale index is never read (it names its loader and bundle), but it should not linger.
+    let _ = fs::remove_file(&final_index);
     {
         let conn = open_for_build(&tmp_db, work.path()).map_err(db_err(db))?;
         // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
@@ -191,10 +196,71 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
         })?;
         timed(|| "checkpoint", || conn.execute_batch("CHECKPOINT snapshot"))
             .map_err(db_err(db))?;
+        timed(
+            || "trace index",
+            || write_index(&conn, &tmp_index, sha),
+        )
+        .map_err(|e| match e {
+            index::WriteError::Io(source) => LoadError::Io {
+                path: tmp_index.clone(),
+                source,
+            },
+            index::WriteError::Db(source) => db_err(db)(source),
+        })?;
     }
+    // The index names the bundle and loader it was written for, so it is moved first: a
+    // database is never current without its index.
+    fs::rename(&tmp_index, &final_index).map_err(io_err(&final_index))?;
     fs::rename(&tmp_db, db).map_err(io_err(db))?;
     progress.finish();
     Ok(())
+}
+
+/// Writes the trace index of the database being built.
+fn write_index(conn: &Connection, path: &Path, sha: &str) -> Result<(), index::WriteError> {
+    let snapshot_created_at = rows(
+        conn,
+        "SELECT strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') FROM snapshot",
+        [],
+        |r| r.get::<_, Option<String>>(0),
+    )?
+    .into_iter()
+    .next()
+    .flatten();
+    let clusters = rows(
+        conn,
+        "SELECT name, context, coalesce(role = 'service', false) FROM clusters ORDER BY name",
+        [],
+        |r| {
+            Ok(index::IndexCluster {
+                name: r.get(0)?,
+                context: r.get(1)?,
+                service: r.get(2)?,
+            })
+        },
+    )?;
+    let header = index::IndexHeader {
+        loader_version: LOADER_VERSION,
+        bundle_sha256: sha.to_string(),
+        snapshot_created_at,
+        clusters,
+    };
+    index::write(conn, path, &header)
+}
+
+/// The trace index of `bundle`'s database when it is current; None when the database must
+/// answer (not loaded yet, loaded by another version, index damaged).
+pub fn open_index(bundle: &Path, db: Option<&Path>) -> Option<index::TraceIndex> {
+    let (db_path, sha) = database_path(bundle, db).ok()?;
+    if !db_path.exists() {
+        return None;
+    }
+    timed(
+        || "open trace index",
+        || Ok::<_, ()>(index::TraceIndex::open(&index::path_for(&db_path), &sha, LOADER_VERSION)),
+    )
+    .ok()
+    .flatten()
 }
 
 /// Rows per row group of a loaded database. DuckDB skips a row group whose key min/max exclude

@@ -13,6 +13,7 @@ mod work;
 
 use duckdb::Connection;
 
+use crate::load::index::{IndexHeader, Key, TraceIndex};
 use work::WorksBy;
 
 pub(crate) use crate::load::rows;
@@ -89,10 +90,9 @@ impl Query {
     }
 }
 
-/// Runs a trace. Not finding anything is an answer (`Outcome::NotFound`), not an error.
-pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
-    let ctx = Context::read(conn)?;
-    let mut report = TraceReport {
+/// An empty report of `query`.
+fn new_report(ctx: &Context, query: &Query) -> TraceReport {
+    TraceReport {
         schema: SCHEMA.to_string(),
         query: query.echo(),
         outcome: Outcome::Found,
@@ -104,7 +104,45 @@ pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
         matches: Vec::new(),
         next_steps: Vec::new(),
         logs: None,
-    };
+    }
+}
+
+/// Runs a trace from the trace index alone, when it can answer: a resource id, work name or
+/// cluster id that it holds. None sends the trace to [`run`] (nothing found needs the
+/// database's suggestions; other entry points its tables).
+pub fn run_indexed(index: &TraceIndex, query: &Query) -> Option<TraceReport> {
+    let ctx = Context::from_index(&index.header);
+    let mut report = new_report(&ctx, query);
+    match query {
+        Query::ResourceId(id) => {
+            let works = work::indexed_works(index, WorksBy::Id, &id.trim().to_lowercase())?;
+            work::report_works_found(&ctx, works, &mut report)?;
+        }
+        Query::WorkName(name) => {
+            let works = work::indexed_works(index, WorksBy::WorkName, name.trim())?;
+            work::report_works_found(&ctx, works, &mut report)?;
+        }
+        Query::ClusterId(cid) => {
+            let cid = cid.trim();
+            let works = work::indexed_works(index, WorksBy::Cid, cid)?;
+            let doc = match index.docs(Key::Cluster(cid)).ok()?.as_slice() {
+                [] => cluster::ClusterDoc::default(),
+                [doc] => serde_json::from_str(doc).ok()?,
+                _ => return None,
+            };
+            if !cluster::report_cluster(&ctx, cid, works, doc, &mut report) {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    Some(report)
+}
+
+/// Runs a trace. Not finding anything is an answer (`Outcome::NotFound`), not an error.
+pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
+    let ctx = Context::read(conn)?;
+    let mut report = new_report(&ctx, query);
     match query {
         Query::ResourceId(id) => {
             let works = work::trace_works(conn, WorksBy::Id, &[id.trim().to_lowercase()])?;
@@ -144,6 +182,22 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    fn from_index(header: &IndexHeader) -> Context {
+        Context {
+            created_at: header.snapshot_created_at.clone(),
+            contexts: header
+                .clusters
+                .iter()
+                .map(|c| (c.name.clone(), c.context.clone()))
+                .collect(),
+            service_cluster: header
+                .clusters
+                .iter()
+                .find(|c| c.service)
+                .map(|c| c.name.clone()),
+        }
+    }
+
     pub(crate) fn read(conn: &Connection) -> duckdb::Result<Context> {
         let created_at = rows(
             conn,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::model::*;
 use super::{Context, keyed, keyed_params, parse_doc, rows, search};
+use crate::load::index::{Key, TraceIndex};
 
 /// How the works to trace are found.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +80,19 @@ pub(crate) fn report_works(
         report.next_steps = not_found_steps(ctx, asked);
         return Ok(());
     }
+    report_works_found(ctx, works, report);
+    Ok(())
+}
+
+/// Fills `report` with `works` when there are some; None when the database must answer.
+pub(crate) fn report_works_found(
+    ctx: &Context,
+    works: Vec<WorkTrace>,
+    report: &mut TraceReport,
+) -> Option<()> {
+    if works.is_empty() {
+        return None;
+    }
     report.works = works;
     report.message = match report.works.as_slice() {
         [one] => one.verdict.clone(),
@@ -88,7 +102,44 @@ pub(crate) fn report_works(
         ),
     };
     report.next_steps = work_steps(ctx, &report.works);
-    Ok(())
+    Some(())
+}
+
+/// The traces of the resources whose `by` column is `value`, from the trace index, in the
+/// database's order; None when the index cannot be read.
+pub(crate) fn indexed_works(index: &TraceIndex, by: WorksBy, value: &str) -> Option<Vec<WorkTrace>> {
+    let key = match by {
+        WorksBy::Id => Key::ResourceId(value),
+        WorksBy::WorkName => Key::WorkName(value),
+        WorksBy::Cid => Key::WorkCid(value),
+    };
+    let mut docs = Vec::new();
+    for doc in index.docs(key).ok()? {
+        let doc: WorkDoc = serde_json::from_str(&doc).ok()?;
+        // Keys are hashes: keep only the documents of the value asked.
+        let matches = match by {
+            WorksBy::Id => doc.resource_id == value,
+            WorksBy::WorkName => doc.work_name.as_deref() == Some(value),
+            WorksBy::Cid => doc.cid.as_deref() == Some(value),
+        };
+        if matches {
+            docs.push(doc);
+        }
+    }
+    // The database orders by created_at (NULLs last), then id.
+    let created = |d: &WorkDoc| (d.created_at.is_none(), d.created_at.clone());
+    match by {
+        WorksBy::Id => docs.sort_by(|a, b| a.resource_id.cmp(&b.resource_id)),
+        WorksBy::WorkName => docs.sort_by(|a, b| {
+            let (a_null, a_at) = created(a);
+            let (b_null, b_at) = created(b);
+            a_null.cmp(&b_null).then(b_at.cmp(&a_at)).then(a.resource_id.cmp(&b.resource_id))
+        }),
+        WorksBy::Cid => docs.sort_by(|a, b| {
+            created(a).cmp(&created(b)).then(a.resource_id.cmp(&b.resource_id))
+        }),
+    }
+    Some(docs.into_iter().map(work_trace).collect())
 }
 
 /// The traces of the resources whose `by` column is one of `values`.

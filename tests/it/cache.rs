@@ -131,14 +131,85 @@ fn timings_profile_the_load_steps_then_the_queries_of_a_cached_trace() {
             "no timing for {step}:\n{first}"
         );
     }
-    let cached = timed(&args);
+    // A cached trace the index cannot answer (a search) shows its queries.
+    let bundle_arg = bundle.to_str().unwrap();
+    let cached = timed(&["trace", bundle_arg, "--search", &R1_HEALTHY[..8]]);
     assert!(!cached.contains("staging"), "{cached}");
     assert!(
         cached
             .lines()
-            .any(|l| l.contains(" s  SELECT") && l.contains("FROM work_traces")),
+            .any(|l| l.contains(" s  SELECT") && l.contains("FROM clusters")),
         "{cached}"
     );
     // Without the variable, nothing is printed.
     assert_eq!(stderr(&env.run(&args)), "");
+}
+
+#[test]
+fn the_trace_index_answers_as_the_database_does_and_a_damaged_one_is_ignored() {
+    let env = Env::new();
+    let bundle = sample_bundle();
+    let bundle = bundle.to_str().unwrap();
+    let queries: Vec<Vec<&str>> = [
+        R1_HEALTHY,
+        R2_HCP,
+        R3_FAILING,
+        R4_DELETED,
+        R5_STUCK,
+        R6_PENDING,
+        R7_STRING_META,
+        R8_SINGLE,
+    ]
+    .iter()
+    .map(|id| vec!["--resource-id", *id])
+    .chain([
+        vec!["--work-name", R1_WORK],
+        vec!["--cluster-id", CID],
+        vec!["--cluster-id", &CID[..10]],
+        vec!["--resource-id", "00000000-0000-0000-0000-000000000000"],
+    ])
+    .collect();
+    let trace = |query: &[&str], output: &str| {
+        let mut args = vec!["trace", bundle];
+        args.extend_from_slice(query);
+        args.extend(["-o", output]);
+        let out = env
+            .cmd()
+            .args(&args)
+            .env("MWTRACE_TIMINGS", "1")
+            .output()
+            .unwrap();
+        assert_no_panic(&out);
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    // The first run loads the database and writes the index.
+    trace(&queries[0], "json");
+    let index = cached_databases(&env)[0].with_extension("duckdb.traces");
+    assert!(index.exists(), "no trace index beside the database");
+
+    let from_index: Vec<_> = queries
+        .iter()
+        .flat_map(|q| [trace(q, "json"), trace(q, "text")])
+        .collect();
+    for (q, (code, _, timings)) in queries.iter().zip(from_index.iter().step_by(2)) {
+        let duckdb_opened = timings.lines().any(|l| l.ends_with("s  open"));
+        // Found answers come from the index; nothing found needs the database's suggestions.
+        assert_eq!(duckdb_opened, *code != Some(0), "{q:?}:\n{timings}");
+        assert!(timings.contains("open trace index"), "{timings}");
+    }
+
+    fs::write(&index, b"MWTIDX01 damaged").unwrap();
+    let from_database: Vec<_> = queries
+        .iter()
+        .flat_map(|q| [trace(q, "json"), trace(q, "text")])
+        .collect();
+    for ((q, a), b) in queries
+        .iter()
+        .flat_map(|q| [q, q])
+        .zip(&from_index)
+        .zip(&from_database)
+    {
+        assert!(b.2.lines().any(|l| l.ends_with("s  open")), "{}", b.2);
+        assert_eq!((a.0, &a.1), (b.0, &b.1), "{q:?}");
+    }
 }
