@@ -4,7 +4,7 @@
 -- COMMENT ON, which `mwtrace schema` prints.
 --
 -- Lookup keys: a `<column>_key` is hash(<column>), and the tables traces look up are ordered by
--- their main key. DuckDB keeps min/max per row group, exact for integers (a VARCHAR keeps only
+-- the key they are looked up by (a manifest trace looks up applied and carried objects by name). DuckDB keeps min/max per row group, exact for integers (a VARCHAR keeps only
 -- 8 bytes, and AMW names share a 64-character prefix), so `x_key = hash(?) AND x = ?` reads one
 -- small row group instead of the whole column. hash() is the engine's: mwtrace_meta records the
 -- engine version, and a database written by another one is rebuilt.
@@ -79,8 +79,7 @@ SELECT shaped.* EXCLUDE (mw_p, mw_s, mw_meta, mw_manifests, mw_conditions),
        hash(id) AS id_key,
        hash(mw_meta ->> 'name') AS work_name_key,
        hash(mw_label(mw_meta -> 'labels', 'api.openshift.com/id')) AS cid_key
-FROM shaped
-ORDER BY id_key;
+FROM shaped;
 DROP TABLE mw_raw_resources;
 
 CREATE TABLE resource_conditions AS
@@ -150,7 +149,7 @@ SELECT n.id AS resource_id,
        hash(n.manifest -> 'metadata' ->> 'name') AS name_key
 FROM numbered n
 LEFT JOIN mw_manifest_status s ON s.resource_id = n.id AND s.ordinal = n.ordinal
-ORDER BY resource_id_key;
+ORDER BY name_key;
 
 -- objects-derived tables ------------------------------------------------------------------------
 CREATE TABLE owner_refs AS
@@ -208,7 +207,7 @@ LEFT JOIN collected c
 LEFT JOIN present p
        ON p.cluster = e.cluster AND p.resource = e.resource AND p.name = e.name
       AND p.namespace IS NOT DISTINCT FROM e.namespace AND p.uid IS NOT DISTINCT FROM e.uid
-ORDER BY amw_name_key;
+ORDER BY name_key;
 
 CREATE TABLE conditions AS
 SELECT *, hash(name) AS name_key
@@ -279,7 +278,7 @@ SELECT n.cluster, n.work_namespace, n.work_name, n.ordinal,
        hash(n.manifest -> 'metadata' ->> 'name') AS name_key
 FROM numbered n
 LEFT JOIN statuses s USING (cluster, work_namespace, work_name, ordinal)
-ORDER BY work_name_key;
+ORDER BY name_key;
 
 CREATE TABLE hosted_clusters AS
 SELECT *, hash(cid) AS cid_key FROM (

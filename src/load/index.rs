@@ -119,12 +119,9 @@ pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(),
             put(&mut out, doc, &keys)?;
         }
     }
-    let clusters = rows(
-        conn,
-        "SELECT cid, trace FROM cluster_traces",
-        [],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
+    let clusters = rows(conn, "SELECT cid, trace FROM cluster_traces", [], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     for (cid, doc) in &clusters {
         put(&mut out, doc, &[Key::Cluster(cid)])?;
     }

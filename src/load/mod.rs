@@ -96,7 +96,8 @@ pub fn open_snapshot(
     // A file the user named is only replaced if it is an mwtrace database; a damaged cache
     // entry is simply rebuilt. A current database is used through the connection that checked
     // it: opening DuckDB costs about 20 ms, half of a cached trace.
-    let (conn, loaded_now) = match timed(|| "open", || open_current(&db_path, &sha, db.is_some()))? {
+    let (conn, loaded_now) = match timed(|| "open", || open_current(&db_path, &sha, db.is_some()))?
+    {
         Some(conn) => (conn, false),
         None => {
             build(bundle, &db_path, &sha, progress)?;
@@ -145,7 +146,13 @@ fn open_current(db: &Path, sha: &str, user_named: bool) -> Result<Option<Connect
                 engine_version = (SELECT library_version FROM pragma_version())
          FROM mwtrace_meta",
         [],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)),
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        },
     );
     match row {
         Ok((LOADER_VERSION, loaded_sha, true)) if loaded_sha == sha => Ok(Some(conn)),
@@ -194,13 +201,12 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
                 None => db_err(db)(e),
             }
         })?;
-        timed(|| "checkpoint", || conn.execute_batch("CHECKPOINT snapshot"))
-            .map_err(db_err(db))?;
         timed(
-            || "trace index",
-            || write_index(&conn, &tmp_index, sha),
+            || "checkpoint",
+            || conn.execute_batch("CHECKPOINT snapshot"),
         )
-        .map_err(|e| match e {
+        .map_err(db_err(db))?;
+        timed(|| "trace index", || write_index(&conn, &tmp_index, sha)).map_err(|e| match e {
             index::WriteError::Io(source) => LoadError::Io {
                 path: tmp_index.clone(),
                 source,
@@ -257,7 +263,13 @@ pub fn open_index(bundle: &Path, db: Option<&Path>) -> Option<index::TraceIndex>
     }
     timed(
         || "open trace index",
-        || Ok::<_, ()>(index::TraceIndex::open(&index::path_for(&db_path), &sha, LOADER_VERSION)),
+        || {
+            Ok::<_, ()>(index::TraceIndex::open(
+                &index::path_for(&db_path),
+                &sha,
+                LOADER_VERSION,
+            ))
+        },
     )
     .ok()
     .flatten()

@@ -199,12 +199,9 @@ impl Context {
     }
 
     pub(crate) fn read(conn: &Connection) -> duckdb::Result<Context> {
-        let created_at = rows(
-            conn,
-            "SELECT created_at FROM snapshot",
-            [],
-            |r| rfc3339_at(r, 0),
-        )?
+        let created_at = rows(conn, "SELECT created_at FROM snapshot", [], |r| {
+            rfc3339_at(r, 0)
+        })?
         .into_iter()
         .next()
         .flatten();
@@ -212,7 +209,13 @@ impl Context {
             conn,
             "SELECT name, context, role = 'service' FROM clusters ORDER BY name",
             [],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<bool>>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<bool>>(2)?,
+                ))
+            },
         )?;
         let service_cluster = clusters
             .iter()
@@ -318,7 +321,10 @@ mod tests {
         let lookup = |values: &[&str], n_min: i64| -> Vec<i64> {
             rows(
                 &conn,
-                &format!("SELECT n FROM t WHERE {} AND n >= ? ORDER BY n", keyed("v", values.len())),
+                &format!(
+                    "SELECT n FROM t WHERE {} AND n >= ? ORDER BY n",
+                    keyed("v", values.len())
+                ),
                 keyed_params(values, &[Some(&n_min.to_string())]),
                 |r| r.get(0),
             )

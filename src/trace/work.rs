@@ -107,7 +107,11 @@ pub(crate) fn report_works_found(
 
 /// The traces of the resources whose `by` column is `value`, from the trace index, in the
 /// database's order; None when the index cannot be read.
-pub(crate) fn indexed_works(index: &TraceIndex, by: WorksBy, value: &str) -> Option<Vec<WorkTrace>> {
+pub(crate) fn indexed_works(
+    index: &TraceIndex,
+    by: WorksBy,
+    value: &str,
+) -> Option<Vec<WorkTrace>> {
     let key = match by {
         WorksBy::Id => Key::ResourceId(value),
         WorksBy::WorkName => Key::WorkName(value),
@@ -133,10 +137,15 @@ pub(crate) fn indexed_works(index: &TraceIndex, by: WorksBy, value: &str) -> Opt
         WorksBy::WorkName => docs.sort_by(|a, b| {
             let (a_null, a_at) = created(a);
             let (b_null, b_at) = created(b);
-            a_null.cmp(&b_null).then(b_at.cmp(&a_at)).then(a.resource_id.cmp(&b.resource_id))
+            a_null
+                .cmp(&b_null)
+                .then(b_at.cmp(&a_at))
+                .then(a.resource_id.cmp(&b.resource_id))
         }),
         WorksBy::Cid => docs.sort_by(|a, b| {
-            created(a).cmp(&created(b)).then(a.resource_id.cmp(&b.resource_id))
+            created(a)
+                .cmp(&created(b))
+                .then(a.resource_id.cmp(&b.resource_id))
         }),
     }
     Some(docs.into_iter().map(work_trace).collect())
@@ -346,9 +355,9 @@ fn work_steps(ctx: &Context, works: &[WorkTrace]) -> Vec<String> {
                 }
             }
             None => {
-                steps.push(ctx.psql(
-                    &format!("SELECT id, deleted_at, jsonb_pretty(payload) FROM resources WHERE id = '{id}'"),
-                ));
+                steps.push(ctx.psql(&format!(
+                    "SELECT id, deleted_at, jsonb_pretty(payload) FROM resources WHERE id = '{id}'"
+                )));
                 if work.state == WorkState::NotApplied {
                     steps.push(ctx.psql(
                         &format!("SELECT event_type, created_at, reconciled_date FROM events WHERE source_id = '{id}'"),
