@@ -282,29 +282,31 @@ ORDER BY name_key;
 
 CREATE TABLE hosted_clusters AS
 SELECT *, hash(cid) AS cid_key FROM (
-SELECT o.cluster, o.namespace, o.name, o.uid,
-       coalesce(mw_label(o.labels, 'api.openshift.com/id'), mw_cid_from_namespace(o.namespace)) AS cid,
-       mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Available') AS available,
-       mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Degraded') AS degraded,
-       mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Progressing') AS progressing,
-       coalesce(o.object -> '$.status.version.history[0]' ->> 'version',
-                o.object -> '$.status.version.desired' ->> 'version') AS version,
-       o.object -> '$.spec.release' ->> 'image' AS release_image,
-       o.namespace || '-' || replace(o.name, '.', '-') AS control_plane_namespace,
-       o.labels, o.created_at, o.deleted_at
-FROM objects o
-WHERE o.kind = 'HostedCluster');
+    SELECT o.cluster, o.namespace, o.name, o.uid,
+           coalesce(mw_label(o.labels, 'api.openshift.com/id'), mw_cid_from_namespace(o.namespace)) AS cid,
+           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Available') AS available,
+           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Degraded') AS degraded,
+           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Progressing') AS progressing,
+           coalesce(o.object -> '$.status.version.history[0]' ->> 'version',
+                    o.object -> '$.status.version.desired' ->> 'version') AS version,
+           o.object -> '$.spec.release' ->> 'image' AS release_image,
+           o.namespace || '-' || replace(o.name, '.', '-') AS control_plane_namespace,
+           o.labels, o.created_at, o.deleted_at
+    FROM objects o
+    WHERE o.kind = 'HostedCluster'
+);
 
 CREATE TABLE node_pools AS
 SELECT *, hash(cid) AS cid_key FROM (
-SELECT o.cluster, o.namespace, o.name, o.uid,
-       coalesce(mw_label(o.labels, 'api.openshift.com/id'), mw_cid_from_namespace(o.namespace)) AS cid,
-       o.object -> 'spec' ->> 'clusterName' AS cluster_name,
-       TRY_CAST(o.object -> 'spec' ->> 'replicas' AS BIGINT) AS replicas,
-       mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Ready') AS ready,
-       o.labels, o.created_at, o.deleted_at
-FROM objects o
-WHERE o.kind = 'NodePool');
+    SELECT o.cluster, o.namespace, o.name, o.uid,
+           coalesce(mw_label(o.labels, 'api.openshift.com/id'), mw_cid_from_namespace(o.namespace)) AS cid,
+           o.object -> 'spec' ->> 'clusterName' AS cluster_name,
+           TRY_CAST(o.object -> 'spec' ->> 'replicas' AS BIGINT) AS replicas,
+           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Ready') AS ready,
+           o.labels, o.created_at, o.deleted_at
+    FROM objects o
+    WHERE o.kind = 'NodePool'
+);
 
 CREATE TABLE managed_clusters AS
 SELECT o.cluster, o.name, o.uid, o.name AS cid,
