@@ -247,3 +247,79 @@ impl TraceIndex {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database with the two tables the index is written from.
+    fn loaded() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE work_traces AS
+             SELECT id, hash(id) AS id_key, work_name, cid, '{\"id\":\"' || id || '\"}' AS trace
+             FROM (VALUES ('r1', 'w', 'c1'), ('r2', 'w', 'c1'), ('r3', NULL, NULL))
+                  AS t(id, work_name, cid);
+             CREATE TABLE cluster_traces AS SELECT 'c1' AS cid, '{\"cluster\":true}' AS trace;",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn header(sha: &str) -> IndexHeader {
+        IndexHeader {
+            loader_version: 7,
+            bundle_sha256: sha.to_string(),
+            snapshot_created_at: Some("2026-11-22T00:00:00Z".into()),
+            clusters: vec![IndexCluster {
+                name: "svc".into(),
+                context: None,
+                service: true,
+            }],
+        }
+    }
+
+    #[test]
+    fn documents_are_found_by_each_of_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_for(&dir.path().join("x.duckdb"));
+        write(&loaded(), &path, &header("abc")).unwrap();
+        let index = TraceIndex::open(&path, "abc", 7).expect("current index");
+        assert_eq!(index.header.clusters[0].name, "svc");
+        assert_eq!(
+            index.docs(Key::ResourceId("r3")).unwrap(),
+            vec![r#"{"id":"r3"}"#]
+        );
+        let mut by_work = index.docs(Key::WorkName("w")).unwrap();
+        by_work.sort();
+        assert_eq!(by_work, vec![r#"{"id":"r1"}"#, r#"{"id":"r2"}"#]);
+        assert_eq!(index.docs(Key::WorkCid("c1")).unwrap().len(), 2);
+        assert_eq!(
+            index.docs(Key::Cluster("c1")).unwrap(),
+            vec![r#"{"cluster":true}"#]
+        );
+        // The same value under another kind of key is another key.
+        assert!(index.docs(Key::ResourceId("w")).unwrap().is_empty());
+        assert!(index.docs(Key::Cluster("r1")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_stale_or_damaged_index_is_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_for(&dir.path().join("x.duckdb"));
+        write(&loaded(), &path, &header("abc")).unwrap();
+        assert!(TraceIndex::open(&path, "other bundle", 7).is_none());
+        assert!(TraceIndex::open(&path, "abc", 8).is_none());
+        let bytes = std::fs::read(&path).unwrap();
+        for damaged in [
+            &bytes[..bytes.len() - 1],
+            &bytes[1..],
+            &bytes[..10],
+            &[][..],
+        ] {
+            std::fs::write(&path, damaged).unwrap();
+            assert!(TraceIndex::open(&path, "abc", 7).is_none());
+        }
+        assert!(TraceIndex::open(&dir.path().join("absent"), "abc", 7).is_none());
+    }
+}
