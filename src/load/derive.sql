@@ -469,49 +469,45 @@ WITH object_conditions AS (
     FROM conditions
     WHERE source = 'object' AND kind IN ('HostedCluster', 'NodePool', 'ManagedCluster')
     GROUP BY cluster, kind, namespace, name
-), hcs AS (
-    SELECT h.cid,
-           list(mw_object_status(h.cluster, 'HostedCluster', h.namespace, h.name, h.uid,
-                                 h.available AND NOT coalesce(h.degraded, false), c.conditions)
-                ORDER BY h.cluster, h.namespace, h.name) AS hosted_clusters
-    FROM hosted_clusters h
+), statuses AS (
+    SELECT cid, 'HostedCluster' AS kind, cluster, namespace, name, uid,
+           available AND NOT coalesce(degraded, false) AS healthy
+    FROM hosted_clusters
+    UNION ALL
+    SELECT cid, 'NodePool', cluster, namespace, name, uid, ready FROM node_pools
+    UNION ALL
+    SELECT cid, 'ManagedCluster', cluster, NULL, name, uid, joined AND available
+    FROM managed_clusters
+), objects_of AS (
+    SELECT s.cid,
+           list(mw_object_status(s.cluster, s.kind, s.namespace, s.name, s.uid, s.healthy,
+                                 c.conditions) ORDER BY s.cluster, s.namespace, s.name)
+               FILTER (WHERE s.kind = 'HostedCluster') AS hosted_clusters,
+           list(mw_object_status(s.cluster, s.kind, s.namespace, s.name, s.uid, s.healthy,
+                                 c.conditions) ORDER BY s.cluster, s.namespace, s.name)
+               FILTER (WHERE s.kind = 'NodePool') AS node_pools,
+           list(mw_object_status(s.cluster, s.kind, s.namespace, s.name, s.uid, s.healthy,
+                                 c.conditions) ORDER BY s.cluster, s.name)
+               FILTER (WHERE s.kind = 'ManagedCluster') AS managed_clusters
+    FROM statuses s
     LEFT JOIN object_conditions c
-           ON c.cluster = h.cluster AND c.kind = 'HostedCluster'
-          AND c.namespace IS NOT DISTINCT FROM h.namespace AND c.name = h.name
-    WHERE h.cid IS NOT NULL GROUP BY h.cid
-), nps AS (
-    SELECT n.cid,
-           list(mw_object_status(n.cluster, 'NodePool', n.namespace, n.name, n.uid, n.ready,
-                                 c.conditions)
-                ORDER BY n.cluster, n.namespace, n.name) AS node_pools
-    FROM node_pools n
-    LEFT JOIN object_conditions c
-           ON c.cluster = n.cluster AND c.kind = 'NodePool'
-          AND c.namespace IS NOT DISTINCT FROM n.namespace AND c.name = n.name
-    WHERE n.cid IS NOT NULL GROUP BY n.cid
-), mcs AS (
-    SELECT m.cid,
-           list(mw_object_status(m.cluster, 'ManagedCluster', NULL::VARCHAR, m.name, m.uid,
-                                 m.joined AND m.available, c.conditions)
-                ORDER BY m.cluster, m.name) AS managed_clusters
-    FROM managed_clusters m
-    LEFT JOIN object_conditions c
-           ON c.cluster = m.cluster AND c.kind = 'ManagedCluster' AND c.namespace IS NULL
-          AND c.name = m.name
-    WHERE m.cid IS NOT NULL GROUP BY m.cid
+           ON c.cluster = s.cluster AND c.kind = s.kind
+          AND c.namespace IS NOT DISTINCT FROM s.namespace AND c.name = s.name
+    WHERE s.cid IS NOT NULL
+    GROUP BY s.cid
 ), cids AS (
     SELECT cid FROM resources WHERE cid IS NOT NULL
     UNION SELECT owner FROM mw_nested_works WHERE owner_kind = 'cluster'
-    UNION SELECT cid FROM hcs UNION SELECT cid FROM nps UNION SELECT cid FROM mcs
+    UNION SELECT cid FROM objects_of
 )
 SELECT c.cid, hash(c.cid) AS cid_key,
        to_json(struct_pack(
            manifest_works := coalesce(w.nested_works, []),
-           hosted_clusters := coalesce(hcs.hosted_clusters, []),
-           node_pools := coalesce(nps.node_pools, []),
-           managed_clusters := coalesce(mcs.managed_clusters, [])
+           hosted_clusters := coalesce(o.hosted_clusters, []),
+           node_pools := coalesce(o.node_pools, []),
+           managed_clusters := coalesce(o.managed_clusters, [])
        ))::VARCHAR AS trace
 FROM cids c
 LEFT JOIN mw_nested_works w ON w.owner_kind = 'cluster' AND w.owner = c.cid
-LEFT JOIN hcs USING (cid) LEFT JOIN nps USING (cid) LEFT JOIN mcs USING (cid)
+LEFT JOIN objects_of o USING (cid)
 ORDER BY cid_key;
