@@ -1,16 +1,17 @@
 //! The trace index: a file beside a loaded database holding each resource's and each hosted
-//! cluster's assembled trace (the `work_traces` and `cluster_traces` tables) under hashed
-//! lookup keys. A cached trace by resource id, work name or cluster id reads it without
-//! starting DuckDB, whose start alone (about 25 ms) costs more than the rest of such a trace.
-//! What the index cannot answer (nothing found, other entry points, a stale or damaged index)
-//! goes through the database.
+//! cluster's assembled trace (the `work_traces` and `cluster_traces` tables), and the link
+//! documents a manifest trace walks (see [`super::links`]), under hashed lookup keys. A cached
+//! trace reads it without starting DuckDB, whose start alone (about 25 ms) costs more than the
+//! rest of such a trace. What the index cannot answer (nothing found, the other entry points, a
+//! stale or damaged index) goes through the database.
 //!
-//! Layout: the documents (JSON, each a zstd frame, back to back) | the header (JSON) | the
-//! keys, 20 bytes each
-//! (key hash u64, document offset u64, frame length u32; little-endian, sorted by hash) |
-//! the footer, 40 bytes (header offset, header length, keys offset, key count, magic).
-//! Compressed, the documents take about a tenth of their JSON: an index is a cache entry, and a
-//! support engineer's cache holds many bundles.
+//! Layout: blocks (zstd frames, each of documents back to back, about [`BLOCK_BYTES`] before
+//! compression) | the header (JSON) | the keys, 28 bytes each (key hash u64, block offset u64,
+//! block length u32, document offset and length in the block u32 u32; little-endian, sorted by
+//! hash) | the footer, 40 bytes (header offset, header length, keys offset, key count, magic).
+//! Compressed in blocks, the documents take about a tenth of their JSON (the 2 million small
+//! link documents of 100,000 resources compress poorly one by one): an index is a cache entry,
+//! and a support engineer's cache holds many bundles.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -21,16 +22,20 @@ use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::links::{self, Scope};
 use super::rows;
 
-const MAGIC: &[u8; 8] = b"MWTIDX02";
-const ENTRY_BYTES: u64 = 20;
+const MAGIC: &[u8; 8] = b"MWTIDX03";
+const ENTRY_BYTES: u64 = 28;
 const FOOTER_BYTES: u64 = 40;
-/// Larger documents or headers mean a damaged index: never allocate for them.
-const MAX_DOC_BYTES: u64 = 64 << 20;
+/// Documents are compressed together until a block holds this much; a larger document is a
+/// block of its own.
+const BLOCK_BYTES: usize = 32 << 10;
+/// Larger blocks or headers mean a damaged index: never allocate for them.
+const MAX_BLOCK_BYTES: u64 = 64 << 20;
 const ZSTD_LEVEL: i32 = 3;
-/// `work_traces` is read in this many slices of its key space, each ordered and bounded, so the
-/// index is written without holding the table in memory.
+/// The tables are read in this many slices of their key space, each bounded, so the index is
+/// written without holding a table in memory.
 const SLICES: u64 = 256;
 
 /// What every trace needs besides the documents.
@@ -60,19 +65,42 @@ pub enum Key<'a> {
     WorkCid(&'a str),
     /// A hosted cluster's parts by its id.
     Cluster(&'a str),
+    /// What names an object ([`links::NameLinks`]); namespace None when cluster-scoped.
+    Name {
+        namespace: Option<&'a str>,
+        name: &'a str,
+    },
+    /// What refers to a uid ([`links::UidLinks`]).
+    Uid(&'a str),
+    /// The AppliedManifestWorks and ManifestWorks of a name ([`links::WorkLinks`]).
+    WorkObject(&'a str),
 }
 
 impl Key<'_> {
     fn hash(self) -> u64 {
-        let (tag, value) = match self {
-            Key::ResourceId(v) => (b'r', v),
-            Key::WorkName(v) => (b'w', v),
-            Key::WorkCid(v) => (b'c', v),
-            Key::Cluster(v) => (b'C', v),
+        let (tag, parts): (u8, [&str; 2]) = match self {
+            Key::ResourceId(v) => (b'r', [v, ""]),
+            Key::WorkName(v) => (b'w', [v, ""]),
+            Key::WorkCid(v) => (b'c', [v, ""]),
+            Key::Cluster(v) => (b'C', [v, ""]),
+            Key::Uid(v) => (b'u', [v, ""]),
+            Key::WorkObject(v) => (b'a', [v, ""]),
+            Key::Name {
+                namespace: None,
+                name,
+            } => (b'N', [name, ""]),
+            // Kubernetes names hold no NUL; where a hostile bundle's do, the documents still
+            // name their key and callers check it.
+            Key::Name {
+                namespace: Some(ns),
+                name,
+            } => (b'n', [ns, name]),
         };
         let digest = Sha256::new()
             .chain_update([tag])
-            .chain_update(value.as_bytes())
+            .chain_update(parts[0].as_bytes())
+            .chain_update([0])
+            .chain_update(parts[1].as_bytes())
             .finalize();
         u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
     }
@@ -87,22 +115,8 @@ pub fn path_for(db: &Path) -> PathBuf {
 
 /// Writes the index of the loaded database `conn` to `path`.
 pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(), WriteError> {
-    let mut out = BufWriter::new(File::create(path)?);
-    let mut offset = 0u64;
-    let mut entries: Vec<(u64, u64, u32)> = Vec::new();
-    let mut put = |out: &mut BufWriter<File>, doc: &str, keys: &[Key<'_>]| -> io::Result<()> {
-        let frame = zstd::bulk::compress(doc.as_bytes(), ZSTD_LEVEL)?;
-        let len = u32::try_from(frame.len()).map_err(io::Error::other)?;
-        out.write_all(&frame)?;
-        for key in keys {
-            entries.push((key.hash(), offset, len));
-        }
-        offset += u64::from(len);
-        Ok(())
-    };
-    for slice in 0..SLICES {
-        let low = slice << 56;
-        let high = low | ((1u64 << 56) - 1);
+    let mut out = BlockWriter::new(File::create(path)?)?;
+    for (low, high) in slices() {
         let docs = rows(
             conn,
             "SELECT id, work_name, cid, trace FROM work_traces
@@ -121,37 +135,144 @@ pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(),
             let mut keys = vec![Key::ResourceId(id)];
             keys.extend(work_name.as_deref().map(Key::WorkName));
             keys.extend(cid.as_deref().map(Key::WorkCid));
-            put(&mut out, doc, &keys)?;
+            out.put(doc.as_bytes(), &keys)?;
         }
     }
     let clusters = rows(conn, "SELECT cid, trace FROM cluster_traces", [], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
     for (cid, doc) in &clusters {
-        put(&mut out, doc, &[Key::Cluster(cid)])?;
+        out.put(doc.as_bytes(), &[Key::Cluster(cid)])?;
     }
-    // Stable: documents under one key keep the order they were written in.
-    entries.sort_by_key(|(hash, _, _)| *hash);
-    let header_json = serde_json::to_vec(header).map_err(io::Error::other)?;
-    let header_at = offset;
-    out.write_all(&header_json)?;
-    let keys_at = header_at + header_json.len() as u64;
-    for (hash, at, len) in &entries {
-        out.write_all(&hash.to_le_bytes())?;
-        out.write_all(&at.to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
+    for (low, high) in slices() {
+        let scope = Scope::Slice(low, high);
+        for doc in links::name_links(conn, scope)? {
+            let key = Key::Name {
+                namespace: doc.namespace.as_deref(),
+                name: &doc.name,
+            };
+            out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
+        }
+        for doc in links::uid_links(conn, scope)? {
+            let key = Key::Uid(&doc.uid);
+            out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
+        }
+        for doc in links::work_links(conn, scope)? {
+            let key = Key::WorkObject(&doc.name);
+            out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
+        }
     }
-    for n in [
-        header_at,
-        header_json.len() as u64,
-        keys_at,
-        entries.len() as u64,
-    ] {
-        out.write_all(&n.to_le_bytes())?;
+    out.finish(header)
+}
+
+/// The key space in [`SLICES`] bounded slices.
+fn slices() -> impl Iterator<Item = (u64, u64)> {
+    (0..SLICES).map(|slice| {
+        let low = slice << 56;
+        (low, low | ((1u64 << 56) - 1))
+    })
+}
+
+/// One key of a document: its hash, where its block is, and where it is in the block.
+struct Entry {
+    hash: u64,
+    block_at: u64,
+    block_len: u32,
+    doc_at: u32,
+    doc_len: u32,
+}
+
+/// Writes documents into compressed blocks and remembers their keys.
+struct BlockWriter {
+    out: BufWriter<File>,
+    compressor: zstd::bulk::Compressor<'static>,
+    /// Where the next block starts.
+    offset: u64,
+    block: Vec<u8>,
+    /// (key hash, document offset, document length) of the documents in `block`.
+    pending: Vec<(u64, u32, u32)>,
+    entries: Vec<Entry>,
+}
+
+impl BlockWriter {
+    fn new(file: File) -> io::Result<BlockWriter> {
+        Ok(BlockWriter {
+            out: BufWriter::new(file),
+            compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL)?,
+            offset: 0,
+            block: Vec::with_capacity(BLOCK_BYTES * 2),
+            pending: Vec::new(),
+            entries: Vec::new(),
+        })
     }
-    out.write_all(MAGIC)?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    Ok(())
+
+    fn put(&mut self, doc: &[u8], keys: &[Key<'_>]) -> io::Result<()> {
+        let too_large = || io::Error::other("a trace index document exceeds 4 GiB");
+        let at = u32::try_from(self.block.len()).map_err(|_| too_large())?;
+        let len = u32::try_from(doc.len()).map_err(|_| too_large())?;
+        self.block.extend_from_slice(doc);
+        for key in keys {
+            self.pending.push((key.hash(), at, len));
+        }
+        if self.block.len() >= BLOCK_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
+        }
+        let frame = self.compressor.compress(&self.block)?;
+        let block_len = u32::try_from(frame.len()).map_err(io::Error::other)?;
+        self.out.write_all(&frame)?;
+        for (hash, doc_at, doc_len) in self.pending.drain(..) {
+            self.entries.push(Entry {
+                hash,
+                block_at: self.offset,
+                block_len,
+                doc_at,
+                doc_len,
+            });
+        }
+        self.offset += u64::from(block_len);
+        self.block.clear();
+        Ok(())
+    }
+
+    /// Writes the last block, the header, the keys and the footer.
+    fn finish(mut self, header: &IndexHeader) -> Result<(), WriteError> {
+        self.flush()?;
+        // Stable: documents under one key keep the order they were written in.
+        self.entries.sort_by_key(|e| e.hash);
+        let header_json = serde_json::to_vec(header).map_err(io::Error::other)?;
+        let header_at = self.offset;
+        let out = &mut self.out;
+        out.write_all(&header_json)?;
+        let keys_at = header_at + header_json.len() as u64;
+        for e in &self.entries {
+            out.write_all(&e.hash.to_le_bytes())?;
+            out.write_all(&e.block_at.to_le_bytes())?;
+            out.write_all(&e.block_len.to_le_bytes())?;
+            out.write_all(&e.doc_at.to_le_bytes())?;
+            out.write_all(&e.doc_len.to_le_bytes())?;
+        }
+        for n in [
+            header_at,
+            header_json.len() as u64,
+            keys_at,
+            self.entries.len() as u64,
+        ] {
+            out.write_all(&n.to_le_bytes())?;
+        }
+        out.write_all(MAGIC)?;
+        self.out
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +287,8 @@ pub enum WriteError {
 pub struct TraceIndex {
     file: File,
     pub header: IndexHeader,
+    /// Where the blocks end (the header starts).
+    blocks_end: u64,
     keys_at: u64,
     count: u64,
 }
@@ -185,7 +308,7 @@ impl TraceIndex {
         let field = |i: usize| u64::from_le_bytes(footer[i * 8..i * 8 + 8].try_into().unwrap());
         let (header_at, header_len, keys_at, count) = (field(0), field(1), field(2), field(3));
         let keys_end = keys_at.checked_add(count.checked_mul(ENTRY_BYTES)?)?;
-        if header_len > MAX_DOC_BYTES
+        if header_len > MAX_BLOCK_BYTES
             || header_at.checked_add(header_len)? != keys_at
             || keys_end != len - FOOTER_BYTES
         {
@@ -200,6 +323,7 @@ impl TraceIndex {
         Some(TraceIndex {
             file,
             header,
+            blocks_end: header_at,
             keys_at: header_at + header_len,
             count,
         })
@@ -213,38 +337,54 @@ impl TraceIndex {
         let (mut low, mut high) = (0u64, self.count);
         while low < high {
             let mid = low + (high - low) / 2;
-            if self.entry(mid)?.0 < hash {
+            if self.entry(mid)?.hash < hash {
                 low = mid + 1;
             } else {
                 high = mid;
             }
         }
+        let damaged = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
         let mut docs = Vec::new();
+        // Documents under one key usually share a block: decompress it once.
+        let mut block: Option<(u64, Vec<u8>)> = None;
         for i in low..self.count {
-            let (entry_hash, at, len) = self.entry(i)?;
-            if entry_hash != hash {
+            let e = self.entry(i)?;
+            if e.hash != hash {
                 break;
             }
-            if u64::from(len) > MAX_DOC_BYTES || at + u64::from(len) > self.keys_at {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "damaged entry"));
+            if block.as_ref().is_none_or(|(at, _)| *at != e.block_at) {
+                let end = e.block_at.checked_add(u64::from(e.block_len));
+                if u64::from(e.block_len) > MAX_BLOCK_BYTES
+                    || end.is_none_or(|end| end > self.blocks_end)
+                {
+                    return Err(damaged("damaged entry"));
+                }
+                let mut frame = vec![0u8; e.block_len as usize];
+                self.file.read_exact_at(&mut frame, e.block_at)?;
+                let bytes = zstd::bulk::decompress(&frame, MAX_BLOCK_BYTES as usize)?;
+                block = Some((e.block_at, bytes));
             }
-            let mut frame = vec![0u8; len as usize];
-            self.file.read_exact_at(&mut frame, at)?;
-            let doc = zstd::bulk::decompress(&frame, MAX_DOC_BYTES as usize)?;
-            docs.push(String::from_utf8(doc).map_err(io::Error::other)?);
+            let bytes = &block.as_ref().expect("read above").1;
+            let doc = bytes
+                .get(e.doc_at as usize..e.doc_at as usize + e.doc_len as usize)
+                .ok_or_else(|| damaged("damaged entry"))?;
+            docs.push(String::from_utf8(doc.to_vec()).map_err(io::Error::other)?);
         }
         Ok(docs)
     }
 
-    fn entry(&self, i: u64) -> io::Result<(u64, u64, u32)> {
+    fn entry(&self, i: u64) -> io::Result<Entry> {
         let mut raw = [0u8; ENTRY_BYTES as usize];
         self.file
             .read_exact_at(&mut raw, self.keys_at + i * ENTRY_BYTES)?;
-        Ok((
-            u64::from_le_bytes(raw[0..8].try_into().unwrap()),
-            u64::from_le_bytes(raw[8..16].try_into().unwrap()),
-            u32::from_le_bytes(raw[16..20].try_into().unwrap()),
-        ))
+        let u32_at = |at: usize| u32::from_le_bytes(raw[at..at + 4].try_into().unwrap());
+        Ok(Entry {
+            hash: u64::from_le_bytes(raw[0..8].try_into().unwrap()),
+            block_at: u64::from_le_bytes(raw[8..16].try_into().unwrap()),
+            block_len: u32_at(16),
+            doc_at: u32_at(20),
+            doc_len: u32_at(24),
+        })
     }
 }
 
@@ -263,6 +403,7 @@ mod tests {
              CREATE TABLE cluster_traces AS SELECT 'c1' AS cid, '{\"cluster\":true}' AS trace;",
         )
         .unwrap();
+        links::tests::create_sample_tables(&conn);
         conn
     }
 

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod index;
+pub mod links;
 mod stage;
 mod tables;
 
@@ -20,7 +21,7 @@ use stage::StagedFile;
 use tables::{MAESTRO_TABLES, ident, read_columns, select_list, sql_string};
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 6;
+pub const LOADER_VERSION: i64 = 7;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
@@ -63,6 +64,31 @@ pub fn rows<T, P: duckdb::Params>(
             stmt.query_map(params, map)?.collect()
         },
     )
+}
+
+/// `column IN (?, ...)` for `n` values, found through `column_key` (hash(column), by which the
+/// loader orders the tables traces look up): DuckDB reads only the row groups holding them.
+/// Bind the values twice, with [`keyed_params`].
+pub fn keyed(column: &str, n: usize) -> String {
+    if n == 0 {
+        return "false".to_string();
+    }
+    let list = |item: &str| vec![item; n].join(", ");
+    format!(
+        "({column}_key IN ({}) AND {column} IN ({}))",
+        list("hash(?)"),
+        list("?")
+    )
+}
+
+/// The parameters of [`keyed`] for `values`, followed by `rest` (NULL where None).
+pub fn keyed_params<S: AsRef<str>>(
+    values: &[S],
+    rest: &[Option<&str>],
+) -> duckdb::ParamsFromIter<Vec<Option<String>>> {
+    let values = values.iter().map(|v| Some(v.as_ref().to_string()));
+    let rest = rest.iter().map(|v| v.map(str::to_string));
+    duckdb::params_from_iter(values.clone().chain(values).chain(rest).collect())
 }
 
 /// Where a bundle's database goes: `db` when given, else the cache.
@@ -637,5 +663,38 @@ fn ndjson_files(files: &[String], reader_options: &str) -> String {
             "read_ndjson_objects([{}], filename = true{reader_options})",
             files.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_lookups_bind_each_value_to_its_key_and_its_column() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t AS SELECT v, hash(v) AS v_key, n FROM (VALUES ('a', 1), ('b', 2), ('c', 3)) x(v, n)
+             ORDER BY v_key;
+             -- A key that collides with another value's must not match it.
+             INSERT INTO t VALUES ('d', hash('a'), 4);",
+        )
+        .unwrap();
+        let lookup = |values: &[&str], n_min: i64| -> Vec<i64> {
+            rows(
+                &conn,
+                &format!(
+                    "SELECT n FROM t WHERE {} AND n >= ? ORDER BY n",
+                    keyed("v", values.len())
+                ),
+                keyed_params(values, &[Some(&n_min.to_string())]),
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(lookup(&["a", "c"], 0), vec![1, 3]);
+        assert_eq!(lookup(&["a", "c"], 2), vec![3]);
+        assert_eq!(lookup(&["x"], 0), Vec::<i64>::new());
+        assert_eq!(lookup(&[], 0), Vec::<i64>::new());
     }
 }

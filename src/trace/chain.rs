@@ -5,23 +5,28 @@
 //!
 //! object -> [owners ...] -> layer-2 AMW -> local-cluster ManifestWork -> layer-1 AMW
 //!        -> Maestro resource (work name)
-
-use duckdb::Connection;
+//!
+//! The walk reads link documents ([`Links`]): from the trace index, or from the database.
+//! Where several rows match, the documents' order decides (they are sorted), as the SQL's
+//! ORDER BY did before the index held them.
 
 use super::kinds::{canonical_kind, resource_of_kind};
+use super::links::Links;
 use super::model::*;
-use super::work::AMW_COLUMNS;
-use super::{Context, ManifestRef, keyed, keyed_params, rows, work};
+use super::{Context, ManifestRef};
+use crate::load::links::{AppliedBy, NameLinks};
 
 /// Ownership is followed at most this deep (Pod -> ReplicaSet -> Deployment -> AMW -> ... is 6).
 const MAX_DEPTH: usize = 16;
 
-pub(crate) fn trace_manifest(
-    conn: &Connection,
+/// Fills `report` with the chains of `target`. Nothing found leaves `report.matches` to the
+/// caller, who has the database to suggest from.
+pub(crate) fn trace_manifest<L: Links>(
+    links: &L,
     ctx: &Context,
     target: &ManifestRef,
     report: &mut TraceReport,
-) -> duckdb::Result<()> {
+) -> Result<(), L::Error> {
     let kind = canonical_kind(&target.kind)
         .map(str::to_string)
         .unwrap_or_else(|| target.kind.clone());
@@ -31,34 +36,30 @@ pub(crate) fn trace_manifest(
     let ns = target.namespace.as_deref();
     let name = target.name.as_str();
 
-    let objects = rows(
-        conn,
-        &format!(
-            "SELECT cluster, kind, namespace, name, uid FROM objects
-             WHERE {} AND (lower(kind) = lower(?) OR resource = lower(?))
-               AND namespace IS NOT DISTINCT FROM ?
-             ORDER BY cluster",
-            keyed("name", 1)
-        ),
-        keyed_params(&[name], &[Some(&kind), Some(&plural), ns]),
-        |r| {
-            Ok(Hop {
-                role: "object".into(),
-                cluster: r.get(0)?,
-                kind: r.get(1)?,
-                namespace: r.get(2)?,
-                name: r.get(3)?,
-                uid: r.get(4)?,
-                layer: None,
-                in_snapshot: true,
-                via: None,
-                note: None,
-            })
-        },
-    )?;
+    let named = links.named(ns, name)?;
+    let objects: Vec<Hop> = named
+        .objects
+        .iter()
+        .filter(|o| {
+            same_text(o.kind.as_deref(), &kind)
+                || o.resource.as_deref() == Some(&plural.to_lowercase())
+        })
+        .map(|o| Hop {
+            role: "object".into(),
+            cluster: o.cluster.clone(),
+            kind: o.kind.clone().unwrap_or_default(),
+            namespace: ns.map(str::to_string),
+            name: name.to_string(),
+            uid: o.uid.clone(),
+            layer: None,
+            in_snapshot: true,
+            via: None,
+            note: None,
+        })
+        .collect();
     let mut chains: Vec<Vec<Hop>> = Vec::new();
     for object in &objects {
-        for tail in walk_up(conn, object, 0)? {
+        for tail in walk_up(links, object, 0)? {
             let mut hops = vec![object.clone()];
             hops.extend(tail);
             chains.push(hops);
@@ -78,7 +79,7 @@ pub(crate) fn trace_manifest(
             via: None,
             note: Some("not in the snapshot".into()),
         };
-        for tail in links_to_absent(conn, &kind, &plural, ns, name)? {
+        for tail in links_to_absent(links, &named, &kind, &plural)? {
             let mut hops = vec![absent.clone()];
             hops.extend(tail);
             chains.push(hops);
@@ -104,13 +105,15 @@ pub(crate) fn trace_manifest(
         .collect();
     ids.sort();
     ids.dedup();
-    report.works = work::trace_works(conn, work::WorksBy::Id, &ids)?;
+    for id in &ids {
+        report.works.extend(links.resource(id)?);
+    }
 
     let managed = report.chains.iter().any(|c| c.hops.len() > 1);
     if objects.is_empty() && !managed {
         report.outcome = Outcome::NotFound;
+        // The caller adds suggestions (they need the database).
         report.message = format!("Manifest {kind}/{} not found", display_ns_name(ns, name));
-        report.matches = super::search::suggest(conn, name)?;
         report.next_steps = vec![
             "Verify the manifest details (kind, namespace, name); it may already be deleted".into(),
         ];
@@ -179,73 +182,64 @@ fn display_ns_name(ns: Option<&str>, name: &str) -> String {
     }
 }
 
+/// SQL's `lower(a) = lower(b)`: NULL matches nothing.
+fn same_text(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| a.to_lowercase() == b.to_lowercase())
+}
+
+/// SQL's `a = b`: NULL matches nothing.
+fn same(a: &Option<String>, b: Option<&str>) -> bool {
+    a.is_some() && a.as_deref() == b
+}
+
 /// Every chain from `hop` (an object in the snapshot) up to the top it can reach.
-fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec<Hop>>> {
+fn walk_up<L: Links>(links: &L, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>, L::Error> {
     if depth >= MAX_DEPTH {
         return Ok(vec![]);
     }
     // An AppliedManifestWork is itself the start of the upward path.
     if hop.kind == "AppliedManifestWork"
-        && let Some(amw) = amw_by_name(conn, hop.cluster.as_deref(), &hop.name)?
+        && let Some(amw) = amw_by_name(links, hop.cluster.as_deref(), &hop.name)?
     {
-        return from_amw(conn, &amw, depth);
+        return from_amw(links, &amw, depth);
     }
-    let cluster = hop.cluster.clone();
+    let cluster = hop.cluster.as_deref();
     let Some(uid) = hop.uid.as_deref() else {
         return Ok(vec![]);
     };
-    let owners = rows(
-        conn,
-        &format!(
-            "SELECT owner_kind, owner_name, owner_uid, owner_api_version FROM owner_refs
-             WHERE {} AND cluster = ?
-             ORDER BY owner_kind = 'AppliedManifestWork' DESC, owner_name",
-            keyed("child_uid", 1)
-        ),
-        keyed_params(&[uid], &[cluster.as_deref()]),
-        |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        },
-    )?;
-    let owner_uids: Vec<&str> = owners.iter().filter_map(|o| o.2.as_deref()).collect();
-    let present: Vec<(String, Option<String>)> = if owner_uids.is_empty() {
-        Vec::new()
-    } else {
-        rows(
-            conn,
-            &format!(
-                "SELECT uid, namespace FROM objects WHERE {} AND cluster = ?",
-                keyed("uid", owner_uids.len())
-            ),
-            keyed_params(&owner_uids, &[cluster.as_deref()]),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-    };
+    let this = links.with_uid(uid)?;
+    let mut owners: Vec<_> = this
+        .owners
+        .iter()
+        .filter(|o| same(&o.cluster, cluster))
+        .collect();
+    // AppliedManifestWork owners first, then by name.
+    owners.sort_by_key(|o| {
+        (
+            o.kind.as_deref() != Some("AppliedManifestWork"),
+            o.name.is_none(),
+            o.name.clone(),
+        )
+    });
     let mut chains = Vec::new();
-    for (kind, name, uid, api_version) in owners {
-        let found = present
-            .iter()
-            .find(|(u, _)| Some(u) == uid.as_ref())
-            .map(|(_, ns)| ns.clone());
-        let (present, owner_ns) = (found.is_some(), found.flatten());
+    for owner in owners {
+        let kind = owner.kind.clone().unwrap_or_default();
+        let name = owner.name.clone().unwrap_or_default();
+        let uid = owner.uid.clone();
         if kind == "AppliedManifestWork"
-            && api_version
+            && owner
+                .api_version
                 .as_deref()
                 .is_none_or(|v| v.starts_with("work.open-cluster-management.io"))
         {
-            match amw_by_uid_or_name(conn, cluster.as_deref(), uid.as_deref(), &name)? {
+            match amw_by_uid_or_name(links, cluster, uid.as_deref(), &name)? {
                 Some(amw) => {
-                    let tails = from_amw_via(conn, &amw, depth + 1, "ownerReference (uid)")?;
+                    let tails = from_amw_via(links, &amw, depth + 1, "ownerReference (uid)")?;
                     chains.extend(tails);
                 }
                 None => chains.push(vec![Hop {
                     role: "applied_manifest_work".into(),
-                    cluster: cluster.clone(),
+                    cluster: hop.cluster.clone(),
                     kind,
                     namespace: None,
                     name,
@@ -259,14 +253,22 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
             continue;
         }
         // An ordinary owner (ReplicaSet, Deployment, HostedCluster, ...): keep climbing.
+        let found = match uid.as_deref() {
+            Some(owner_uid) => links
+                .with_uid(owner_uid)?
+                .objects
+                .into_iter()
+                .find(|o| same(&o.cluster, cluster)),
+            None => None,
+        };
+        let present = found.is_some();
         let owner = Hop {
             role: "owner".into(),
-            cluster: cluster.clone(),
+            cluster: hop.cluster.clone(),
             kind,
-            namespace: if present {
-                owner_ns
-            } else {
-                hop.namespace.clone()
+            namespace: match found {
+                Some(object) => object.namespace,
+                None => hop.namespace.clone(),
             },
             name,
             uid,
@@ -276,7 +278,7 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
             note: (!present).then(|| "owner not in the snapshot".into()),
         };
         let tails = if present {
-            walk_up(conn, &owner, depth + 1)?
+            walk_up(links, &owner, depth + 1)?
         } else {
             vec![]
         };
@@ -300,30 +302,19 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
         return Ok(leading);
     }
     // No AMW ownerReference (orphaned, or owners not collected): appliedResources still tell.
-    let listed = rows(
-        conn,
-        &format!(
-            "SELECT DISTINCT cluster, amw_name FROM applied_resources
-             WHERE {} AND cluster = ? AND namespace IS NOT DISTINCT FROM ?
-               AND resource = (SELECT resource FROM objects WHERE {} AND cluster = ? LIMIT 1)",
-            keyed("name", 1),
-            keyed("uid", 1)
-        ),
-        duckdb::params_from_iter([
-            Some(hop.name.as_str()),
-            Some(hop.name.as_str()),
-            cluster.as_deref(),
-            hop.namespace.as_deref(),
-            Some(uid),
-            Some(uid),
-            cluster.as_deref(),
-        ]),
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
+    let resource = this
+        .objects
+        .iter()
+        .find(|o| same(&o.cluster, cluster))
+        .and_then(|o| o.resource.clone());
+    let named = links.named(hop.namespace.as_deref(), &hop.name)?;
+    let listed = applied_by(&named, |a| {
+        same(&a.cluster, cluster) && resource.is_some() && a.resource == resource
+    });
     let mut found = Vec::new();
     for (c, amw_name) in listed {
-        if let Some(amw) = amw_by_name(conn, Some(&c), &amw_name)? {
-            let tails = from_amw_via(conn, &amw, depth + 1, "status.appliedResources")?;
+        if let Some(amw) = amw_by_name(links, Some(c), amw_name)? {
+            let tails = from_amw_via(links, &amw, depth + 1, "status.appliedResources")?;
             found.extend(tails);
         }
     }
@@ -333,45 +324,47 @@ fn walk_up(conn: &Connection, hop: &Hop, depth: usize) -> duckdb::Result<Vec<Vec
     Ok(chains.into_iter().filter(|c| !c.is_empty()).collect())
 }
 
+/// The distinct (cluster, AMW name) of the AppliedManifestWorks listing `named` that `keep`.
+fn applied_by(named: &NameLinks, keep: impl Fn(&AppliedBy) -> bool) -> Vec<(&str, &str)> {
+    let mut listed: Vec<(&str, &str)> = named
+        .applied_by
+        .iter()
+        .filter(|a| keep(a))
+        .filter_map(|a| Some((a.cluster.as_deref()?, a.amw_name.as_deref()?)))
+        .collect();
+    listed.dedup();
+    listed
+}
+
 /// From an AppliedManifestWork up: layer 1 ends at the Maestro resource, layer 2 continues
 /// through the local-cluster ManifestWork.
-fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec<Vec<Hop>>> {
+fn from_amw<L: Links>(links: &L, amw: &AmwRef, depth: usize) -> Result<Vec<Vec<Hop>>, L::Error> {
     let amw_hop = amw_hop(amw, None);
     let Some(work_name) = amw.manifest_work_name.clone() else {
         return Ok(vec![vec![amw_hop]]);
     };
     if amw.layer == 1 {
-        return Ok(vec![vec![amw_hop, resource_hop(conn, &work_name)?]]);
+        return Ok(vec![vec![amw_hop, resource_hop(links, &work_name)?]]);
     }
-    // Layer 2: the ManifestWork CR in local-cluster that this AMW applies.
-    let mw = rows(
-        conn,
-        &format!(
-            "SELECT namespace, uid FROM manifest_works WHERE {} AND cluster = ?
-             ORDER BY namespace = 'local-cluster' DESC LIMIT 1",
-            keyed("name", 1)
-        ),
-        keyed_params(&[&work_name], &[Some(&amw.cluster)]),
-        |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-            ))
-        },
-    )?
-    .into_iter()
-    .next();
+    // Layer 2: the ManifestWork CR that this AMW applies, in local-cluster when there.
+    let crs = links.work_object(&work_name)?.manifest_works;
+    let on_cluster = || {
+        crs.iter()
+            .filter(|cr| same(&cr.cluster, Some(&amw.cluster)))
+    };
+    let mw = on_cluster()
+        .find(|cr| cr.namespace.as_deref() == Some("local-cluster"))
+        .or_else(|| on_cluster().next());
     let mw_hop = Hop {
         role: "manifest_work".into(),
         cluster: Some(amw.cluster.clone()),
         kind: "ManifestWork".into(),
         namespace: Some(
-            mw.as_ref()
-                .and_then(|(ns, _)| ns.clone())
+            mw.and_then(|cr| cr.namespace.clone())
                 .unwrap_or_else(|| "local-cluster".into()),
         ),
         name: work_name.clone(),
-        uid: mw.as_ref().and_then(|(_, uid)| uid.clone()),
+        uid: mw.and_then(|cr| cr.uid.clone()),
         layer: Some(2),
         in_snapshot: mw.is_some(),
         via: Some("spec.manifestWorkName".into()),
@@ -380,10 +373,10 @@ fn from_amw(conn: &Connection, amw: &AmwRef, depth: usize) -> duckdb::Result<Vec
             .then(|| "ManifestWork not in the snapshot".into()),
     };
     let tails = if mw.is_some() {
-        walk_up(conn, &mw_hop, depth + 1)?
+        walk_up(links, &mw_hop, depth + 1)?
     } else {
         // Without the CR, the Maestro resource that carries it still names it.
-        carriers(conn, mw_hop.namespace.as_deref(), &work_name)?
+        carriers(links, mw_hop.namespace.as_deref(), &work_name)?
     };
     if tails.is_empty() {
         return Ok(vec![vec![amw_hop, mw_hop]]);
@@ -415,13 +408,13 @@ fn amw_hop(amw: &AmwRef, via: Option<&str>) -> Hop {
 }
 
 /// The chains above an AppliedManifestWork, the first hop saying how it was reached.
-fn from_amw_via(
-    conn: &Connection,
+fn from_amw_via<L: Links>(
+    links: &L,
     amw: &AmwRef,
     depth: usize,
     via: &str,
-) -> duckdb::Result<Vec<Vec<Hop>>> {
-    let mut tails = from_amw(conn, amw, depth)?;
+) -> Result<Vec<Vec<Hop>>, L::Error> {
+    let mut tails = from_amw(links, amw, depth)?;
     for tail in &mut tails {
         if let Some(first) = tail.first_mut() {
             first.via = Some(via.to_string());
@@ -430,26 +423,30 @@ fn from_amw_via(
     Ok(tails)
 }
 
+/// The distinct ids of the Maestro resources whose manifests include `named` as a `kind`.
+fn carrying_resources<'a>(named: &'a NameLinks, kind: &str) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = named
+        .in_resources
+        .iter()
+        .filter(|m| same_text(m.kind.as_deref(), kind))
+        .filter_map(|m| m.resource_id.as_deref())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// Maestro resources whose manifests include this ManifestWork (used when its CR is absent).
-fn carriers(conn: &Connection, ns: Option<&str>, name: &str) -> duckdb::Result<Vec<Vec<Hop>>> {
-    let ids = rows(
-        conn,
-        &format!(
-            "SELECT DISTINCT resource_id FROM resource_manifests
-             WHERE {} AND kind = 'ManifestWork' AND namespace IS NOT DISTINCT FROM ?",
-            keyed("name", 1)
-        ),
-        keyed_params(&[name], &[ns]),
-        |r| r.get::<_, String>(0),
-    )?;
-    let mut amws = work::amws_for(conn, &ids)?;
+fn carriers<L: Links>(links: &L, ns: Option<&str>, name: &str) -> Result<Vec<Vec<Hop>>, L::Error> {
+    let named = links.named(ns, name)?;
     let mut chains = Vec::new();
-    for id in ids {
+    for id in carrying_resources(&named, "ManifestWork") {
+        let work = links.resource(id)?;
         let mut hops = Vec::new();
-        if let Some(amw) = amws.remove(&id) {
-            hops.push(amw_hop(&amw, Some("payload.data.manifests")));
+        if let Some(amw) = work.as_ref().and_then(|w| w.applied_manifest_work.as_ref()) {
+            hops.push(amw_hop(amw, Some("payload.data.manifests")));
         }
-        let mut top = resource_hop(conn, &id)?;
+        let mut top = maestro_hop(id, work.as_ref());
         if hops.is_empty() {
             top.via = Some("payload.data.manifests".into());
         }
@@ -459,126 +456,82 @@ fn carriers(conn: &Connection, ns: Option<&str>, name: &str) -> duckdb::Result<V
     Ok(chains)
 }
 
-/// The Maestro resource hop; `note` carries the work name.
-fn resource_hop(conn: &Connection, id: &str) -> duckdb::Result<Hop> {
-    let row = rows(
-        conn,
-        &format!(
-            "SELECT work_name, consumer_name FROM resources WHERE {}",
-            keyed("id", 1)
-        ),
-        keyed_params(&[id], &[]),
-        |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-            ))
-        },
-    )?
-    .into_iter()
-    .next();
-    Ok(Hop {
+/// The Maestro resource hop of `id`; `note` carries the work name.
+fn resource_hop<L: Links>(links: &L, id: &str) -> Result<Hop, L::Error> {
+    Ok(maestro_hop(id, links.resource(id)?.as_ref()))
+}
+
+fn maestro_hop(id: &str, work: Option<&WorkTrace>) -> Hop {
+    Hop {
         role: "maestro_resource".into(),
         cluster: None,
         kind: "MaestroResource".into(),
-        namespace: row.as_ref().and_then(|(_, consumer)| consumer.clone()),
+        namespace: work.and_then(|w| w.consumer.clone()),
         name: id.to_string(),
         uid: None,
         layer: None,
-        in_snapshot: row.is_some(),
+        in_snapshot: work.is_some(),
         via: Some("spec.manifestWorkName".into()),
-        note: match &row {
-            Some((work_name, _)) => work_name.clone(),
-            None => None,
-        },
-    })
+        note: work.and_then(|w| w.work_name.clone()),
+    }
 }
 
 /// Chains for an object that is not in the snapshot, from the records that name it.
-fn links_to_absent(
-    conn: &Connection,
+fn links_to_absent<L: Links>(
+    links: &L,
+    named: &NameLinks,
     kind: &str,
     plural: &str,
-    ns: Option<&str>,
-    name: &str,
-) -> duckdb::Result<Vec<Vec<Hop>>> {
+) -> Result<Vec<Vec<Hop>>, L::Error> {
     let mut chains = Vec::new();
-    let listed = rows(
-        conn,
-        &format!(
-            "SELECT DISTINCT cluster, amw_name FROM applied_resources
-             WHERE {} AND resource = ? AND namespace IS NOT DISTINCT FROM ?",
-            keyed("name", 1)
-        ),
-        keyed_params(&[name], &[Some(plural), ns]),
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
-    for (cluster, amw_name) in listed {
-        if let Some(amw) = amw_by_name(conn, Some(&cluster), &amw_name)? {
-            let tails = from_amw_via(conn, &amw, 1, "status.appliedResources")?;
+    for (cluster, amw_name) in applied_by(named, |a| a.resource.as_deref() == Some(plural)) {
+        if let Some(amw) = amw_by_name(links, Some(cluster), amw_name)? {
+            let tails = from_amw_via(links, &amw, 1, "status.appliedResources")?;
             chains.extend(tails);
         }
     }
     // Layer-2 manifests recorded in a ManifestWork CR.
-    let in_works = rows(
-        conn,
-        &format!(
-            "SELECT DISTINCT cluster, work_namespace, work_name FROM work_manifests
-             WHERE {} AND lower(kind) = lower(?) AND namespace IS NOT DISTINCT FROM ?",
-            keyed("name", 1)
-        ),
-        keyed_params(&[name], &[Some(kind), ns]),
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+    let mut in_works: Vec<(&str, &str, &str)> = named
+        .in_works
+        .iter()
+        .filter(|w| same_text(w.kind.as_deref(), kind))
+        .filter_map(|w| {
+            Some((
+                w.cluster.as_deref()?,
+                w.work_namespace.as_deref()?,
+                w.work_name.as_deref()?,
             ))
-        },
-    )?;
+        })
+        .collect();
+    in_works.dedup();
     for (cluster, work_ns, work_name) in in_works {
+        let uid = links
+            .work_object(work_name)?
+            .manifest_works
+            .into_iter()
+            .find(|cr| same(&cr.cluster, Some(cluster)) && same(&cr.namespace, Some(work_ns)))
+            .and_then(|cr| cr.uid);
         let mw = Hop {
             role: "manifest_work".into(),
-            cluster: Some(cluster.clone()),
+            cluster: Some(cluster.to_string()),
             kind: "ManifestWork".into(),
-            namespace: Some(work_ns.clone()),
-            name: work_name.clone(),
-            uid: rows(
-                conn,
-                &format!(
-                    "SELECT uid FROM manifest_works WHERE {} AND cluster = ? AND namespace = ?",
-                    keyed("name", 1)
-                ),
-                keyed_params(&[&work_name], &[Some(&cluster), Some(&work_ns)]),
-                |r| r.get::<_, Option<String>>(0),
-            )?
-            .into_iter()
-            .next()
-            .flatten(),
+            namespace: Some(work_ns.to_string()),
+            name: work_name.to_string(),
+            uid,
             layer: Some(2),
             in_snapshot: true,
             via: Some("spec.workload.manifests".into()),
             note: None,
         };
-        for tail in walk_up(conn, &mw, 1)? {
+        for tail in walk_up(links, &mw, 1)? {
             let mut hops = vec![mw.clone()];
             hops.extend(tail);
             chains.push(hops);
         }
     }
     // Manifests in the DB: the resource that should have applied it.
-    let in_db = rows(
-        conn,
-        &format!(
-            "SELECT DISTINCT resource_id FROM resource_manifests
-             WHERE {} AND lower(kind) = lower(?) AND namespace IS NOT DISTINCT FROM ?",
-            keyed("name", 1)
-        ),
-        keyed_params(&[name], &[Some(kind), ns]),
-        |r| r.get::<_, String>(0),
-    )?;
-    for id in in_db {
-        let mut top = resource_hop(conn, &id)?;
+    for id in carrying_resources(named, kind) {
+        let mut top = resource_hop(links, id)?;
         top.via = Some("payload.data.manifests".into());
         chains.push(vec![top]);
     }
@@ -595,46 +548,30 @@ fn links_to_absent(
     Ok(kept)
 }
 
-fn amw_by_name(
-    conn: &Connection,
+/// The first AppliedManifestWork named `name`, on `cluster` when given.
+fn amw_by_name<L: Links>(
+    links: &L,
     cluster: Option<&str>,
     name: &str,
-) -> duckdb::Result<Option<AmwRef>> {
-    Ok(rows(
-        conn,
-        &format!(
-            "SELECT {AMW_COLUMNS} FROM applied_manifest_works
-             WHERE {} AND (? IS NULL OR cluster = ?) LIMIT 1",
-            keyed("name", 1)
-        ),
-        keyed_params(&[name], &[cluster, cluster]),
-        work::amw_ref,
-    )?
-    .into_iter()
-    .next())
+) -> Result<Option<AmwRef>, L::Error> {
+    let amws = links.work_object(name)?.amws;
+    Ok(amws
+        .into_iter()
+        .find(|a| cluster.is_none_or(|c| a.cluster == c)))
 }
 
-fn amw_by_uid_or_name(
-    conn: &Connection,
+/// The AppliedManifestWork an ownerReference names: by uid when it has one, else by name.
+fn amw_by_uid_or_name<L: Links>(
+    links: &L,
     cluster: Option<&str>,
     uid: Option<&str>,
     name: &str,
-) -> duckdb::Result<Option<AmwRef>> {
-    // By uid when the reference has one, else by name.
-    let (column, value) = match uid {
-        Some(uid) => ("uid", uid),
-        None => ("name", name),
+) -> Result<Option<AmwRef>, L::Error> {
+    let Some(uid) = uid else {
+        return amw_by_name(links, cluster, name);
     };
-    Ok(rows(
-        conn,
-        &format!(
-            "SELECT {AMW_COLUMNS} FROM applied_manifest_works
-             WHERE {} AND (? IS NULL OR cluster = ?) LIMIT 1",
-            keyed(column, 1)
-        ),
-        keyed_params(&[value], &[cluster, cluster]),
-        work::amw_ref,
-    )?
-    .into_iter()
-    .next())
+    let amws = links.with_uid(uid)?.amws;
+    Ok(amws
+        .into_iter()
+        .find(|a| cluster.is_none_or(|c| a.cluster == c)))
 }

@@ -5,6 +5,7 @@
 mod chain;
 mod cluster;
 pub mod kinds;
+mod links;
 pub mod logs;
 pub mod model;
 pub mod render;
@@ -16,7 +17,7 @@ use duckdb::Connection;
 use crate::load::index::{IndexHeader, Key, TraceIndex};
 use work::WorksBy;
 
-pub(crate) use crate::load::rows;
+pub(crate) use crate::load::{keyed, keyed_params, rows};
 
 pub use model::*;
 
@@ -107,9 +108,9 @@ fn new_report(ctx: &Context, query: &Query) -> TraceReport {
     }
 }
 
-/// Runs a trace from the trace index alone, when it can answer: a resource id, work name or
-/// cluster id that it holds. None sends the trace to [`run`] (nothing found needs the
-/// database's suggestions; other entry points its tables).
+/// Runs a trace from the trace index alone, when it can answer: a resource id, work name,
+/// cluster id or manifest that it holds. None sends the trace to [`run`] (nothing found needs
+/// the database's suggestions; other entry points its tables).
 pub fn run_indexed(index: &TraceIndex, query: &Query) -> Option<TraceReport> {
     let ctx = Context::from_index(&index.header);
     let mut report = new_report(&ctx, query);
@@ -131,6 +132,12 @@ pub fn run_indexed(index: &TraceIndex, query: &Query) -> Option<TraceReport> {
                 _ => return None,
             };
             if !cluster::report_cluster(&ctx, cid, works, doc, &mut report) {
+                return None;
+            }
+        }
+        Query::Manifest(m) => {
+            chain::trace_manifest(&links::IndexLinks(index), &ctx, m, &mut report).ok()?;
+            if report.outcome == Outcome::NotFound {
                 return None;
             }
         }
@@ -157,7 +164,12 @@ pub fn run(conn: &Connection, query: &Query) -> duckdb::Result<TraceReport> {
             let works = work::trace_works(conn, WorksBy::Id, &ids)?;
             work::report_works(conn, &ctx, works, &mut report, op)?;
         }
-        Query::Manifest(m) => chain::trace_manifest(conn, &ctx, m, &mut report)?,
+        Query::Manifest(m) => {
+            chain::trace_manifest(&links::DbLinks(conn), &ctx, m, &mut report)?;
+            if report.outcome == Outcome::NotFound {
+                report.matches = search::suggest(conn, &m.name)?;
+            }
+        }
         Query::ClusterId(cid) => cluster::trace_cluster(conn, &ctx, cid.trim(), &mut report)?,
         Query::Search(text) => {
             report.matches = search::search(conn, text)?;
@@ -259,31 +271,6 @@ impl Context {
     }
 }
 
-/// `column IN (?, ...)` for `n` values, found through `column_key` (hash(column), by which the
-/// loader orders the tables traces look up): DuckDB reads only the row groups holding them.
-/// Bind the values twice, with [`keyed_params`].
-pub(crate) fn keyed(column: &str, n: usize) -> String {
-    if n == 0 {
-        return "false".to_string();
-    }
-    let list = |item: &str| vec![item; n].join(", ");
-    format!(
-        "({column}_key IN ({}) AND {column} IN ({}))",
-        list("hash(?)"),
-        list("?")
-    )
-}
-
-/// The parameters of [`keyed`] for `values`, followed by `rest` (NULL where None).
-pub(crate) fn keyed_params<S: AsRef<str>>(
-    values: &[S],
-    rest: &[Option<&str>],
-) -> duckdb::ParamsFromIter<Vec<Option<String>>> {
-    let values = values.iter().map(|v| Some(v.as_ref().to_string()));
-    let rest = rest.iter().map(|v| v.map(str::to_string));
-    duckdb::params_from_iter(values.clone().chain(values).chain(rest).collect())
-}
-
 /// A trace part the loader assembled as JSON (derive.sql, work_traces and cluster_traces).
 pub(crate) fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> duckdb::Result<T> {
     serde_json::from_str(doc).map_err(|e| {
@@ -307,34 +294,6 @@ pub(crate) fn rfc3339_at(r: &duckdb::Row<'_>, at: usize) -> duckdb::Result<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keyed_lookups_bind_each_value_to_its_key_and_its_column() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE t AS SELECT v, hash(v) AS v_key, n FROM (VALUES ('a', 1), ('b', 2), ('c', 3)) x(v, n)
-             ORDER BY v_key;
-             -- A key that collides with another value's must not match it.
-             INSERT INTO t VALUES ('d', hash('a'), 4);",
-        )
-        .unwrap();
-        let lookup = |values: &[&str], n_min: i64| -> Vec<i64> {
-            rows(
-                &conn,
-                &format!(
-                    "SELECT n FROM t WHERE {} AND n >= ? ORDER BY n",
-                    keyed("v", values.len())
-                ),
-                keyed_params(values, &[Some(&n_min.to_string())]),
-                |r| r.get(0),
-            )
-            .unwrap()
-        };
-        assert_eq!(lookup(&["a", "c"], 0), vec![1, 3]);
-        assert_eq!(lookup(&["a", "c"], 2), vec![3]);
-        assert_eq!(lookup(&["x"], 0), Vec::<i64>::new());
-        assert_eq!(lookup(&[], 0), Vec::<i64>::new());
-    }
 
     #[test]
     fn manifest_refs_parse_namespaced_and_cluster_scoped() {

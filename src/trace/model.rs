@@ -111,7 +111,7 @@ pub struct Condition {
     pub last_transition_time: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AmwRef {
     pub cluster: String,
     pub name: String,

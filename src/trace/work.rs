@@ -3,8 +3,6 @@
 //! The loader assembles these parts for every resource (derive.sql, `work_traces`), so a trace
 //! reads one row per resource; the state and verdict are decided here.
 
-use std::collections::HashMap;
-
 use duckdb::Connection;
 use serde::Deserialize;
 
@@ -267,46 +265,6 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
             "? AppliedManifestWork present but the DB holds no status for this work".into()
         }
     }
-}
-
-/// The columns [`amw_ref`] reads.
-pub(crate) const AMW_COLUMNS: &str = "cluster, name, uid, hub_hash, manifest_work_name, layer";
-
-/// For each work name of `work_names`, the first (by cluster, name) AppliedManifestWork whose
-/// spec.manifestWorkName it is.
-pub(crate) fn amws_for<S: AsRef<str>>(
-    conn: &Connection,
-    work_names: &[S],
-) -> duckdb::Result<HashMap<String, AmwRef>> {
-    if work_names.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut first = HashMap::new();
-    for amw in rows(
-        conn,
-        &format!(
-            "SELECT {AMW_COLUMNS} FROM applied_manifest_works WHERE {} ORDER BY cluster, name",
-            keyed("manifest_work_name", work_names.len())
-        ),
-        keyed_params(work_names, &[]),
-        amw_ref,
-    )? {
-        if let Some(work_name) = amw.manifest_work_name.clone() {
-            first.entry(work_name).or_insert(amw);
-        }
-    }
-    Ok(first)
-}
-
-pub(crate) fn amw_ref(r: &duckdb::Row<'_>) -> duckdb::Result<AmwRef> {
-    Ok(AmwRef {
-        cluster: r.get(0)?,
-        name: r.get(1)?,
-        uid: r.get(2)?,
-        hub_hash: r.get(3)?,
-        manifest_work_name: r.get(4)?,
-        layer: r.get(5)?,
-    })
 }
 
 fn work_steps(ctx: &Context, works: &[WorkTrace]) -> Vec<String> {

@@ -150,6 +150,16 @@ fn the_trace_index_answers_as_the_database_does_and_a_damaged_one_is_ignored() {
     let env = Env::new();
     let bundle = sample_bundle();
     let bundle = bundle.to_str().unwrap();
+    let manifests = [
+        format!("hostedcluster/{HC_NAMESPACE}/x8y5p7r4g6j9e3v"),
+        format!("nodepool/{HC_NAMESPACE}/x8y5p7r4g6j9e3v-np1"),
+        format!("ns/{HC_NAMESPACE}"),
+        "deploy/default/nginx".to_string(),
+        "cm/default/legacy-config".to_string(),
+        "deploy/maestro/maestro-agent".to_string(),
+        "hc/clusters/bryans-cluster".to_string(),
+        "deploy/default/no-such-thing".to_string(),
+    ];
     let queries: Vec<Vec<&str>> = [
         R1_HEALTHY,
         R2_HCP,
@@ -168,6 +178,7 @@ fn the_trace_index_answers_as_the_database_does_and_a_damaged_one_is_ignored() {
         vec!["--cluster-id", &CID[..10]],
         vec!["--resource-id", "00000000-0000-0000-0000-000000000000"],
     ])
+    .chain(manifests.iter().map(|m| vec!["--manifest", m.as_str()]))
     .collect();
     let trace = |query: &[&str], output: &str| {
         let mut args = vec!["trace", bundle];
@@ -191,11 +202,21 @@ fn the_trace_index_answers_as_the_database_does_and_a_damaged_one_is_ignored() {
         .iter()
         .flat_map(|q| [trace(q, "json"), trace(q, "text")])
         .collect();
-    for (q, (code, _, timings)) in queries.iter().zip(from_index.iter().step_by(2)) {
+    let mut outcomes = Vec::new();
+    for (q, (_, json, timings)) in queries.iter().zip(from_index.iter().step_by(2)) {
         let duckdb_opened = timings.lines().any(|l| l.ends_with("s  open"));
-        // Found answers come from the index; nothing found needs the database's suggestions.
-        assert_eq!(duckdb_opened, *code != Some(0), "{q:?}:\n{timings}");
+        let outcome = serde_json::from_str::<serde_json::Value>(json).unwrap()["outcome"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Answers come from the index; nothing found needs the database's suggestions.
+        assert_eq!(duckdb_opened, outcome == "not_found", "{q:?}:\n{timings}");
         assert!(timings.contains("open trace index"), "{timings}");
+        outcomes.push(outcome);
+    }
+    // The manifests cover each outcome.
+    for outcome in ["found", "not_managed", "not_found"] {
+        assert!(outcomes.iter().any(|o| o == outcome), "{outcome}: {outcomes:?}");
     }
 
     fs::write(&index, b"not an index").unwrap();
