@@ -179,7 +179,7 @@ SELECT o.cluster, o.name, o.uid,
        o.name_key, o.uid_key
 FROM objects o
 WHERE o.kind = 'AppliedManifestWork'
-ORDER BY manifest_work_name_key;
+ORDER BY name_key;
 
 CREATE TABLE applied_resources AS
 WITH entries AS (

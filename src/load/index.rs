@@ -70,8 +70,8 @@ pub enum Key<'a> {
         namespace: Option<&'a str>,
         name: &'a str,
     },
-    /// What refers to a uid ([`links::UidLinks`]).
-    Uid(&'a str),
+    /// The ownerReferences of the objects with a uid ([`links::Owners`]).
+    OwnersOf(&'a str),
     /// The AppliedManifestWorks and ManifestWorks of a name ([`links::WorkLinks`]).
     WorkObject(&'a str),
 }
@@ -83,7 +83,7 @@ impl Key<'_> {
             Key::WorkName(v) => (b'w', [v, ""]),
             Key::WorkCid(v) => (b'c', [v, ""]),
             Key::Cluster(v) => (b'C', [v, ""]),
-            Key::Uid(v) => (b'u', [v, ""]),
+            Key::OwnersOf(v) => (b'u', [v, ""]),
             Key::WorkObject(v) => (b'a', [v, ""]),
             Key::Name {
                 namespace: None,
@@ -144,6 +144,7 @@ pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(),
     for (cid, doc) in &clusters {
         out.put(doc.as_bytes(), &[Key::Cluster(cid)])?;
     }
+    links::prepare_slices(conn)?;
     for (low, high) in slices() {
         let scope = Scope::Slice(low, high);
         for doc in links::name_links(conn, scope)? {
@@ -153,8 +154,8 @@ pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(),
             };
             out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
         }
-        for doc in links::uid_links(conn, scope)? {
-            let key = Key::Uid(&doc.uid);
+        for doc in links::owners(conn, scope)? {
+            let key = Key::OwnersOf(&doc.uid);
             out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
         }
         for doc in links::work_links(conn, scope)? {

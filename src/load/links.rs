@@ -1,5 +1,5 @@
-//! Link documents: for a namespace and name, a uid, or a work name, the rows of the snapshot
-//! that refer to it. A manifest trace (`--manifest`) walks these hop by hop, from an applied
+//! Link documents: for a namespace and name, a child uid, or a work name, the rows of the
+//! snapshot that refer to it. A manifest trace (`--manifest`) walks these hop by hop, from an applied
 //! object up to the Maestro resource. The trace index holds the document of every key, written
 //! at load; the database assembles one on demand when the index cannot be used. Both come from
 //! the readers below and are sorted the same way, so both give the same trace.
@@ -57,22 +57,11 @@ pub struct InResource {
     pub kind: Option<String>,
 }
 
-/// What refers to a uid: the objects that have it, their ownerReferences, and the
-/// AppliedManifestWorks that have it.
+/// The ownerReferences of the objects with a uid.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UidLinks {
+pub struct Owners {
     pub uid: String,
-    pub objects: Vec<UidObject>,
-    /// The ownerReferences of the objects with this uid.
     pub owners: Vec<Owner>,
-    pub amws: Vec<AmwRef>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct UidObject {
-    pub cluster: Option<String>,
-    pub namespace: Option<String>,
-    pub resource: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -104,9 +93,20 @@ pub struct WorkCr {
 pub enum Scope<'a> {
     /// Those of one key value (a name, uid or work name).
     Key(&'a str),
-    /// Those whose key value hashes (DuckDB hash()) into `low..=high`: the index is written
-    /// slice by slice, never holding a table in memory.
+    /// Those whose key value hashes (DuckDB hash()) into `low..=high`, after
+    /// [`prepare_slices`]: the index is written slice by slice, never holding a table in memory.
     Slice(u64, u64),
+}
+
+/// Readies the database for reading in slices. A slice is read fast from a table ordered by
+/// its key (DuckDB skips the row groups outside it); `objects` is not ordered by name (its
+/// rows hold whole objects, too wide to sort), so its link columns are copied, ordered.
+pub fn prepare_slices(conn: &Connection) -> duckdb::Result<()> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE mw_objects_by_name AS
+         SELECT name_key, namespace, name, cluster, kind, resource, uid FROM objects
+         WHERE name IS NOT NULL ORDER BY name_key",
+    )
 }
 
 /// `SELECT columns FROM table` in `scope`, keyed by `key_column`.
@@ -165,7 +165,11 @@ pub fn name_links(conn: &Connection, scope: Scope<'_>) -> duckdb::Result<Vec<Nam
         ..NameLinks::default()
     };
     let columns = "namespace, name, cluster, kind, resource, uid";
-    for (key, object) in select(conn, "objects", "name", columns, scope, |r| {
+    let objects = match scope {
+        Scope::Key(_) => "objects",
+        Scope::Slice(..) => "mw_objects_by_name",
+    };
+    for (key, object) in select(conn, objects, "name", columns, scope, |r| {
         let object = NamedObject {
             cluster: r.get(2)?,
             kind: r.get(3)?,
@@ -221,24 +225,13 @@ pub fn name_links(conn: &Connection, scope: Scope<'_>) -> duckdb::Result<Vec<Nam
         .collect())
 }
 
-/// The uid documents in `scope`.
-pub fn uid_links(conn: &Connection, scope: Scope<'_>) -> duckdb::Result<Vec<UidLinks>> {
-    let mut docs: HashMap<String, UidLinks> = HashMap::new();
-    let new = |uid: &String| UidLinks {
+/// The owner documents in `scope`, by child uid.
+pub fn owners(conn: &Connection, scope: Scope<'_>) -> duckdb::Result<Vec<Owners>> {
+    let mut docs: HashMap<String, Owners> = HashMap::new();
+    let new = |uid: &String| Owners {
         uid: uid.clone(),
-        ..UidLinks::default()
+        ..Owners::default()
     };
-    let columns = "uid, cluster, namespace, resource";
-    for (uid, object) in select(conn, "objects", "uid", columns, scope, |r| {
-        let object = UidObject {
-            cluster: r.get(1)?,
-            namespace: r.get(2)?,
-            resource: r.get(3)?,
-        };
-        Ok((r.get(0)?, object))
-    })? {
-        entry(&mut docs, uid, new).objects.push(object);
-    }
     let columns = "child_uid, cluster, owner_kind, owner_name, owner_uid, owner_api_version";
     for (uid, owner) in select(conn, "owner_refs", "child_uid", columns, scope, |r| {
         let owner = Owner {
@@ -252,23 +245,10 @@ pub fn uid_links(conn: &Connection, scope: Scope<'_>) -> duckdb::Result<Vec<UidL
     })? {
         entry(&mut docs, uid, new).owners.push(owner);
     }
-    let columns = format!("uid, {AMW_COLUMNS}");
-    for (uid, amw) in select(
-        conn,
-        "applied_manifest_works",
-        "uid",
-        &columns,
-        scope,
-        |r| Ok((r.get(0)?, amw_ref(r, 1)?)),
-    )? {
-        entry(&mut docs, uid, new).amws.push(amw);
-    }
     Ok(docs
         .into_values()
-        .map(|doc| UidLinks {
-            objects: sorted(doc.objects),
+        .map(|doc| Owners {
             owners: sorted(doc.owners),
-            amws: sorted(doc.amws),
             ..doc
         })
         .collect())
@@ -401,6 +381,7 @@ pub(crate) mod tests {
     #[test]
     fn slices_of_the_key_space_hold_each_document_once_and_skip_null_names() {
         let conn = db();
+        prepare_slices(&conn).unwrap();
         let whole = by_namespace(name_links(&conn, Scope::Slice(0, u64::MAX)).unwrap());
         let mut halves = name_links(&conn, Scope::Slice(0, u64::MAX / 2)).unwrap();
         halves.extend(name_links(&conn, Scope::Slice(u64::MAX / 2 + 1, u64::MAX)).unwrap());
@@ -419,13 +400,11 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn uid_and_work_documents_hold_owners_objects_amws_and_crs() {
+    fn owner_and_work_documents_hold_owners_amws_and_crs() {
         let conn = db();
-        let uid = uid_links(&conn, Scope::Key("u-1")).unwrap();
-        assert_eq!(uid.len(), 1);
-        assert_eq!(uid[0].owners[0].name.as_deref(), Some("web-1"));
-        assert_eq!(uid[0].objects[0].resource.as_deref(), Some("deployments"));
-        assert_eq!(uid[0].amws[0].name, "amw-1");
+        let owned = owners(&conn, Scope::Key("u-1")).unwrap();
+        assert_eq!(owned.len(), 1);
+        assert_eq!(owned[0].owners[0].name.as_deref(), Some("web-1"));
         let work = work_links(&conn, Scope::Key("w-1")).unwrap();
         assert_eq!(work[0].manifest_works[0].uid.as_deref(), Some("u-5"));
         assert!(work[0].amws.is_empty());
@@ -433,6 +412,6 @@ pub(crate) mod tests {
             work_links(&conn, Scope::Key("amw-1")).unwrap()[0].amws[0].layer,
             2
         );
-        assert!(uid_links(&conn, Scope::Key("nope")).unwrap().is_empty());
+        assert!(owners(&conn, Scope::Key("nope")).unwrap().is_empty());
     }
 }

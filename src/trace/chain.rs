@@ -14,7 +14,7 @@ use super::kinds::{canonical_kind, resource_of_kind};
 use super::links::Links;
 use super::model::*;
 use super::{Context, ManifestRef};
-use crate::load::links::{AppliedBy, NameLinks};
+use crate::load::links::{AppliedBy, NameLinks, NamedObject};
 
 /// Ownership is followed at most this deep (Pod -> ReplicaSet -> Deployment -> AMW -> ... is 6).
 const MAX_DEPTH: usize = 16;
@@ -207,8 +207,8 @@ fn walk_up<L: Links>(links: &L, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>
     let Some(uid) = hop.uid.as_deref() else {
         return Ok(vec![]);
     };
-    let this = links.with_uid(uid)?;
-    let mut owners: Vec<_> = this
+    let owned = links.owners_of(uid)?;
+    let mut owners: Vec<_> = owned
         .owners
         .iter()
         .filter(|o| same(&o.cluster, cluster))
@@ -254,11 +254,7 @@ fn walk_up<L: Links>(links: &L, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>
         }
         // An ordinary owner (ReplicaSet, Deployment, HostedCluster, ...): keep climbing.
         let found = match uid.as_deref() {
-            Some(owner_uid) => links
-                .with_uid(owner_uid)?
-                .objects
-                .into_iter()
-                .find(|o| same(&o.cluster, cluster)),
+            Some(owner_uid) => find_owner(links, hop, owner_uid, &name)?,
             None => None,
         };
         let present = found.is_some();
@@ -267,7 +263,7 @@ fn walk_up<L: Links>(links: &L, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>
             cluster: hop.cluster.clone(),
             kind,
             namespace: match found {
-                Some(object) => object.namespace,
+                Some(namespace) => namespace,
                 None => hop.namespace.clone(),
             },
             name,
@@ -302,12 +298,12 @@ fn walk_up<L: Links>(links: &L, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>
         return Ok(leading);
     }
     // No AMW ownerReference (orphaned, or owners not collected): appliedResources still tell.
-    let resource = this
+    let named = links.named(hop.namespace.as_deref(), &hop.name)?;
+    let resource = named
         .objects
         .iter()
-        .find(|o| same(&o.cluster, cluster))
+        .find(|o| same(&o.cluster, cluster) && o.uid.as_deref() == Some(uid))
         .and_then(|o| o.resource.clone());
-    let named = links.named(hop.namespace.as_deref(), &hop.name)?;
     let listed = applied_by(&named, |a| {
         same(&a.cluster, cluster) && resource.is_some() && a.resource == resource
     });
@@ -322,6 +318,30 @@ fn walk_up<L: Links>(links: &L, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>
         return Ok(found);
     }
     Ok(chains.into_iter().filter(|c| !c.is_empty()).collect())
+}
+
+/// The namespace of the owner `uid` named `name` of `hop`, when the snapshot holds it (None
+/// inside: cluster-scoped). Owners are in their object's namespace or cluster-scoped.
+fn find_owner<L: Links>(
+    links: &L,
+    hop: &Hop,
+    uid: &str,
+    name: &str,
+) -> Result<Option<Option<String>>, L::Error> {
+    let mut namespaces = vec![hop.namespace.as_deref()];
+    if hop.namespace.is_some() {
+        namespaces.push(None);
+    }
+    for namespace in namespaces {
+        let named = links.named(namespace, name)?;
+        let here = |o: &NamedObject| {
+            same(&o.cluster, hop.cluster.as_deref()) && o.uid.as_deref() == Some(uid)
+        };
+        if named.objects.iter().any(here) {
+            return Ok(Some(namespace.map(str::to_string)));
+        }
+    }
+    Ok(None)
 }
 
 /// The distinct (cluster, AMW name) of the AppliedManifestWorks listing `named` that `keep`.
@@ -560,18 +580,15 @@ fn amw_by_name<L: Links>(
         .find(|a| cluster.is_none_or(|c| a.cluster == c)))
 }
 
-/// The AppliedManifestWork an ownerReference names: by uid when it has one, else by name.
+/// The AppliedManifestWork an ownerReference names: by name, and by uid when it has one.
 fn amw_by_uid_or_name<L: Links>(
     links: &L,
     cluster: Option<&str>,
     uid: Option<&str>,
     name: &str,
 ) -> Result<Option<AmwRef>, L::Error> {
-    let Some(uid) = uid else {
-        return amw_by_name(links, cluster, name);
-    };
-    let amws = links.with_uid(uid)?.amws;
-    Ok(amws
-        .into_iter()
-        .find(|a| cluster.is_none_or(|c| a.cluster == c)))
+    let amws = links.work_object(name)?.amws;
+    Ok(amws.into_iter().find(|a| {
+        cluster.is_none_or(|c| a.cluster == c) && uid.is_none_or(|u| a.uid.as_deref() == Some(u))
+    }))
 }

@@ -10,15 +10,15 @@ use serde::de::DeserializeOwned;
 use super::model::WorkTrace;
 use super::work::{self, WorksBy};
 use crate::load::index::{Key, TraceIndex};
-use crate::load::links::{self, NameLinks, Scope, UidLinks, WorkLinks};
+use crate::load::links::{self, NameLinks, Owners, Scope, WorkLinks};
 
 /// The link documents of a snapshot, by key; an empty document when nothing has the key.
 pub(crate) trait Links {
     type Error;
     /// What names the object `namespace/name` (namespace None when cluster-scoped).
     fn named(&self, namespace: Option<&str>, name: &str) -> Result<NameLinks, Self::Error>;
-    /// What refers to `uid`.
-    fn with_uid(&self, uid: &str) -> Result<UidLinks, Self::Error>;
+    /// The ownerReferences of the objects with `uid`.
+    fn owners_of(&self, uid: &str) -> Result<Owners, Self::Error>;
     /// The AppliedManifestWorks and ManifestWork CRs named `name`.
     fn work_object(&self, name: &str) -> Result<WorkLinks, Self::Error>;
     /// The trace of the Maestro resource `id`, when the snapshot holds it.
@@ -39,8 +39,8 @@ impl Links for DbLinks<'_> {
             .unwrap_or_default())
     }
 
-    fn with_uid(&self, uid: &str) -> duckdb::Result<UidLinks> {
-        let docs = links::uid_links(self.0, Scope::Key(uid))?;
+    fn owners_of(&self, uid: &str) -> duckdb::Result<Owners> {
+        let docs = links::owners(self.0, Scope::Key(uid))?;
         Ok(docs.into_iter().next().unwrap_or_default())
     }
 
@@ -87,8 +87,8 @@ impl Links for IndexLinks<'_> {
         })
     }
 
-    fn with_uid(&self, uid: &str) -> io::Result<UidLinks> {
-        self.doc(Key::Uid(uid), |d: &UidLinks| d.uid == uid)
+    fn owners_of(&self, uid: &str) -> io::Result<Owners> {
+        self.doc(Key::OwnersOf(uid), |d: &Owners| d.uid == uid)
     }
 
     fn work_object(&self, name: &str) -> io::Result<WorkLinks> {

@@ -216,7 +216,10 @@ fn the_trace_index_answers_as_the_database_does_and_a_damaged_one_is_ignored() {
     }
     // The manifests cover each outcome.
     for outcome in ["found", "not_managed", "not_found"] {
-        assert!(outcomes.iter().any(|o| o == outcome), "{outcome}: {outcomes:?}");
+        assert!(
+            outcomes.iter().any(|o| o == outcome),
+            "{outcome}: {outcomes:?}"
+        );
     }
 
     fs::write(&index, b"not an index").unwrap();
