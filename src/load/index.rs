@@ -17,12 +17,13 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::links::{self, Scope};
+use super::links::{self, LinkKind, Scope};
 use super::rows;
 
 const MAGIC: &[u8; 8] = b"MWTIDX03";
@@ -36,7 +37,7 @@ const MAX_BLOCK_BYTES: u64 = 64 << 20;
 const ZSTD_LEVEL: i32 = 3;
 /// The tables are read in this many slices of their key space, each bounded, so the index is
 /// written without holding a table in memory.
-const SLICES: u64 = 256;
+const SLICES: u64 = 16;
 
 /// What every trace needs besides the documents.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,9 +114,30 @@ pub fn path_for(db: &Path) -> PathBuf {
     PathBuf::from(path)
 }
 
-/// Writes the index of the loaded database `conn` to `path`.
+/// Writes the index of the loaded database `conn` to `path`. Blocks are compressed and written
+/// on a second thread while DuckDB assembles the next documents.
 pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(), WriteError> {
-    let mut out = BlockWriter::new(File::create(path)?)?;
+    let file = BlockFile::new(File::create(path)?)?;
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::sync_channel::<Block>(4);
+        let writer = scope.spawn(move || file.write_all(receiver));
+        let mut blocks = Blocks {
+            sender,
+            block: Block::default(),
+        };
+        let filled = fill(conn, &mut blocks).and_then(|()| Ok(blocks.flush()?));
+        drop(blocks);
+        // The writer's error explains a failed send: report it first.
+        let file = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        filled?;
+        file.finish(header)
+    })
+}
+
+/// Puts every document of the database into `blocks`.
+fn fill(conn: &Connection, blocks: &mut Blocks) -> Result<(), WriteError> {
     for (low, high) in slices() {
         let docs = rows(
             conn,
@@ -135,43 +157,80 @@ pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(),
             let mut keys = vec![Key::ResourceId(id)];
             keys.extend(work_name.as_deref().map(Key::WorkName));
             keys.extend(cid.as_deref().map(Key::WorkCid));
-            out.put(doc.as_bytes(), &keys)?;
+            blocks.put(doc.as_bytes(), &keys)?;
         }
     }
     let clusters = rows(conn, "SELECT cid, trace FROM cluster_traces", [], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
     for (cid, doc) in &clusters {
-        out.put(doc.as_bytes(), &[Key::Cluster(cid)])?;
+        blocks.put(doc.as_bytes(), &[Key::Cluster(cid)])?;
     }
     links::prepare_slices(conn)?;
     for (low, high) in slices() {
-        let scope = Scope::Slice(low, high);
-        for doc in links::name_links(conn, scope)? {
-            let key = Key::Name {
-                namespace: doc.namespace.as_deref(),
-                name: &doc.name,
-            };
-            out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
-        }
-        for doc in links::owners(conn, scope)? {
-            let key = Key::OwnersOf(&doc.uid);
-            out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
-        }
-        for doc in links::work_links(conn, scope)? {
-            let key = Key::WorkObject(&doc.name);
-            out.put(&serde_json::to_vec(&doc).map_err(io::Error::other)?, &[key])?;
+        for kind in [LinkKind::Names, LinkKind::Owners, LinkKind::Works] {
+            for doc in links::documents(conn, kind, Scope::Slice(low, high))? {
+                let key = match kind {
+                    LinkKind::Names => Key::Name {
+                        namespace: doc.namespace.as_deref(),
+                        name: &doc.key,
+                    },
+                    LinkKind::Owners => Key::OwnersOf(&doc.key),
+                    LinkKind::Works => Key::WorkObject(&doc.key),
+                };
+                blocks.put(doc.json.as_bytes(), &[key])?;
+            }
         }
     }
-    out.finish(header)
+    Ok(())
 }
 
 /// The key space in [`SLICES`] bounded slices.
 fn slices() -> impl Iterator<Item = (u64, u64)> {
     (0..SLICES).map(|slice| {
-        let low = slice << 56;
-        (low, low | ((1u64 << 56) - 1))
+        let width = u64::MAX / SLICES + 1;
+        (slice * width, slice * width + (width - 1))
     })
+}
+
+/// Documents back to back, before compression, and their keys.
+#[derive(Default)]
+struct Block {
+    bytes: Vec<u8>,
+    /// (key hash, document offset, document length) of each key of each document.
+    keys: Vec<(u64, u32, u32)>,
+}
+
+/// Fills blocks and hands each full one to the writer thread.
+struct Blocks {
+    sender: mpsc::SyncSender<Block>,
+    block: Block,
+}
+
+impl Blocks {
+    fn put(&mut self, doc: &[u8], keys: &[Key<'_>]) -> io::Result<()> {
+        let too_large = || io::Error::other("a trace index document exceeds 4 GiB");
+        let at = u32::try_from(self.block.bytes.len()).map_err(|_| too_large())?;
+        let len = u32::try_from(doc.len()).map_err(|_| too_large())?;
+        self.block.bytes.extend_from_slice(doc);
+        for key in keys {
+            self.block.keys.push((key.hash(), at, len));
+        }
+        if self.block.bytes.len() >= BLOCK_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.block.bytes.is_empty() {
+            return Ok(());
+        }
+        let block = std::mem::take(&mut self.block);
+        self.sender
+            .send(block)
+            .map_err(|_| io::Error::other("the trace index writer stopped"))
+    }
 }
 
 /// One key of a document: its hash, where its block is, and where it is in the block.
@@ -183,68 +242,47 @@ struct Entry {
     doc_len: u32,
 }
 
-/// Writes documents into compressed blocks and remembers their keys.
-struct BlockWriter {
+/// The index file being written: compressed blocks, then the header, keys and footer.
+struct BlockFile {
     out: BufWriter<File>,
     compressor: zstd::bulk::Compressor<'static>,
     /// Where the next block starts.
     offset: u64,
-    block: Vec<u8>,
-    /// (key hash, document offset, document length) of the documents in `block`.
-    pending: Vec<(u64, u32, u32)>,
     entries: Vec<Entry>,
 }
 
-impl BlockWriter {
-    fn new(file: File) -> io::Result<BlockWriter> {
-        Ok(BlockWriter {
+impl BlockFile {
+    fn new(file: File) -> io::Result<BlockFile> {
+        Ok(BlockFile {
             out: BufWriter::new(file),
             compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL)?,
             offset: 0,
-            block: Vec::with_capacity(BLOCK_BYTES * 2),
-            pending: Vec::new(),
             entries: Vec::new(),
         })
     }
 
-    fn put(&mut self, doc: &[u8], keys: &[Key<'_>]) -> io::Result<()> {
-        let too_large = || io::Error::other("a trace index document exceeds 4 GiB");
-        let at = u32::try_from(self.block.len()).map_err(|_| too_large())?;
-        let len = u32::try_from(doc.len()).map_err(|_| too_large())?;
-        self.block.extend_from_slice(doc);
-        for key in keys {
-            self.pending.push((key.hash(), at, len));
+    /// Compresses and writes every block received.
+    fn write_all(mut self, blocks: mpsc::Receiver<Block>) -> io::Result<BlockFile> {
+        for block in blocks {
+            let frame = self.compressor.compress(&block.bytes)?;
+            let block_len = u32::try_from(frame.len()).map_err(io::Error::other)?;
+            self.out.write_all(&frame)?;
+            for (hash, doc_at, doc_len) in block.keys {
+                self.entries.push(Entry {
+                    hash,
+                    block_at: self.offset,
+                    block_len,
+                    doc_at,
+                    doc_len,
+                });
+            }
+            self.offset += u64::from(block_len);
         }
-        if self.block.len() >= BLOCK_BYTES {
-            self.flush()?;
-        }
-        Ok(())
+        Ok(self)
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        if self.block.is_empty() {
-            return Ok(());
-        }
-        let frame = self.compressor.compress(&self.block)?;
-        let block_len = u32::try_from(frame.len()).map_err(io::Error::other)?;
-        self.out.write_all(&frame)?;
-        for (hash, doc_at, doc_len) in self.pending.drain(..) {
-            self.entries.push(Entry {
-                hash,
-                block_at: self.offset,
-                block_len,
-                doc_at,
-                doc_len,
-            });
-        }
-        self.offset += u64::from(block_len);
-        self.block.clear();
-        Ok(())
-    }
-
-    /// Writes the last block, the header, the keys and the footer.
+    /// Writes the header, the keys and the footer.
     fn finish(mut self, header: &IndexHeader) -> Result<(), WriteError> {
-        self.flush()?;
         // Stable: documents under one key keep the order they were written in.
         self.entries.sort_by_key(|e| e.hash);
         let header_json = serde_json::to_vec(header).map_err(io::Error::other)?;

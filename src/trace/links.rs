@@ -5,12 +5,11 @@
 use std::io;
 
 use duckdb::Connection;
-use serde::de::DeserializeOwned;
 
 use super::model::WorkTrace;
 use super::work::{self, WorksBy};
 use crate::load::index::{Key, TraceIndex};
-use crate::load::links::{self, NameLinks, Owners, Scope, WorkLinks};
+use crate::load::links::{self, LinkDocument, LinkKind, NameLinks, Owners, Scope, WorkLinks};
 
 /// The link documents of a snapshot, by key; an empty document when nothing has the key.
 pub(crate) trait Links {
@@ -28,11 +27,17 @@ pub(crate) trait Links {
 /// Links assembled from the database's tables.
 pub(crate) struct DbLinks<'a>(pub &'a Connection);
 
+impl DbLinks<'_> {
+    fn docs<D: LinkDocument>(&self, kind: LinkKind, key: &str) -> duckdb::Result<Vec<D>> {
+        links::parsed(self.0, kind, Scope::Key(key))
+    }
+}
+
 impl Links for DbLinks<'_> {
     type Error = duckdb::Error;
 
     fn named(&self, namespace: Option<&str>, name: &str) -> duckdb::Result<NameLinks> {
-        let docs = links::name_links(self.0, Scope::Key(name))?;
+        let docs: Vec<NameLinks> = self.docs(LinkKind::Names, name)?;
         Ok(docs
             .into_iter()
             .find(|d| d.namespace.as_deref() == namespace)
@@ -40,12 +45,12 @@ impl Links for DbLinks<'_> {
     }
 
     fn owners_of(&self, uid: &str) -> duckdb::Result<Owners> {
-        let docs = links::owners(self.0, Scope::Key(uid))?;
+        let docs = self.docs(LinkKind::Owners, uid)?;
         Ok(docs.into_iter().next().unwrap_or_default())
     }
 
     fn work_object(&self, name: &str) -> duckdb::Result<WorkLinks> {
-        let docs = links::work_links(self.0, Scope::Key(name))?;
+        let docs = self.docs(LinkKind::Works, name)?;
         Ok(docs.into_iter().next().unwrap_or_default())
     }
 
@@ -61,14 +66,9 @@ pub(crate) struct IndexLinks<'a>(pub &'a TraceIndex);
 
 impl IndexLinks<'_> {
     /// The document under `key` that `is` the one asked for (keys are hashes).
-    fn doc<D: DeserializeOwned + Default>(
-        &self,
-        key: Key<'_>,
-        is: impl Fn(&D) -> bool,
-    ) -> io::Result<D> {
+    fn doc<D: LinkDocument>(&self, key: Key<'_>, is: impl Fn(&D) -> bool) -> io::Result<D> {
         for doc in self.0.docs(key)? {
-            let doc: D = serde_json::from_str(&doc)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let doc = D::parse(&doc).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             if is(&doc) {
                 return Ok(doc);
             }
@@ -76,7 +76,6 @@ impl IndexLinks<'_> {
         Ok(D::default())
     }
 }
-
 impl Links for IndexLinks<'_> {
     type Error = io::Error;
 
