@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::links::{self, LinkKind, Scope};
 use super::rows;
+use super::tables::ident;
 
 const MAGIC: &[u8; 8] = b"MWTIDX03";
 const ENTRY_BYTES: u64 = 28;
@@ -114,31 +115,52 @@ pub fn path_for(db: &Path) -> PathBuf {
     PathBuf::from(path)
 }
 
-/// Writes the index of the loaded database `conn` to `path`. Blocks are compressed and written
-/// on a second thread while DuckDB assembles the next documents.
+/// Writes the index of the loaded database `conn` to `path`. [`WORKERS`] threads, each with
+/// its own connection, assemble the documents of alternate key slices (DuckDB runs a query on
+/// one slice mostly on one core); a third compresses and writes the blocks they fill.
 pub fn write(conn: &Connection, path: &Path, header: &IndexHeader) -> Result<(), WriteError> {
     let file = BlockFile::new(File::create(path)?)?;
+    // A new connection starts in the default database: give it the one `conn` uses.
+    let database: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
     std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::sync_channel::<Block>(4);
         let writer = scope.spawn(move || file.write_all(receiver));
-        let mut blocks = Blocks {
-            sender,
-            block: Block::default(),
-        };
-        let filled = fill(conn, &mut blocks).and_then(|()| Ok(blocks.flush()?));
-        drop(blocks);
+        let mut workers = Vec::new();
+        for worker in 0..WORKERS {
+            let (sender, conn, database) = (sender.clone(), conn.try_clone(), &database);
+            workers.push(scope.spawn(move || -> Result<(), WriteError> {
+                let conn = conn?;
+                conn.execute_batch(&format!("USE {}", ident(database)))?;
+                let mut blocks = Blocks {
+                    sender,
+                    block: Block::default(),
+                };
+                fill(&conn, worker, &mut blocks)?;
+                Ok(blocks.flush()?)
+            }));
+        }
+        drop(sender);
+        let filled: Vec<_> = workers.into_iter().map(join).collect();
         // The writer's error explains a failed send: report it first.
-        let file = writer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        filled?;
+        let file = join(writer)?;
+        filled.into_iter().collect::<Result<(), _>>()?;
         file.finish(header)
     })
 }
 
-/// Puts every document of the database into `blocks`.
-fn fill(conn: &Connection, blocks: &mut Blocks) -> Result<(), WriteError> {
-    for (low, high) in slices() {
+/// Threads assembling documents.
+const WORKERS: u64 = 2;
+
+fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Puts the documents of `worker`'s key slices into `blocks`.
+fn fill(conn: &Connection, worker: u64, blocks: &mut Blocks) -> Result<(), WriteError> {
+    let mine = || slices().skip(worker as usize).step_by(WORKERS as usize);
+    for (low, high) in mine() {
         let docs = rows(
             conn,
             "SELECT id, work_name, cid, trace FROM work_traces
@@ -159,15 +181,18 @@ fn fill(conn: &Connection, blocks: &mut Blocks) -> Result<(), WriteError> {
             keys.extend(cid.as_deref().map(Key::WorkCid));
             blocks.put(doc.as_bytes(), &keys)?;
         }
-    }
-    let clusters = rows(conn, "SELECT cid, trace FROM cluster_traces", [], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    for (cid, doc) in &clusters {
-        blocks.put(doc.as_bytes(), &[Key::Cluster(cid)])?;
+        let clusters = rows(
+            conn,
+            "SELECT cid, trace FROM cluster_traces WHERE cid_key BETWEEN ? AND ?",
+            duckdb::params![low, high],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        for (cid, doc) in &clusters {
+            blocks.put(doc.as_bytes(), &[Key::Cluster(cid)])?;
+        }
     }
     links::prepare_slices(conn)?;
-    for (low, high) in slices() {
+    for (low, high) in mine() {
         for kind in [LinkKind::Names, LinkKind::Owners, LinkKind::Works] {
             for doc in links::documents(conn, kind, Scope::Slice(low, high))? {
                 let key = match kind {
@@ -283,8 +308,9 @@ impl BlockFile {
 
     /// Writes the header, the keys and the footer.
     fn finish(mut self, header: &IndexHeader) -> Result<(), WriteError> {
-        // Stable: documents under one key keep the order they were written in.
-        self.entries.sort_by_key(|e| e.hash);
+        // Documents under one key come in no particular order: readers order them.
+        self.entries
+            .sort_unstable_by_key(|e| (e.hash, e.block_at, e.doc_at));
         let header_json = serde_json::to_vec(header).map_err(io::Error::other)?;
         let header_at = self.offset;
         let out = &mut self.out;
@@ -439,7 +465,8 @@ mod tests {
              SELECT id, hash(id) AS id_key, work_name, cid, '{\"id\":\"' || id || '\"}' AS trace
              FROM (VALUES ('r1', 'w', 'c1'), ('r2', 'w', 'c1'), ('r3', NULL, NULL))
                   AS t(id, work_name, cid);
-             CREATE TABLE cluster_traces AS SELECT 'c1' AS cid, '{\"cluster\":true}' AS trace;",
+             CREATE TABLE cluster_traces AS
+             SELECT 'c1' AS cid, hash('c1') AS cid_key, '{\"cluster\":true}' AS trace;",
         )
         .unwrap();
         links::tests::create_sample_tables(&conn);
