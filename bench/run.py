@@ -335,6 +335,8 @@ def main():
     ap.add_argument("scale", type=int)
     ap.add_argument("--only", choices=["mwtrace"], help="skip PostgreSQL and jq")
     ap.add_argument("--runs", type=int, default=10, help="runs per cached trace (default 10)")
+    ap.add_argument("--load-rounds", type=int, default=1,
+                    help="first loads and read_json runs, alternated; the medians are compared (default 1)")
     ap.add_argument("--payload-kb", help="payload sizes as MIN-MAX KB (gen.py's default: 4-48)")
     args = ap.parse_args()
     for tool in [MWTRACE, READ_JSON]:
@@ -367,24 +369,36 @@ def main():
     row("bundle", "bundle vs raw NDJSON", f"{size / MiB:,.0f} MiB", f"{raw / MiB:,.0f} MiB",
         f"{size / raw:.3f}", "<= 0.15", size / raw <= 0.15)
 
-    # First load, then the engine's own reader on the same NDJSON (uncompressed, already on disk).
+    # First load, then the engine's own reader on the same NDJSON (uncompressed, already on disk),
+    # alternated --load-rounds times: the median of each, so that the machine's drift between
+    # two runs minutes apart does not decide the ratio.
     db = os.path.join(WORK, "snapshot.duckdb")
-    log("first load...")
-    load = measure([MWTRACE, "sql", bundle, "--db", db, "SELECT count(*) FROM resources", "-o", "csv"],
-                   capture=True)
-    loaded = int(load.out.decode().split()[-1])
-    for mode in ["auto", "objects"]:
-        log(f"read_json ({mode})...")
-        out = os.path.join(WORK, f"read_json-{mode}.duckdb")
-        base = measure([READ_JSON, mode, out] + files)
-        ratio = load.seconds / base.seconds
-        if mode == "auto":
-            row("load", "first load vs read_json(file)", f"{load.seconds:.1f} s, {load.rss_kib / 1024:,.0f} MiB RSS",
-                f"{base.seconds:.1f} s, {base.rss_kib / 1024:,.0f} MiB RSS", f"{ratio:.2f}x", "<= 1.5x", ratio <= 1.5)
-        else:
-            row("load", "first load vs read_ndjson_objects(file)", f"{load.seconds:.1f} s", f"{base.seconds:.1f} s",
-                f"{ratio:.2f}x", "(floor)")
+    loads, bases = [], []
+    for n in range(args.load_rounds):
+        for stale in [db, db + ".traces"]:
+            if os.path.exists(stale):
+                os.unlink(stale)
+        log(f"first load ({n + 1} of {args.load_rounds})...")
+        loads.append(measure([MWTRACE, "sql", bundle, "--db", db, "SELECT count(*) FROM resources", "-o", "csv"],
+                             capture=True))
+        log(f"read_json (auto, {n + 1} of {args.load_rounds})...")
+        out = os.path.join(WORK, "read_json-auto.duckdb")
+        bases.append(measure([READ_JSON, "auto", out] + files))
         os.unlink(out)
+    loaded = int(loads[0].out.decode().split()[-1])
+    load = sorted(loads, key=lambda m: m.seconds)[len(loads) // 2]
+    base = sorted(bases, key=lambda m: m.seconds)[len(bases) // 2]
+    ratio = load.seconds / base.seconds
+    rounds = "" if len(loads) == 1 else (f" (median of {len(loads)}: " + ", ".join(f"{m.seconds:.0f}" for m in loads) + ")")
+    base_rounds = "" if len(bases) == 1 else (f" (median of {len(bases)}: " + ", ".join(f"{m.seconds:.0f}" for m in bases) + ")")
+    row("load", "first load vs read_json(file)", f"{load.seconds:.1f} s{rounds}, {load.rss_kib / 1024:,.0f} MiB RSS",
+        f"{base.seconds:.1f} s{base_rounds}, {base.rss_kib / 1024:,.0f} MiB RSS", f"{ratio:.2f}x", "<= 1.5x", ratio <= 1.5)
+    log("read_json (objects)...")
+    out = os.path.join(WORK, "read_json-objects.duckdb")
+    floor = measure([READ_JSON, "objects", out] + files)
+    os.unlink(out)
+    row("load", "first load vs read_ndjson_objects(file)", f"{load.seconds:.1f} s", f"{floor.seconds:.1f} s",
+        f"{load.seconds / floor.seconds:.2f}x", "(floor)")
     row("load", "database file", f"{os.path.getsize(db) / MiB:,.0f} MiB", "", "")
 
     # Cached traces, whole process.

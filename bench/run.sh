@@ -3,7 +3,7 @@
 # Maestro resources. Builds mwtrace and the read_json baseline (release, the same bundled DuckDB),
 # then runs bench/run.py, which writes its table to bench/results/run-SCALE.txt.
 #
-#   bench/run.sh SCALE [--only mwtrace] [--runs N]      e.g. bench/run.sh 100000
+#   bench/run.sh SCALE [--only mwtrace] [--runs N] [--load-rounds N]      e.g. bench/run.sh 100000
 #
 # Needs python3, jq, zstd and PostgreSQL's server binaries (Debian: postgresql); as root the
 # server runs as the postgres OS user. MWTRACE_PROFILE=dev measures the dev build instead.
