@@ -13,22 +13,32 @@ use crate::output::sanitize;
 pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
     let snapshot = super::open(&args.snapshot)?;
     let conn = &snapshot.conn;
+    // Views are listed with the tables: `resources` and `resource_manifests` are views that
+    // add the manifests, extracted from the payload on read, to their stored tables.
     let tables = rows(
         conn,
         "SELECT table_name, coalesce(comment, ''), estimated_size FROM duckdb_tables()
-         WHERE NOT temporary AND table_name <> 'mwtrace_meta' ORDER BY table_name",
+         WHERE NOT temporary AND table_name <> 'mwtrace_meta'
+         UNION ALL
+         SELECT view_name, coalesce(comment, ''), NULL FROM duckdb_views()
+         WHERE NOT internal AND NOT temporary
+         ORDER BY 1",
         [],
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(2)?,
             ))
         },
     )?;
     let mut out = std::io::stdout().lock();
     for (table, comment, size) in tables {
-        writeln!(out, "{table} ({size} rows): {}", sanitize(&comment))?;
+        let kind = match size {
+            Some(rows) => format!("{rows} rows"),
+            None => "view".to_string(),
+        };
+        writeln!(out, "{table} ({kind}): {}", sanitize(&comment))?;
         let columns = rows(
             conn,
             "SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()

@@ -1,6 +1,6 @@
 -- One line of meaning per table and per derived column; `mwtrace schema` prints them.
 -- Raw Maestro tables
-COMMENT ON TABLE resources IS 'Maestro resource bundles (one row per ManifestWork sent through Maestro), every dumped column plus derived ones';
+COMMENT ON VIEW resources IS 'Maestro resource bundles (one row per ManifestWork sent through Maestro), every dumped column plus derived ones';
 COMMENT ON COLUMN resources.id IS 'resource id (UUIDv5); the layer-1 AppliedManifestWork''s spec.manifestWorkName';
 COMMENT ON COLUMN resources.name IS 'resources.name column; equals id for gRPC-created bundles (not the work name)';
 COMMENT ON COLUMN resources.consumer_name IS 'Maestro consumer = management cluster agent (consumer_id in dumps before 2024-03)';
@@ -11,7 +11,8 @@ COMMENT ON COLUMN resources.work_name IS 'derived: user work name, payload.metad
 COMMENT ON COLUMN resources.work_namespace IS 'derived: payload.metadata.namespace (the consumer name)';
 COMMENT ON COLUMN resources.cid IS 'derived: CS cluster id from the label api.openshift.com/id';
 COMMENT ON COLUMN resources.labels IS 'derived: payload.metadata.labels';
-COMMENT ON COLUMN resources.manifests IS 'derived: JSON array of the manifests, whatever the payload format (data.manifests, data.manifest, raw object)';
+COMMENT ON COLUMN resources.manifests_path IS 'derived: where the payload holds its manifests: $.data.manifests, $.data.manifest (one object), $.spec.workload.manifests, or $ (the payload is one raw object, dumps before 2024-03); NULL when none';
+COMMENT ON COLUMN resources.manifests IS 'derived on read: JSON array of the manifests, whatever the payload format (see manifests_path)';
 COMMENT ON COLUMN resources.manifest_count IS 'derived: number of manifests';
 COMMENT ON COLUMN resources.applied IS 'derived: work condition Applied is True (NULL when no status)';
 COMMENT ON COLUMN resources.available IS 'derived: work condition Available is True (NULL when no status)';
@@ -25,12 +26,16 @@ COMMENT ON TABLE consumers IS 'Maestro consumers (one per management cluster age
 COMMENT ON TABLE server_instances IS 'Maestro server replicas with their last heartbeat';
 COMMENT ON TABLE event_instances IS 'which server instance delivered which status event';
 -- Derived from the DB
-COMMENT ON TABLE resource_manifests IS 'one row per manifest of a Maestro resource, with its per-manifest status from the DB status';
+COMMENT ON VIEW resource_manifests IS 'one row per manifest of a Maestro resource, with its per-manifest status from the DB status';
+COMMENT ON COLUMN resource_manifests.manifest IS 'derived on read: the manifest, extracted from resources.payload';
 COMMENT ON COLUMN resource_manifests.ordinal IS 'index in the manifests array (status resourceMeta.ordinal)';
 COMMENT ON COLUMN resource_manifests.applied IS 'per-manifest condition Applied is True';
 COMMENT ON COLUMN resource_manifests.available IS 'per-manifest condition Available is True (the object exists)';
 COMMENT ON COLUMN resource_manifests.reason IS 'reason of the failing (else the Applied) condition';
 COMMENT ON COLUMN resource_manifests.message IS 'message of the failing condition';
+COMMENT ON TABLE mw_resources IS 'stored part of the resources view (all but manifests, which the view extracts from the payload on read); query resources';
+COMMENT ON COLUMN mw_resources.manifest_heads IS 'apiVersion, kind, namespace and name of each manifest, parsed at load time';
+COMMENT ON TABLE mw_resource_manifests IS 'stored part of the resource_manifests view (all but manifest); query resource_manifests';
 COMMENT ON TABLE resource_conditions IS 'one row per work-level condition of a resource''s DB status';
 -- Kubernetes objects
 COMMENT ON TABLE objects IS 'every Kubernetes object of every cluster in the bundle';

@@ -26,61 +26,93 @@ CREATE TEMP MACRO mw_json_array(v) AS
 
 -- resources: derived columns -------------------------------------------------------------------
 -- The table is written once, with its derived columns, from the loader's temporary copy of the
--- dump; each payload and status is parsed once: json_extract with a list of paths returns them all.
+-- dump. Each payload is parsed once, by json_transform, into the few fields the derived columns
+-- need and the head (apiVersion, kind, namespace, name) of each manifest; the manifests
+-- themselves are not copied: `resources.manifests` and `resource_manifests.manifest` are view
+-- columns that extract them from the payload on read (each copy of 100,000 payloads' manifests
+-- cost 6 to 8 s of a load, and only a user's query reads them).
+CREATE TEMP MACRO mw_first_condition(conditions, t) AS
+    list_filter(conditions, lambda c: c.type = t)[1];
 CREATE TEMP MACRO mw_any_condition(conditions, t) AS
-    list_bool_or(list_transform(list_filter(conditions, lambda c: c ->> 'type' = t),
-                                lambda c: (c ->> 'status') = 'True'));
+    list_bool_or(list_transform(list_filter(conditions, lambda c: c.type = t),
+                                lambda c: c.status = 'True'));
 
-CREATE TABLE resources AS
+CREATE TABLE mw_resources AS
 WITH parsed AS (
     SELECT r.*,
-           json_extract(r.payload, ['$.metadata', '$.data.manifests', '$.data.manifest',
-                                    '$.spec.workload.manifests', '$.kind', '$.apiVersion',
-                                    '$.logtracing']) AS mw_p,
-           json_extract(mw_json_or_null(r.status), ['$.data.conditions', '$.resourceversion']) AS mw_s
+           json_transform(r.payload, '{"metadata": "JSON", "logtracing": "JSON",
+               "kind": "VARCHAR", "apiVersion": "VARCHAR",
+               "data": {"manifest": "JSON", "manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
+                        "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]},
+               "spec": {"workload": {"manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
+                        "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]}}}') AS mw_p,
+           json_transform(mw_json_or_null(r.status), '{"resourceversion": "VARCHAR",
+               "data": {"conditions": [{"type": "VARCHAR", "status": "VARCHAR"}]}}') AS mw_s
     FROM mw_raw_resources r
 ), shaped AS (
     SELECT parsed.*,
            -- `metadata` is an object in current rows and a JSON string in rows written before
            -- 2024-06-25.
            CASE
-               WHEN json_type(mw_p[1]) = 'OBJECT' THEN mw_p[1]
-               WHEN json_type(mw_p[1]) = 'VARCHAR' AND json_valid(mw_p[1] ->> '$')
-                   THEN CAST(mw_p[1] ->> '$' AS JSON)
+               WHEN json_type(mw_p.metadata) = 'OBJECT' THEN mw_p.metadata
+               WHEN json_type(mw_p.metadata) = 'VARCHAR' AND json_valid(mw_p.metadata ->> '$')
+                   THEN CAST(mw_p.metadata ->> '$' AS JSON)
            END AS mw_meta,
+           -- Where the payload holds its manifests, whatever its format version.
            CASE
-               WHEN json_type(mw_p[2]) = 'ARRAY' THEN mw_p[2]
-               WHEN json_type(mw_p[3]) = 'OBJECT' THEN json_array(mw_p[3])
-               WHEN json_type(mw_p[4]) = 'ARRAY' THEN mw_p[4]
+               WHEN mw_p.data.manifests IS NOT NULL THEN '$.data.manifests'
+               WHEN json_type(mw_p.data.manifest) = 'OBJECT' THEN '$.data.manifest'
+               WHEN mw_p.spec.workload.manifests IS NOT NULL THEN '$.spec.workload.manifests'
                -- Before 2024-03 the column held one raw Kubernetes object.
-               WHEN mw_p[5] ->> '$' IS NOT NULL AND mw_p[6] ->> '$' IS NOT NULL
-                   THEN json_array(payload)
-           END AS mw_manifests,
-           mw_json_array(mw_s[1]) AS mw_conditions
+               WHEN mw_p.kind IS NOT NULL AND mw_p.apiVersion IS NOT NULL THEN '$'
+           END AS manifests_path
     FROM parsed
+), heads AS (
+    SELECT shaped.*,
+           CASE manifests_path
+               WHEN '$.data.manifests' THEN mw_p.data.manifests
+               WHEN '$.data.manifest' THEN [json_transform(mw_p.data.manifest,
+                   '{"apiVersion": "VARCHAR", "kind": "VARCHAR",
+                     "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}')]
+               WHEN '$.spec.workload.manifests' THEN mw_p.spec.workload.manifests
+               WHEN '$' THEN [struct_pack("apiVersion" := mw_p.apiVersion, kind := mw_p.kind,
+                                          metadata := struct_pack(namespace := mw_p.metadata ->> 'namespace',
+                                                                  name := mw_p.metadata ->> 'name'))]
+           END AS manifest_heads
+    FROM shaped
 )
-SELECT shaped.* EXCLUDE (mw_p, mw_s, mw_meta, mw_manifests, mw_conditions),
+SELECT heads.* EXCLUDE (mw_p, mw_s, mw_meta, manifests_path, manifest_heads),
        mw_meta ->> 'name' AS work_name,
        mw_meta ->> 'namespace' AS work_namespace,
        mw_label(mw_meta -> 'labels', 'api.openshift.com/id') AS cid,
        mw_meta -> 'labels' AS labels,
-       coalesce(mw_manifests, '[]'::JSON) AS manifests,
-       coalesce(json_array_length(mw_manifests), 0)::BIGINT AS manifest_count,
-       mw_any_condition(mw_conditions, 'Applied') AS applied,
-       mw_any_condition(mw_conditions, 'Available') AS available,
+       manifests_path,
+       coalesce(len(manifest_heads), 0)::BIGINT AS manifest_count,
+       mw_any_condition(mw_s.data.conditions, 'Applied') AS applied,
+       mw_any_condition(mw_s.data.conditions, 'Available') AS available,
        deleted_at IS NOT NULL AS is_deleted,
        mw_json_or_null(status) IS NOT NULL AS has_status,
-       TRY_CAST(mw_s[2] ->> '$' AS BIGINT) AS observed_version,
+       TRY_CAST(mw_s.resourceversion AS BIGINT) AS observed_version,
        coalesce(
            mw_meta -> 'annotations' ->> '$."logging.open-cluster-management.io/op-id"',
-           CASE WHEN json_valid(mw_p[7] ->> '$')
-                THEN CAST(mw_p[7] ->> '$' AS JSON) ->> '$."logging.open-cluster-management.io/op-id"'
+           CASE WHEN json_valid(mw_p.logtracing ->> '$')
+                THEN CAST(mw_p.logtracing ->> '$' AS JSON) ->> '$."logging.open-cluster-management.io/op-id"'
            END) AS op_id,
        hash(id) AS id_key,
        hash(mw_meta ->> 'name') AS work_name_key,
-       hash(mw_label(mw_meta -> 'labels', 'api.openshift.com/id')) AS cid_key
-FROM shaped;
+       hash(mw_label(mw_meta -> 'labels', 'api.openshift.com/id')) AS cid_key,
+       manifest_heads
+FROM heads;
 DROP TABLE mw_raw_resources;
+
+CREATE VIEW resources AS
+SELECT * EXCLUDE (manifest_heads),
+       CASE manifests_path
+           WHEN '$.data.manifest' THEN json_array(json_extract(payload, '$.data.manifest'))
+           WHEN '$' THEN json_array(payload)
+           ELSE coalesce(json_extract(payload, manifests_path), '[]'::JSON)
+       END AS manifests
+FROM mw_resources;
 
 CREATE TABLE resource_conditions AS
 WITH unnested AS (
@@ -101,56 +133,67 @@ ORDER BY resource_id_key, resource_id, ordinal;
 -- resource_manifests: one row per manifest, with its status from the DB status ---------------
 CREATE TEMP TABLE mw_manifest_status AS
 WITH parsed AS (
-    SELECT id, json_extract(mw_json_or_null(status), ['$.data.resourceStatus', '$.data.status']) AS found
+    SELECT id,
+           json_transform(mw_json_or_null(status),
+               '{"data": {"resourceStatus": [{"resourceMeta": {"ordinal": "BIGINT"},
+                                              "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
+                                                              "reason": "VARCHAR", "message": "VARCHAR"}]}],
+                          "status": "JSON"}}') AS found
     FROM resources
 )
-SELECT resource_id,
-       coalesce(TRY_CAST(s -> '$.resourceMeta' ->> 'ordinal' AS BIGINT), 0) AS ordinal,
-       s -> 'conditions' AS conditions
+SELECT resource_id, coalesce(s.resourceMeta.ordinal, 0) AS ordinal, s.conditions
 FROM (SELECT id AS resource_id,
              unnest(CASE
-                        WHEN json_type(found[1]) = 'ARRAY' THEN mw_json_array(found[1])
+                        WHEN found.data.resourceStatus IS NOT NULL THEN found.data.resourceStatus
                         -- legacy `Single` rows report the one manifest's status at data.status
-                        WHEN json_type(found[2]) = 'OBJECT' THEN [found[2]]
-                        ELSE []::JSON[]
+                        WHEN json_type(found.data.status) = 'OBJECT' THEN [json_transform(found.data.status,
+                            '{"resourceMeta": {"ordinal": "BIGINT"},
+                              "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
+                                              "reason": "VARCHAR", "message": "VARCHAR"}]}')]
                     END) AS s
       FROM parsed);
 
-CREATE TEMP MACRO mw_condition(conditions, t, field) AS
-    list_filter(mw_json_array(conditions), lambda c: c ->> 'type' = t)[1] ->> field;
-
--- Each manifests array is parsed once, not once per manifest.
-CREATE TABLE resource_manifests AS
+-- The stored part of resource_manifests: the manifest heads resources kept at load time, and
+-- their status. mwtrace's own lookups read this table (the view adds a join).
+CREATE TABLE mw_resource_manifests AS
 WITH numbered AS (
-    SELECT id, unnest(manifests) AS manifest, generate_subscripts(manifests, 1) - 1 AS ordinal
-    FROM (SELECT id, mw_json_array(manifests) AS manifests FROM resources WHERE manifest_count > 0)
+    SELECT id, unnest(manifest_heads) AS head, generate_subscripts(manifest_heads, 1) - 1 AS ordinal
+    FROM mw_resources WHERE manifest_count > 0
+), joined AS (
+    SELECT n.id, n.ordinal, n.head,
+           mw_first_condition(s.conditions, 'Applied') AS applied,
+           mw_first_condition(s.conditions, 'Available') AS available
+    FROM numbered n
+    LEFT JOIN mw_manifest_status s ON s.resource_id = n.id AND s.ordinal = n.ordinal
 )
-SELECT n.id AS resource_id,
-       n.ordinal,
-       n.manifest ->> 'apiVersion' AS api_version,
-       n.manifest ->> 'kind' AS kind,
-       n.manifest -> 'metadata' ->> 'namespace' AS namespace,
-       n.manifest -> 'metadata' ->> 'name' AS name,
-       n.manifest,
-       mw_condition(s.conditions, 'Applied', 'status') = 'True' AS applied,
-       mw_condition(s.conditions, 'Available', 'status') = 'True' AS available,
-       coalesce(
-           CASE WHEN mw_condition(s.conditions, 'Applied', 'status') <> 'True'
-                THEN mw_condition(s.conditions, 'Applied', 'reason') END,
-           CASE WHEN mw_condition(s.conditions, 'Available', 'status') <> 'True'
-                THEN mw_condition(s.conditions, 'Available', 'reason') END,
-           mw_condition(s.conditions, 'Applied', 'reason')) AS reason,
-       coalesce(
-           CASE WHEN mw_condition(s.conditions, 'Applied', 'status') <> 'True'
-                THEN mw_condition(s.conditions, 'Applied', 'message') END,
-           CASE WHEN mw_condition(s.conditions, 'Available', 'status') <> 'True'
-                THEN mw_condition(s.conditions, 'Available', 'message') END) AS message,
-       hash(n.id) AS resource_id_key,
-       hash(n.manifest -> 'metadata' ->> 'name') AS name_key
-FROM numbered n
-LEFT JOIN mw_manifest_status s ON s.resource_id = n.id AND s.ordinal = n.ordinal;
--- Not ordered: its rows hold whole manifests (2.5 GB at 100,000 resources), and sorting them
--- cost a third of this statement, while a lookup by name scans one row per resource.
+SELECT id AS resource_id,
+       ordinal,
+       head."apiVersion" AS api_version,
+       head.kind AS kind,
+       head.metadata.namespace AS namespace,
+       head.metadata.name AS name,
+       applied.status = 'True' AS applied,
+       available.status = 'True' AS available,
+       coalesce(CASE WHEN applied.status <> 'True' THEN applied.reason END,
+                CASE WHEN available.status <> 'True' THEN available.reason END,
+                applied.reason) AS reason,
+       coalesce(CASE WHEN applied.status <> 'True' THEN applied.message END,
+                CASE WHEN available.status <> 'True' THEN available.message END) AS message,
+       hash(id) AS resource_id_key,
+       hash(head.metadata.name) AS name_key
+FROM joined;
+-- Not ordered: a lookup by name scans one small row per manifest.
+
+CREATE VIEW resource_manifests AS
+SELECT m.resource_id, m.ordinal, m.api_version, m.kind, m.namespace, m.name,
+       CASE r.manifests_path
+           WHEN '$' THEN r.payload
+           WHEN '$.data.manifest' THEN json_extract(r.payload, '$.data.manifest')
+           ELSE json_extract(r.payload, r.manifests_path || '[' || m.ordinal || ']')
+       END AS manifest,
+       m.* EXCLUDE (resource_id, ordinal, api_version, kind, namespace, name)
+FROM mw_resource_manifests m
+LEFT JOIN mw_resources r ON r.id = m.resource_id;
 
 -- objects-derived tables ------------------------------------------------------------------------
 CREATE TABLE owner_refs AS
@@ -163,35 +206,48 @@ FROM (SELECT uid, kind, namespace, name, cluster, unnest(mw_json_array(owner_ref
       FROM objects) o
 ORDER BY child_uid_key;
 
-CREATE TABLE applied_manifest_works AS
-SELECT o.cluster, o.name, o.uid,
-       o.object -> 'spec' ->> 'hubHash' AS hub_hash,
-       o.object -> 'spec' ->> 'agentID' AS agent_id,
-       o.object -> 'spec' ->> 'manifestWorkName' AS manifest_work_name,
+-- Each AppliedManifestWork parsed once, into what the two tables below need.
+CREATE TEMP TABLE mw_amws AS
+WITH parsed AS (
+    SELECT cluster, name, uid, labels, created_at, deleted_at, name_key, uid_key,
+           json_transform(object, '{"spec": {"hubHash": "VARCHAR", "agentID": "VARCHAR",
+                                             "manifestWorkName": "VARCHAR"},
+                                    "status": {"evictionStartTime": "VARCHAR",
+                                               "appliedResources": [{"group": "VARCHAR",
+                                                   "version": "VARCHAR", "resource": "VARCHAR",
+                                                   "namespace": "VARCHAR", "name": "VARCHAR",
+                                                   "uid": "VARCHAR"}]}}') AS p
+    FROM objects
+    WHERE kind = 'AppliedManifestWork'
+)
+SELECT cluster, name, uid,
+       p.spec."hubHash" AS hub_hash,
+       p.spec."agentID" AS agent_id,
+       p.spec."manifestWorkName" AS manifest_work_name,
        CASE
-           WHEN mw_is_uuid(o.object -> 'spec' ->> 'manifestWorkName')
-               OR (o.object -> 'spec' ->> 'manifestWorkName') IN (SELECT id FROM resources) THEN 1
+           WHEN mw_is_uuid(p.spec."manifestWorkName")
+               OR p.spec."manifestWorkName" IN (SELECT id FROM resources) THEN 1
            ELSE 2
        END::BIGINT AS layer,
-       coalesce(json_array_length(o.object -> '$.status.appliedResources'), 0)::BIGINT AS applied_count,
-       mw_ts(o.object -> 'status' ->> 'evictionStartTime') AS eviction_start_time,
-       o.labels, o.created_at, o.deleted_at,
-       hash(o.object -> 'spec' ->> 'manifestWorkName') AS manifest_work_name_key,
-       o.name_key, o.uid_key
-FROM objects o
-WHERE o.kind = 'AppliedManifestWork'
-ORDER BY name_key;
+       coalesce(len(p.status."appliedResources"), 0)::BIGINT AS applied_count,
+       mw_ts(p.status."evictionStartTime") AS eviction_start_time,
+       labels, created_at, deleted_at,
+       hash(p.spec."manifestWorkName") AS manifest_work_name_key,
+       name_key, uid_key,
+       p.status."appliedResources" AS applied_resources
+FROM parsed;
+
+CREATE TABLE applied_manifest_works AS
+SELECT * EXCLUDE (applied_resources) FROM mw_amws ORDER BY name_key;
 
 CREATE TABLE applied_resources AS
 WITH entries AS (
-    SELECT a.cluster, a.name AS amw_name, a.uid AS amw_uid, a.layer, a.manifest_work_name,
-           e ->> 'group' AS "group", e ->> 'version' AS version, e ->> 'resource' AS resource,
-           nullif(e ->> 'namespace', '') AS namespace, e ->> 'name' AS name, e ->> 'uid' AS uid
-    FROM applied_manifest_works a
-    JOIN (SELECT cluster, name, uid,
-                 unnest(json_extract(object, '$.status.appliedResources[*]')) AS e
-          FROM objects WHERE kind = 'AppliedManifestWork') o
-      ON o.cluster = a.cluster AND o.name = a.name AND o.uid IS NOT DISTINCT FROM a.uid
+    SELECT cluster, amw_name, amw_uid, layer, manifest_work_name,
+           e."group" AS "group", e.version, e.resource, nullif(e.namespace, '') AS namespace,
+           e.name, e.uid
+    FROM (SELECT cluster, name AS amw_name, uid AS amw_uid, layer, manifest_work_name,
+                 unnest(applied_resources) AS e
+          FROM mw_amws)
 ), collected AS (
     SELECT DISTINCT cluster, resource, api_group FROM objects
 ), present AS (
@@ -214,10 +270,11 @@ CREATE TABLE conditions AS
 SELECT *, hash(name) AS name_key
 FROM (
     SELECT 'object' AS source, o.cluster, o.kind, o.namespace, o.name,
-           c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
-           c ->> 'message' AS message, mw_ts(c ->> 'lastTransitionTime') AS last_transition_time
+           c.type, c.status, c.reason, c.message, mw_ts(c."lastTransitionTime") AS last_transition_time
     FROM (SELECT cluster, kind, namespace, name,
-                 unnest(json_extract(object, '$.status.conditions[*]')) AS c
+                 unnest(json_transform(object, '{"status": {"conditions": [{"type": "VARCHAR",
+                     "status": "VARCHAR", "reason": "VARCHAR", "message": "VARCHAR",
+                     "lastTransitionTime": "VARCHAR"}]}}').status.conditions) AS c
           FROM objects) o
     UNION ALL
     SELECT 'resources', r.consumer_name, 'MaestroResource', r.consumer_name, c.resource_id,
@@ -232,51 +289,59 @@ CREATE TEMP MACRO mw_object_condition(o_cluster, o_kind, o_namespace, o_name, t)
       AND c.namespace IS NOT DISTINCT FROM o_namespace AND c.name = o_name AND c.type = t
     LIMIT 1);
 
+-- Each ManifestWork CR parsed once, into what the two tables below need (its manifests are
+-- not copied: they are in objects.object).
+CREATE TEMP TABLE mw_works AS
+SELECT cluster, namespace, name, uid, labels, created_at, deleted_at, name_key,
+       json_transform(object, '{"metadata": {"generation": "BIGINT"},
+           "spec": {"workload": {"manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
+                                                "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]}},
+           "status": {"conditions": [{"type": "VARCHAR", "status": "VARCHAR"}],
+                      "resourceStatus": {"manifests": [{"resourceMeta": {"ordinal": "BIGINT"},
+                          "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
+                                          "message": "VARCHAR"}]}]}}}') AS p
+FROM objects
+WHERE kind = 'ManifestWork';
+
 CREATE TABLE manifest_works AS
 SELECT *, hash(cid) AS cid_key
 FROM (
-    SELECT o.cluster, o.namespace, o.name, o.uid,
-           coalesce(mw_label(o.labels, 'api.openshift.com/id'),
-                    CASE WHEN o.namespace = 'local-cluster'
-                         THEN nullif(regexp_extract(o.name, '^([a-z0-9]{32})(-|$)', 1), '') END) AS cid,
-           TRY_CAST(o.object -> 'metadata' ->> 'generation' AS BIGINT) AS generation,
-           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Applied') AS applied,
-           mw_object_condition(o.cluster, o.kind, o.namespace, o.name, 'Available') AS available,
-           coalesce(json_array_length(o.object -> '$.spec.workload.manifests'), 0)::BIGINT AS manifest_count,
-           o.labels, o.created_at, o.deleted_at, o.name_key
-    FROM objects o
-    WHERE o.kind = 'ManifestWork'
+    SELECT cluster, namespace, name, uid,
+           coalesce(mw_label(labels, 'api.openshift.com/id'),
+                    CASE WHEN namespace = 'local-cluster'
+                         THEN nullif(regexp_extract(name, '^([a-z0-9]{32})(-|$)', 1), '') END) AS cid,
+           p.metadata.generation AS generation,
+           (mw_first_condition(p.status.conditions, 'Applied')).status = 'True' AS applied,
+           (mw_first_condition(p.status.conditions, 'Available')).status = 'True' AS available,
+           coalesce(len(p.spec.workload.manifests), 0)::BIGINT AS manifest_count,
+           labels, created_at, deleted_at, name_key
+    FROM mw_works
 )
 ORDER BY name_key;
 
 CREATE TABLE work_manifests AS
-WITH parsed AS (
+WITH numbered AS (
     SELECT cluster, namespace AS work_namespace, name AS work_name,
-           json_extract(object, '$.spec.workload.manifests[*]') AS manifests,
-           json_extract(object, '$.status.resourceStatus.manifests[*]') AS statuses
-    FROM objects WHERE kind = 'ManifestWork'
-), numbered AS (
-    SELECT cluster, work_namespace, work_name, unnest(manifests) AS manifest,
-           generate_subscripts(manifests, 1) - 1 AS ordinal
-    FROM parsed
+           unnest(p.spec.workload.manifests) AS head,
+           generate_subscripts(p.spec.workload.manifests, 1) - 1 AS ordinal
+    FROM mw_works
 ), statuses AS (
-    SELECT cluster, work_namespace, work_name,
-           coalesce(TRY_CAST(s -> 'resourceMeta' ->> 'ordinal' AS BIGINT), 0) AS ordinal,
-           s -> 'conditions' AS conditions
-    FROM (SELECT cluster, work_namespace, work_name, unnest(statuses) AS s FROM parsed)
+    SELECT cluster, work_namespace, work_name, coalesce(s."resourceMeta".ordinal, 0) AS ordinal,
+           mw_first_condition(s.conditions, 'Applied') AS applied,
+           mw_first_condition(s.conditions, 'Available') AS available
+    FROM (SELECT cluster, namespace AS work_namespace, name AS work_name,
+                 unnest(p.status."resourceStatus".manifests) AS s
+          FROM mw_works)
 )
--- The manifest itself is not copied: it is in objects.object, and each persistent copy of
--- the manifests costs more than the rest of the table.
 SELECT n.cluster, n.work_namespace, n.work_name, n.ordinal,
-       n.manifest ->> 'apiVersion' AS api_version, n.manifest ->> 'kind' AS kind,
-       n.manifest -> 'metadata' ->> 'namespace' AS namespace,
-       n.manifest -> 'metadata' ->> 'name' AS name,
-       mw_condition(s.conditions, 'Applied', 'status') = 'True' AS applied,
-       mw_condition(s.conditions, 'Available', 'status') = 'True' AS available,
-       CASE WHEN mw_condition(s.conditions, 'Applied', 'status') <> 'True'
-            THEN mw_condition(s.conditions, 'Applied', 'message') END AS message,
+       n.head."apiVersion" AS api_version, n.head.kind AS kind,
+       n.head.metadata.namespace AS namespace,
+       n.head.metadata.name AS name,
+       s.applied.status = 'True' AS applied,
+       s.available.status = 'True' AS available,
+       CASE WHEN s.applied.status <> 'True' THEN s.applied.message END AS message,
        hash(n.work_name) AS work_name_key,
-       hash(n.manifest -> 'metadata' ->> 'name') AS name_key
+       hash(n.head.metadata.name) AS name_key
 FROM numbered n
 LEFT JOIN statuses s USING (cluster, work_namespace, work_name, ordinal)
 ORDER BY name_key;
@@ -338,7 +403,7 @@ GROUP BY manifest_work_name;
 CREATE TEMP TABLE mw_wanted_works AS
 SELECT 'resource' AS owner_kind, m.resource_id AS owner, m.ordinal AS position,
        m.namespace, m.name, a.amw.cluster AS preferred
-FROM resource_manifests m
+FROM mw_resource_manifests m
 LEFT JOIN mw_first_amw a ON a.manifest_work_name = m.resource_id
 WHERE m.kind = 'ManifestWork' AND m.namespace IS NOT NULL AND m.name IS NOT NULL
 UNION ALL
@@ -355,7 +420,7 @@ FROM (
         SELECT r.cid, m.namespace, m.name,
                struct_pack(carried := true, name := NULL::VARCHAR, created_at := r.created_at,
                            id := r.id, ordinal := m.ordinal)
-        FROM resources r JOIN resource_manifests m ON m.resource_id = r.id
+        FROM resources r JOIN mw_resource_manifests m ON m.resource_id = r.id
         WHERE r.cid IS NOT NULL AND m.kind = 'ManifestWork'
           AND m.namespace IS NOT NULL AND m.name IS NOT NULL
     )
@@ -422,7 +487,7 @@ WITH conditions AS (
                             namespace := namespace, name := name, applied := applied,
                             available := available, reason := reason, message := message)
                 ORDER BY ordinal) AS manifests
-    FROM resource_manifests GROUP BY resource_id
+    FROM mw_resource_manifests GROUP BY resource_id
 ), applied AS (
     -- JSON text: aggregating 2M small strings is faster than as many structs.
     SELECT cluster, amw_name,

@@ -157,7 +157,7 @@ FROM (
     UNION ALL
     SELECT namespace, name, 3,
            to_json(struct_pack(resource_id := resource_id, kind := kind))::VARCHAR
-    FROM resource_manifests WHERE {name}
+    FROM mw_resource_manifests WHERE {name}
 )
 GROUP BY namespace, name"#;
 
@@ -319,7 +319,7 @@ pub(crate) mod tests {
              CREATE TABLE work_manifests AS SELECT *, hash(name) AS name_key FROM (VALUES
                  ('mgmt-1', 'local-cluster', 'w-1', 'Deployment', 'ns-a', 'web'))
                t(cluster, work_namespace, work_name, kind, namespace, name);
-             CREATE TABLE resource_manifests AS SELECT *, hash(name) AS name_key FROM (VALUES
+             CREATE TABLE mw_resource_manifests AS SELECT *, hash(name) AS name_key FROM (VALUES
                  ('r-1', 'ManifestWork', 'local-cluster', 'w-1'))
                t(resource_id, kind, namespace, name);
              CREATE TABLE owner_refs AS SELECT *, hash(child_uid) AS child_uid_key FROM (VALUES

@@ -28,7 +28,7 @@ hits AS (
     SELECT 'manifest', 4, m.name,
            m.kind || ' ' || coalesce(m.namespace || '/', '') || m.name || ' in resource ' || m.resource_id,
            '--manifest ' || lower(m.kind) || '/' || coalesce(m.namespace || '/', '') || m.name
-    FROM resource_manifests m, q WHERE contains(lower(m.name), q.q)
+    FROM mw_resource_manifests m, q WHERE contains(lower(m.name), q.q)
     UNION ALL
     SELECT 'object', 5, o.name,
            o.kind || ' ' || coalesce(o.namespace || '/', '') || o.name || ' on ' || o.cluster,

@@ -134,7 +134,7 @@ fn sql_is_read_only_and_reports_bad_queries() {
     let out = env.run(&[
         "sql",
         sample_bundle().to_str().unwrap(),
-        "DELETE FROM resources",
+        "DELETE FROM objects",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -183,6 +183,16 @@ fn schema_documents_tables_and_derived_columns() {
     }
     assert!(
         text.contains("work_name") && text.contains("derived: user work name"),
+        "{text}"
+    );
+    // The two views that extract manifests on read are listed as views, with their columns.
+    assert!(
+        text.contains("\nresources (view): Maestro resource bundles"),
+        "{text}"
+    );
+    assert!(text.contains("\nresource_manifests (view): "), "{text}");
+    assert!(
+        text.contains("derived on read: the manifest, extracted from resources.payload"),
         "{text}"
     );
 }

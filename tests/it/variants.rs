@@ -121,3 +121,62 @@ fn status_nulls_resourceversion_types_and_seven_digit_timestamps() {
          c,number-version,3,3,true,true,2024-05-01T10:00:00.000000,10:00:00.123456\n"
     );
 }
+
+/// `resources.manifests` and `resource_manifests.manifest` are extracted from the payload on
+/// read (DESIGN.md §5): for every payload format they must give the manifests the load parsed.
+#[test]
+fn manifests_of_every_payload_format_agree_with_their_heads() {
+    let env = Env::new();
+    let bundle = env.path("formats.tar.zst");
+    let cm = |name: &str| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": name, "namespace": "ns"}, "data": {"k": name}})
+    };
+    write_bundle(
+        &bundle,
+        &[(
+            "db/resources.ndjson",
+            vec![
+                json!({"id": "a", "payload": {"metadata": {"name": "a"},
+                                              "data": {"manifests": [cm("a0"), cm("a1")]}}}),
+                json!({"id": "b", "payload": {"metadata": {"name": "b"},
+                                              "data": {"manifest": cm("b0")}}}),
+                json!({"id": "c", "payload": {"spec": {"workload": {"manifests": [cm("c0")]}}}}),
+                json!({"id": "d", "payload": cm("d0")}),
+                json!({"id": "e", "payload": {"metadata": {"name": "e"}, "data": {"manifests": 7}}}),
+            ],
+        )],
+    );
+    assert_eq!(
+        csv(
+            &env,
+            &bundle,
+            "SELECT id, manifests_path, manifest_count,
+                    json_array_length(manifests) AS n, manifests ->> '$[0].data.k' AS first
+             FROM resources ORDER BY id"
+        ),
+        "id,manifests_path,manifest_count,n,first\n\
+         a,$.data.manifests,2,2,a0\n\
+         b,$.data.manifest,1,1,b0\n\
+         c,$.spec.workload.manifests,1,1,c0\n\
+         d,$,1,1,d0\n\
+         e,,0,0,\n"
+    );
+    assert_eq!(
+        csv(
+            &env,
+            &bundle,
+            "SELECT m.resource_id, m.ordinal, m.kind, m.namespace, m.name,
+                    m.manifest ->> '$.data.k' AS k,
+                    m.manifest = json_extract(r.manifests, '$[' || m.ordinal || ']') AS same
+             FROM resource_manifests m JOIN resources r ON r.id = m.resource_id
+             ORDER BY m.resource_id, m.ordinal"
+        ),
+        "resource_id,ordinal,kind,namespace,name,k,same\n\
+         a,0,ConfigMap,ns,a0,a0,true\n\
+         a,1,ConfigMap,ns,a1,a1,true\n\
+         b,0,ConfigMap,ns,b0,b0,true\n\
+         c,0,ConfigMap,ns,c0,c0,true\n\
+         d,0,ConfigMap,ns,d0,d0,true\n"
+    );
+}
