@@ -206,13 +206,17 @@ FROM (SELECT uid, kind, namespace, name, cluster, unnest(mw_json_array(owner_ref
       FROM objects) o
 ORDER BY child_uid_key;
 
--- Each AppliedManifestWork parsed once, into what the two tables below need.
+-- Each AppliedManifestWork parsed once, into what the tables below need (conditions too).
 CREATE TEMP TABLE mw_amws AS
 WITH parsed AS (
-    SELECT cluster, name, uid, labels, created_at, deleted_at, name_key, uid_key,
+    SELECT cluster, namespace, name, uid, labels, created_at, deleted_at, name_key, uid_key,
            json_transform(object, '{"spec": {"hubHash": "VARCHAR", "agentID": "VARCHAR",
                                              "manifestWorkName": "VARCHAR"},
                                     "status": {"evictionStartTime": "VARCHAR",
+                                               "conditions": [{"type": "VARCHAR",
+                                                   "status": "VARCHAR", "reason": "VARCHAR",
+                                                   "message": "VARCHAR",
+                                                   "lastTransitionTime": "VARCHAR"}],
                                                "appliedResources": [{"group": "VARCHAR",
                                                    "version": "VARCHAR", "resource": "VARCHAR",
                                                    "namespace": "VARCHAR", "name": "VARCHAR",
@@ -234,11 +238,12 @@ SELECT cluster, name, uid,
        labels, created_at, deleted_at,
        hash(p.spec."manifestWorkName") AS manifest_work_name_key,
        name_key, uid_key,
-       p.status."appliedResources" AS applied_resources
+       p.status."appliedResources" AS applied_resources,
+       namespace, p.status.conditions AS conditions
 FROM parsed;
 
 CREATE TABLE applied_manifest_works AS
-SELECT * EXCLUDE (applied_resources) FROM mw_amws ORDER BY name_key;
+SELECT * EXCLUDE (applied_resources, namespace, conditions) FROM mw_amws ORDER BY name_key;
 
 CREATE TABLE applied_resources AS
 WITH entries AS (
@@ -266,16 +271,40 @@ LEFT JOIN present p
       AND p.namespace IS NOT DISTINCT FROM e.namespace AND p.uid IS NOT DISTINCT FROM e.uid
 ORDER BY name_key;
 
+-- Each ManifestWork CR parsed once, into what the tables below need (its manifests are not
+-- copied: they are in objects.object).
+CREATE TEMP TABLE mw_works AS
+SELECT cluster, namespace, name, uid, labels, created_at, deleted_at, name_key,
+       json_transform(object, '{"metadata": {"generation": "BIGINT"},
+           "spec": {"workload": {"manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
+                                                "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]}},
+           "status": {"conditions": [{"type": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR",
+                                      "message": "VARCHAR", "lastTransitionTime": "VARCHAR"}],
+                      "resourceStatus": {"manifests": [{"resourceMeta": {"ordinal": "BIGINT"},
+                          "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
+                                          "message": "VARCHAR"}]}]}}}') AS p
+FROM objects
+WHERE kind = 'ManifestWork';
+
 CREATE TABLE conditions AS
 SELECT *, hash(name) AS name_key
 FROM (
     SELECT 'object' AS source, o.cluster, o.kind, o.namespace, o.name,
            c.type, c.status, c.reason, c.message, mw_ts(c."lastTransitionTime") AS last_transition_time
-    FROM (SELECT cluster, kind, namespace, name,
-                 unnest(json_transform(object, '{"status": {"conditions": [{"type": "VARCHAR",
-                     "status": "VARCHAR", "reason": "VARCHAR", "message": "VARCHAR",
-                     "lastTransitionTime": "VARCHAR"}]}}').status.conditions) AS c
-          FROM objects) o
+    FROM (
+        -- ManifestWorks and AppliedManifestWorks, most of the objects' bytes, were parsed above.
+        SELECT cluster, 'ManifestWork' AS kind, namespace, name, unnest(p.status.conditions) AS c
+        FROM mw_works
+        UNION ALL
+        SELECT cluster, 'AppliedManifestWork', namespace, name, unnest(conditions) FROM mw_amws
+        UNION ALL
+        SELECT cluster, kind, namespace, name,
+               unnest(json_transform(object, '{"status": {"conditions": [{"type": "VARCHAR",
+                   "status": "VARCHAR", "reason": "VARCHAR", "message": "VARCHAR",
+                   "lastTransitionTime": "VARCHAR"}]}}').status.conditions)
+        FROM objects
+        WHERE kind IS DISTINCT FROM 'ManifestWork' AND kind IS DISTINCT FROM 'AppliedManifestWork'
+    ) o
     UNION ALL
     SELECT 'resources', r.consumer_name, 'MaestroResource', r.consumer_name, c.resource_id,
            c.type, c.status, c.reason, c.message, c.last_transition_time
@@ -288,20 +317,6 @@ CREATE TEMP MACRO mw_object_condition(o_cluster, o_kind, o_namespace, o_name, t)
     WHERE c.source = 'object' AND c.cluster = o_cluster AND c.kind = o_kind
       AND c.namespace IS NOT DISTINCT FROM o_namespace AND c.name = o_name AND c.type = t
     LIMIT 1);
-
--- Each ManifestWork CR parsed once, into what the two tables below need (its manifests are
--- not copied: they are in objects.object).
-CREATE TEMP TABLE mw_works AS
-SELECT cluster, namespace, name, uid, labels, created_at, deleted_at, name_key,
-       json_transform(object, '{"metadata": {"generation": "BIGINT"},
-           "spec": {"workload": {"manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
-                                                "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]}},
-           "status": {"conditions": [{"type": "VARCHAR", "status": "VARCHAR"}],
-                      "resourceStatus": {"manifests": [{"resourceMeta": {"ordinal": "BIGINT"},
-                          "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
-                                          "message": "VARCHAR"}]}]}}}') AS p
-FROM objects
-WHERE kind = 'ManifestWork';
 
 CREATE TABLE manifest_works AS
 SELECT *, hash(cid) AS cid_key
@@ -497,7 +512,8 @@ WITH conditions AS (
                                                   in_snapshot := in_snapshot))::VARCHAR,
                               ',' ORDER BY "group", resource, namespace, name) || ']')::JSON
                AS applied_resources
-    FROM applied_resources GROUP BY cluster, amw_name
+    -- A resource's trace shows what its layer-1 AMW applied (mw_first_amw).
+    FROM applied_resources WHERE layer = 1 GROUP BY cluster, amw_name
 )
 SELECT r.id, r.id_key, r.work_name, r.work_name_key, r.cid, r.cid_key, r.created_at,
        to_json(struct_pack(

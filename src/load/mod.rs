@@ -39,7 +39,16 @@ pub enum LoadError {
     Db { db: PathBuf, source: duckdb::Error },
     #[error("{}: not an mwtrace database (refusing to overwrite it; choose another --db)", db.display())]
     ForeignDb { db: PathBuf },
+    #[error("{MEMORY_LIMIT_ENV}={value}: not a DuckDB memory limit such as 8GB")]
+    MemoryLimit {
+        value: String,
+        source: duckdb::Error,
+    },
 }
+
+/// Caps DuckDB's memory while a bundle loads; beyond it, DuckDB spills to the load's work
+/// directory. Unset, DuckDB takes up to 80% of the machine's RAM, which a 1M-resource load uses.
+const MEMORY_LIMIT_ENV: &str = "MWTRACE_MEMORY_LIMIT";
 
 /// An opened, loaded snapshot.
 pub struct Snapshot {
@@ -220,6 +229,11 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     let _ = fs::remove_file(&final_index);
     {
         let conn = open_for_build(&tmp_db, work.path()).map_err(db_err(db))?;
+        if let Some(limit) = std::env::var_os(MEMORY_LIMIT_ENV) {
+            let value = limit.to_string_lossy().into_owned();
+            conn.execute_batch(&format!("SET memory_limit = {}", sql_string(&value)))
+                .map_err(|source| LoadError::MemoryLimit { value, source })?;
+        }
         // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
         ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(|e| {
             match stage::find_malformed(bundle, &staged) {

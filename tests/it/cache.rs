@@ -237,3 +237,45 @@ fn the_trace_index_answers_as_the_database_does_and_a_damaged_one_is_ignored() {
         assert_eq!((a.0, &a.1), (b.0, &b.1), "{q:?}");
     }
 }
+
+#[test]
+fn memory_limit_caps_the_load_and_a_bad_one_is_named() {
+    let env = Env::new();
+    let query = [
+        "sql",
+        "SELECT count(*) AS n FROM resource_manifests",
+        "-o",
+        "csv",
+    ];
+    let bundle = sample_bundle();
+    let run = |limit: &str| {
+        env.cmd()
+            .env("MWTRACE_MEMORY_LIMIT", limit)
+            .args([query[0], bundle.to_str().unwrap()])
+            .args(&query[1..])
+            .output()
+            .unwrap()
+    };
+    let bad = run("lots");
+    assert_eq!(bad.status.code(), Some(2));
+    let message = stderr(&bad);
+    assert!(
+        message.contains("MWTRACE_MEMORY_LIMIT=lots: not a DuckDB memory limit"),
+        "{message}"
+    );
+    assert!(cached_databases(&env).is_empty());
+
+    // The cap is in effect: DuckDB's JSON reader alone needs more than 64 MB of buffers.
+    let starved = run("64MB");
+    assert_eq!(starved.status.code(), Some(2));
+    assert!(
+        stderr(&starved).contains("Out of Memory"),
+        "{}",
+        stderr(&starved)
+    );
+    assert!(cached_databases(&env).is_empty());
+
+    let capped = run("1GB");
+    assert_eq!(capped.status.code(), Some(0), "{}", stderr(&capped));
+    assert_eq!(stdout(&capped), "n\n10\n");
+}

@@ -53,6 +53,7 @@ impl Env {
         cmd.env("XDG_CACHE_HOME", self.cache());
         cmd.env_remove("MWTRACE_MAX_UNPACKED_BYTES");
         cmd.env_remove("MWTRACE_TIMINGS");
+        cmd.env_remove("MWTRACE_MEMORY_LIMIT");
         cmd
     }
 
