@@ -465,7 +465,9 @@ def main():
         if pg:
             pg.stop()
 
-    header = [f"# bench/run.sh {' '.join(sys.argv[1:])}, {time.strftime('%Y-%m-%d %H:%M %Z')}",
+    limit = os.environ.get("MWTRACE_MEMORY_LIMIT")
+    header = [f"# {'MWTRACE_MEMORY_LIMIT=' + limit + ' ' if limit else ''}bench/run.sh {' '.join(sys.argv[1:])}, "
+              f"{time.strftime('%Y-%m-%d %H:%M %Z')}",
               f"# {machine()}",
               f"# data: {resources:,} resources ({loaded:,} loaded), {len(files)} NDJSON files, {raw / MiB:,.0f} MiB raw; "
               f"entry points from resource {targets['id']} (cid {targets['cid']})"]
@@ -477,7 +479,8 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    suffix = ("-mwtrace" if args.only else "") + (f"-{args.payload_kb}kb" if args.payload_kb else "")
+    suffix = ("-mwtrace" if args.only else "") + (f"-{args.payload_kb}kb" if args.payload_kb else "") \
+        + (f"-limit-{limit}" if limit else "")
     open(os.path.join(HERE, "results", f"run-{args.scale}{suffix}.txt"), "w").write(text)
     shutil.rmtree(WORK, ignore_errors=True)
 
