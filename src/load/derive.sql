@@ -4,9 +4,10 @@
 -- COMMENT ON, which `mwtrace schema` prints.
 --
 -- Lookup keys: a `<column>_key` is hash(<column>), and the tables traces look up are ordered by
--- the key they are looked up by (a manifest trace looks up applied and carried objects by name). DuckDB keeps min/max per row group, exact for integers (a VARCHAR keeps only
--- 8 bytes, and AMW names share a 64-character prefix), so `x_key = hash(?) AND x = ?` reads one
--- small row group instead of the whole column. hash() is the engine's: mwtrace_meta records the
+-- the key they are looked up by (a manifest trace looks up applied and carried objects by name).
+-- DuckDB keeps min/max per row group, exact for integers (a VARCHAR keeps only 8 bytes, and AMW
+-- names share a 64-character prefix), so `x_key = hash(?) AND x = ?` reads one small row group
+-- instead of the whole column. hash() is the engine's: mwtrace_meta records the
 -- engine version, and a database written by another one is rebuilt.
 
 -- Empty status is SQL NULL or JSON null (maestro-data-model.md §2): treat both as "no status".

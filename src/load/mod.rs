@@ -44,6 +44,14 @@ pub enum LoadError {
         value: String,
         source: duckdb::Error,
     },
+    /// DuckDB could not stay within its memory limit. Its own advice (`SET memory_limit`) is
+    /// not something a user of mwtrace can follow, so the error says what they can do.
+    #[error("{}: DuckDB ran out of memory (limit: {limit}); raise {MEMORY_LIMIT_ENV} or use a machine with more memory", db.display())]
+    OutOfMemory {
+        db: PathBuf,
+        limit: String,
+        source: duckdb::Error,
+    },
 }
 
 /// Caps DuckDB's memory while a bundle loads; beyond it, DuckDB spills to the load's work
@@ -148,9 +156,21 @@ pub fn open_snapshot(
 }
 
 fn db_err(db: &Path) -> impl Fn(duckdb::Error) -> LoadError + '_ {
-    move |source| LoadError::Db {
-        db: db.to_path_buf(),
-        source,
+    move |source| {
+        if source.to_string().contains("Out of Memory Error") {
+            let limit = std::env::var(MEMORY_LIMIT_ENV)
+                .map(|value| format!("{MEMORY_LIMIT_ENV}={value}"))
+                .unwrap_or_else(|_| "DuckDB's default, 80% of RAM".into());
+            return LoadError::OutOfMemory {
+                db: db.to_path_buf(),
+                limit,
+                source,
+            };
+        }
+        LoadError::Db {
+            db: db.to_path_buf(),
+            source,
+        }
     }
 }
 
