@@ -34,7 +34,6 @@ COMMENT ON COLUMN resource_manifests.available IS 'per-manifest condition Availa
 COMMENT ON COLUMN resource_manifests.reason IS 'reason of the failing (else the Applied) condition';
 COMMENT ON COLUMN resource_manifests.message IS 'message of the failing condition';
 COMMENT ON TABLE mw_resources IS 'stored part of the resources view (all but manifests, which the view extracts from the payload on read); query resources';
-COMMENT ON COLUMN mw_resources.manifest_heads IS 'apiVersion, kind, namespace and name of each manifest, parsed at load time';
 COMMENT ON TABLE mw_resource_manifests IS 'stored part of the resource_manifests view (all but manifest); query resource_manifests';
 COMMENT ON TABLE resource_conditions IS 'one row per work-level condition of a resource''s DB status';
 -- Kubernetes objects

@@ -32,6 +32,16 @@ CREATE TEMP MACRO mw_json_array(v) AS
 -- themselves are not copied: `resources.manifests` and `resource_manifests.manifest` are view
 -- columns that extract them from the payload on read (each copy of 100,000 payloads' manifests
 -- cost 6 to 8 s of a load, and only a user's query reads them).
+-- The shapes json_transform reads documents into (a field that is absent or of another type is
+-- NULL): the head of a manifest, a condition, a per-manifest status.
+CREATE TEMP MACRO mw_manifest_head_shape() AS
+    '{"apiVersion": "VARCHAR", "kind": "VARCHAR",
+      "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}';
+CREATE TEMP MACRO mw_condition_shape() AS
+    '{"type": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR", "message": "VARCHAR",
+      "lastTransitionTime": "VARCHAR"}';
+CREATE TEMP MACRO mw_manifest_status_shape() AS
+    '{"resourceMeta": {"ordinal": "BIGINT"}, "conditions": [' || mw_condition_shape() || ']}';
 CREATE TEMP MACRO mw_first_condition(conditions, t) AS
     list_filter(conditions, lambda c: c.type = t)[1];
 CREATE TEMP MACRO mw_any_condition(conditions, t) AS
@@ -43,12 +53,10 @@ WITH parsed AS (
     SELECT r.*,
            json_transform(r.payload, '{"metadata": "JSON", "logtracing": "JSON",
                "kind": "VARCHAR", "apiVersion": "VARCHAR",
-               "data": {"manifest": "JSON", "manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
-                        "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]},
-               "spec": {"workload": {"manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
-                        "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]}}}') AS mw_p,
+               "data": {"manifest": "JSON", "manifests": [' || mw_manifest_head_shape() || ']},
+               "spec": {"workload": {"manifests": [' || mw_manifest_head_shape() || ']}}}') AS mw_p,
            json_transform(mw_json_or_null(r.status), '{"resourceversion": "VARCHAR",
-               "data": {"conditions": [{"type": "VARCHAR", "status": "VARCHAR"}]}}') AS mw_s
+               "data": {"conditions": [' || mw_condition_shape() || ']}}') AS mw_s
     FROM mw_raw_resources r
 ), shaped AS (
     SELECT parsed.*,
@@ -72,9 +80,7 @@ WITH parsed AS (
     SELECT shaped.*,
            CASE manifests_path
                WHEN '$.data.manifests' THEN mw_p.data.manifests
-               WHEN '$.data.manifest' THEN [json_transform(mw_p.data.manifest,
-                   '{"apiVersion": "VARCHAR", "kind": "VARCHAR",
-                     "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}')]
+               WHEN '$.data.manifest' THEN [json_transform(mw_p.data.manifest, mw_manifest_head_shape())]
                WHEN '$.spec.workload.manifests' THEN mw_p.spec.workload.manifests
                WHEN '$' THEN [struct_pack("apiVersion" := mw_p.apiVersion, kind := mw_p.kind,
                                           metadata := struct_pack(namespace := mw_p.metadata ->> 'namespace',
@@ -106,55 +112,26 @@ SELECT heads.* EXCLUDE (mw_p, mw_s, mw_meta, manifests_path, manifest_heads),
 FROM heads;
 DROP TABLE mw_raw_resources;
 
-CREATE VIEW resources AS
-SELECT * EXCLUDE (manifest_heads),
-       CASE manifests_path
-           WHEN '$.data.manifest' THEN json_array(json_extract(payload, '$.data.manifest'))
-           WHEN '$' THEN json_array(payload)
-           ELSE coalesce(json_extract(payload, manifests_path), '[]'::JSON)
-       END AS manifests
-FROM mw_resources;
-
-CREATE TABLE resource_conditions AS
-WITH unnested AS (
-    SELECT resource_id, unnest(conditions) AS c, generate_subscripts(conditions, 1) - 1 AS ordinal
-    FROM (SELECT id AS resource_id,
-                 mw_json_array(mw_json_or_null(status) -> '$.data.conditions') AS conditions
-          FROM resources)
-)
-SELECT resource_id,
-       c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
-       c ->> 'message' AS message,
-       mw_ts(c ->> 'lastTransitionTime') AS last_transition_time,
-       ordinal,
-       hash(resource_id) AS resource_id_key
-FROM unnested
-ORDER BY resource_id_key, resource_id, ordinal;
-
 -- resource_manifests: one row per manifest, with its status from the DB status ---------------
 CREATE TEMP TABLE mw_manifest_status AS
 WITH parsed AS (
     SELECT id,
            json_transform(mw_json_or_null(status),
-               '{"data": {"resourceStatus": [{"resourceMeta": {"ordinal": "BIGINT"},
-                                              "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
-                                                              "reason": "VARCHAR", "message": "VARCHAR"}]}],
+               '{"data": {"resourceStatus": [' || mw_manifest_status_shape() || '],
                           "status": "JSON"}}') AS found
-    FROM resources
+    FROM mw_resources
 )
 SELECT resource_id, coalesce(s.resourceMeta.ordinal, 0) AS ordinal, s.conditions
 FROM (SELECT id AS resource_id,
              unnest(CASE
                         WHEN found.data.resourceStatus IS NOT NULL THEN found.data.resourceStatus
                         -- legacy `Single` rows report the one manifest's status at data.status
-                        WHEN json_type(found.data.status) = 'OBJECT' THEN [json_transform(found.data.status,
-                            '{"resourceMeta": {"ordinal": "BIGINT"},
-                              "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
-                                              "reason": "VARCHAR", "message": "VARCHAR"}]}')]
+                        WHEN json_type(found.data.status) = 'OBJECT'
+                            THEN [json_transform(found.data.status, mw_manifest_status_shape())]
                     END) AS s
       FROM parsed);
 
--- The stored part of resource_manifests: the manifest heads resources kept at load time, and
+-- The stored part of resource_manifests: the manifest heads parsed with mw_resources, and
 -- their status. mwtrace's own lookups read this table (the view adds a join).
 CREATE TABLE mw_resource_manifests AS
 WITH numbered AS (
@@ -184,6 +161,33 @@ SELECT id AS resource_id,
        hash(head.metadata.name) AS name_key
 FROM joined;
 -- Not ordered: a lookup by name scans one small row per manifest.
+-- The heads are in mw_resource_manifests now.
+ALTER TABLE mw_resources DROP COLUMN manifest_heads;
+
+CREATE VIEW resources AS
+SELECT *,
+       CASE manifests_path
+           WHEN '$.data.manifest' THEN json_array(json_extract(payload, '$.data.manifest'))
+           WHEN '$' THEN json_array(payload)
+           ELSE coalesce(json_extract(payload, manifests_path), '[]'::JSON)
+       END AS manifests
+FROM mw_resources;
+
+CREATE TABLE resource_conditions AS
+WITH unnested AS (
+    SELECT resource_id, unnest(conditions) AS c, generate_subscripts(conditions, 1) - 1 AS ordinal
+    FROM (SELECT id AS resource_id,
+                 mw_json_array(mw_json_or_null(status) -> '$.data.conditions') AS conditions
+          FROM resources)
+)
+SELECT resource_id,
+       c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
+       c ->> 'message' AS message,
+       mw_ts(c ->> 'lastTransitionTime') AS last_transition_time,
+       ordinal,
+       hash(resource_id) AS resource_id_key
+FROM unnested
+ORDER BY resource_id_key, resource_id, ordinal;
 
 CREATE VIEW resource_manifests AS
 SELECT m.resource_id, m.ordinal, m.api_version, m.kind, m.namespace, m.name,
@@ -214,10 +218,7 @@ WITH parsed AS (
            json_transform(object, '{"spec": {"hubHash": "VARCHAR", "agentID": "VARCHAR",
                                              "manifestWorkName": "VARCHAR"},
                                     "status": {"evictionStartTime": "VARCHAR",
-                                               "conditions": [{"type": "VARCHAR",
-                                                   "status": "VARCHAR", "reason": "VARCHAR",
-                                                   "message": "VARCHAR",
-                                                   "lastTransitionTime": "VARCHAR"}],
+                                               "conditions": [' || mw_condition_shape() || '],
                                                "appliedResources": [{"group": "VARCHAR",
                                                    "version": "VARCHAR", "resource": "VARCHAR",
                                                    "namespace": "VARCHAR", "name": "VARCHAR",
@@ -277,13 +278,9 @@ ORDER BY name_key;
 CREATE TEMP TABLE mw_works AS
 SELECT cluster, namespace, name, uid, labels, created_at, deleted_at, name_key,
        json_transform(object, '{"metadata": {"generation": "BIGINT"},
-           "spec": {"workload": {"manifests": [{"apiVersion": "VARCHAR", "kind": "VARCHAR",
-                                                "metadata": {"namespace": "VARCHAR", "name": "VARCHAR"}}]}},
-           "status": {"conditions": [{"type": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR",
-                                      "message": "VARCHAR", "lastTransitionTime": "VARCHAR"}],
-                      "resourceStatus": {"manifests": [{"resourceMeta": {"ordinal": "BIGINT"},
-                          "conditions": [{"type": "VARCHAR", "status": "VARCHAR",
-                                          "message": "VARCHAR"}]}]}}}') AS p
+           "spec": {"workload": {"manifests": [' || mw_manifest_head_shape() || ']}},
+           "status": {"conditions": [' || mw_condition_shape() || '],
+                      "resourceStatus": {"manifests": [' || mw_manifest_status_shape() || ']}}}') AS p
 FROM objects
 WHERE kind = 'ManifestWork';
 
@@ -300,9 +297,8 @@ FROM (
         SELECT cluster, 'AppliedManifestWork', namespace, name, unnest(conditions) FROM mw_amws
         UNION ALL
         SELECT cluster, kind, namespace, name,
-               unnest(json_transform(object, '{"status": {"conditions": [{"type": "VARCHAR",
-                   "status": "VARCHAR", "reason": "VARCHAR", "message": "VARCHAR",
-                   "lastTransitionTime": "VARCHAR"}]}}').status.conditions)
+               unnest(json_transform(object,
+                   '{"status": {"conditions": [' || mw_condition_shape() || ']}}').status.conditions)
         FROM objects
         WHERE kind IS DISTINCT FROM 'ManifestWork' AND kind IS DISTINCT FROM 'AppliedManifestWork'
     ) o

@@ -21,7 +21,7 @@ use stage::StagedFile;
 use tables::{MAESTRO_TABLES, ident, read_columns, select_list, sql_string};
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 8;
+pub const LOADER_VERSION: i64 = 9;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
