@@ -189,7 +189,7 @@ pub enum DbArg {
 }
 
 fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
-    crate::logs::duration::parse_go_duration(value)
+    mwtrace_logs::duration::parse_go_duration(value)
 }
 
 fn parse_db_access(value: &str) -> Result<DbArg, String> {
@@ -332,7 +332,7 @@ fn parse_time(value: &str) -> Result<TimeArg, String> {
     if let Ok(ts) = value.trim().parse::<jiff::Timestamp>() {
         return Ok(TimeArg::At(ts));
     }
-    crate::logs::duration::parse_go_duration(value)
+    mwtrace_logs::duration::parse_go_duration(value)
         .map(TimeArg::BeforeSnapshot)
         .map_err(|_| {
             format!(

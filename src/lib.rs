@@ -1,20 +1,13 @@
 //! mwtrace: snapshot bundles of Maestro and ARO HCP management-cluster state, and the offline
 //! analyzer (DuckDB) that traces ManifestWorks through both layers.
 //!
-//! Modules depend downward only: `commands` over `trace`/`sql`/`load` over `bundle`.
+//! The binary crate: the command line (`cli`), one function per subcommand (`commands`) and
+//! how results are printed (`output`). The work itself lives in the library crates below it:
+//! `mwtrace-bundle`, `mwtrace-import`, `mwtrace-collect`, `mwtrace-logs` and `mwtrace-analyze`.
 
-pub mod bundle;
 pub mod cli;
-pub mod collect;
 pub mod commands;
-pub mod doctor;
-pub mod import;
-pub mod load;
-pub mod logs;
 pub mod output;
-pub mod progress;
-pub mod redact;
-pub mod trace;
 
 use std::process::ExitCode;
 

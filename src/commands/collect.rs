@@ -8,7 +8,8 @@ use anyhow::{Result, bail};
 
 use crate::ExitStatus;
 use crate::cli::{CollectArgs, DbArg};
-use crate::collect::{self, ClusterTarget, CollectPlan, DbAccess, Scope, bundle_cluster_name};
+use mwtrace_bundle::layout::bundle_cluster_name;
+use mwtrace_collect::{ClusterTarget, CollectPlan, DbAccess, Scope};
 
 pub fn run(args: CollectArgs) -> Result<ExitStatus> {
     let plan = plan(&args)?;
@@ -19,7 +20,7 @@ pub fn run(args: CollectArgs) -> Result<ExitStatus> {
         .build()?;
     let outcome = runtime.block_on(async {
         tokio::select! {
-            outcome = collect::collect(&plan, progress.as_ref()) => outcome,
+            outcome = mwtrace_collect::collect(&plan, progress.as_ref()) => Ok(outcome?),
             _ = tokio::signal::ctrl_c() => {
                 bail!("interrupted: no bundle was written at {}", plan.output.display())
             }
@@ -91,7 +92,7 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
         statement_timeout: Duration::from_secs(args.statement_timeout.max(1)),
         logs: args
             .logs
-            .then(|| args.since.unwrap_or(collect::DEFAULT_LOG_SINCE)),
+            .then(|| args.since.unwrap_or(mwtrace_collect::DEFAULT_LOG_SINCE)),
     })
 }
 
@@ -159,7 +160,7 @@ fn current_context(file: Option<&std::path::Path>) -> Option<String> {
     config.current_context
 }
 
-fn print_summary(plan: &CollectPlan, outcome: &collect::CollectOutcome) -> Result<()> {
+fn print_summary(plan: &CollectPlan, outcome: &mwtrace_collect::CollectOutcome) -> Result<()> {
     let mut err = std::io::stderr().lock();
     writeln!(
         err,

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 
 use crate::ExitStatus;
 use crate::cli::{DoctorArgs, FailOn, SnapshotArgs};
-use crate::doctor::{self, Severity, SnapshotSource, render};
+use mwtrace_analyze::doctor::{self, Severity, SnapshotSource, render};
 use crate::output::{sanitize, write_document};
 
 pub fn run(args: DoctorArgs) -> Result<ExitStatus> {

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::ImportArgs;
-use crate::import::{self, ImportOutcome, ImportPlan};
+use mwtrace_import::{self, ImportOutcome, ImportPlan};
 use crate::output::sanitize;
 
 pub fn run(args: ImportArgs) -> Result<ExitStatus> {

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::ExitStatus;
-use crate::bundle::{BundleReader, Limits, Manifest};
+use mwtrace_bundle::{BundleReader, Limits, Manifest};
 use crate::cli::InfoArgs;
 use crate::output::write_document;
 
@@ -22,8 +22,8 @@ struct InfoReport<'a> {
 }
 
 pub fn run(args: InfoArgs) -> Result<ExitStatus> {
-    let sha256 = crate::load::cache::bundle_sha256(&args.snapshot).map_err(|source| {
-        crate::bundle::BundleError::Io {
+    let sha256 = mwtrace_analyze::load::cache::bundle_sha256(&args.snapshot).map_err(|source| {
+        mwtrace_bundle::BundleError::Io {
             bundle: args.snapshot.clone(),
             source,
         }

@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use crate::ExitStatus;
 use crate::cli::{LevelArg, LogFormat, LogsArgs, TimeArg};
-use crate::load::rows;
-use crate::logs::Level;
-use crate::logs::query::{Filter, LogLine, query};
+use mwtrace_analyze::load::rows;
+use mwtrace_logs::Level;
+use mwtrace_analyze::log_query::{Filter, LogLine, query};
 use crate::output::sanitize;
 
 pub fn run(args: LogsArgs) -> Result<ExitStatus> {

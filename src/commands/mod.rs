@@ -29,9 +29,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 }
 
 /// Opens (loading on first use) the snapshot a command works on, with progress on a terminal.
-pub(crate) fn open(args: &crate::cli::SnapshotArgs) -> anyhow::Result<crate::load::Snapshot> {
+pub(crate) fn open(args: &crate::cli::SnapshotArgs) -> anyhow::Result<mwtrace_analyze::load::Snapshot> {
     let progress = crate::output::progress::for_stderr();
     let snapshot =
-        crate::load::open_snapshot(&args.snapshot, args.db.as_deref(), progress.as_ref())?;
+        mwtrace_analyze::load::open_snapshot(&args.snapshot, args.db.as_deref(), progress.as_ref())?;
     Ok(snapshot)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::ExitStatus;
-use crate::bundle::{BundlePath, BundleWriter, Manifest};
+use mwtrace_bundle::{BundlePath, BundleWriter, Manifest};
 use crate::cli::PackArgs;
 
 pub fn run(args: PackArgs) -> Result<ExitStatus> {

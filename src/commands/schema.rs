@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
-use crate::load::rows;
+use mwtrace_analyze::load::rows;
 use crate::output::sanitize;
 
 pub fn run(args: SchemaArgs) -> Result<ExitStatus> {

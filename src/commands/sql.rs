@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::ExitStatus;
 use crate::cli::{SqlArgs, TableFormat};
-use crate::load::rows;
+use mwtrace_analyze::load::rows;
 use crate::output::table::{ResultWriter, configure_table_display};
 
 pub fn run(args: SqlArgs) -> Result<ExitStatus> {

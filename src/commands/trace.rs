@@ -5,7 +5,9 @@ use anyhow::Result;
 use crate::ExitStatus;
 use crate::cli::TraceArgs;
 use crate::output::write_document;
-use crate::trace::{self, ManifestRef, Outcome, Query};
+use mwtrace_analyze::load;
+use mwtrace_analyze::store::{DbStore, IndexStore};
+use mwtrace_analyze::trace::{self, ManifestRef, Outcome, Query};
 
 pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     let query = if let Some(id) = args.resource_id {
@@ -23,20 +25,20 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     } else {
         unreachable!("clap requires one entry point")
     };
-    // The trace index answers the common lookups without starting DuckDB; the logs and
-    // everything else need the database.
+    // The trace index answers the common lookups without starting DuckDB; when it cannot
+    // (the logs, suggestions, search; an index absent, stale or damaged) the database does.
     let indexed = match args.logs {
-        false => crate::load::open_index(&args.snapshot.snapshot, args.snapshot.db.as_deref())
-            .and_then(|index| trace::run_indexed(&index, &query)),
+        false => load::open_index(&args.snapshot.snapshot, args.snapshot.db.as_deref())
+            .and_then(|index| trace::run(&IndexStore(&index), &query).ok()),
         true => None,
     };
     let mut report = match indexed {
         Some(report) => report,
         None => {
             let snapshot = super::open(&args.snapshot)?;
-            let mut report = trace::run(&snapshot.conn, &query)?;
+            let mut report = trace::run(&DbStore(&snapshot.conn), &query)?;
             if args.logs {
-                trace::logs::attach(&snapshot.conn, &query, &mut report)?;
+                trace::log_stages::attach(&snapshot.conn, &query, &mut report)?;
             }
             report
         }

@@ -10,36 +10,56 @@ use serde::Serialize;
 
 use crate::cli::DocFormat;
 
-/// Prints an error as `error: ...` followed by its causes, once each.
+/// Prints an error as `error: ...` followed by its causes.
 pub fn print_error(err: &anyhow::Error) {
-    let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {}", sanitize(&err.to_string()));
-    let mut last = err.to_string();
-    for cause in err.chain().skip(1) {
-        let text = cause.to_string();
-        // Typed errors often repeat their source's text; print each line of meaning once.
-        if !last.contains(&text) {
-            let _ = writeln!(stderr, "  caused by: {}", sanitize(&text));
-        }
-        last = text;
-    }
+    let _ = io::stderr().lock().write_all(render_error(err).as_bytes());
 }
 
-/// Whether an error is only a closed stdout (`mwtrace ... | head`), which is not a failure.
+/// `error: <message>`, then one `  Caused by: <cause>` per link of the chain. Every error of
+/// ours either shows its source in its message or chains it, never both (STYLE.md §1.6), so
+/// each link is new text; a link that repeats the one before it word for word (a wrapper that
+/// forwards its source's message) is printed once.
+fn render_error(err: &anyhow::Error) -> String {
+    let mut text = format!("error: {}\n", sanitize(&err.to_string()));
+    let mut last = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if cause != last {
+            text.push_str(&format!("  Caused by: {}\n", sanitize(&cause)));
+        }
+        last = cause;
+    }
+    text
+}
+
+/// Whether an error is only a closed stdout (`mwtrace ... | head`), which is not a failure:
+/// a `BrokenPipe` io::Error anywhere in the chain, including inside the errors that wrap the
+/// writer's error without chaining it (serde_json, polars, an io::Error around another).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        let io_kind = cause
-            .downcast_ref::<io::Error>()
-            .map(io::Error::kind)
-            .or_else(|| {
-                // serde_json and serde_yaml wrap the writer's error in their own.
-                cause
-                    .downcast_ref::<serde_json::Error>()
-                    .and_then(serde_json::Error::io_error_kind)
-            });
-        io_kind == Some(io::ErrorKind::BrokenPipe)
-            || cause.to_string().contains("Broken pipe (os error 32)")
-    })
+    err.chain().any(is_broken_pipe_error)
+}
+
+fn is_broken_pipe_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = error.downcast_ref::<io::Error>() {
+        return io.kind() == io::ErrorKind::BrokenPipe
+            || io.get_ref().is_some_and(|inner| is_broken_pipe_error(inner));
+    }
+    if let Some(json) = error.downcast_ref::<serde_json::Error>() {
+        return json.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+    }
+    if let Some(polars) = error.downcast_ref::<polars::prelude::PolarsError>() {
+        return polars_broken_pipe(polars);
+    }
+    false
+}
+
+fn polars_broken_pipe(error: &polars::prelude::PolarsError) -> bool {
+    use polars::prelude::PolarsError;
+    match error {
+        PolarsError::IO { error, .. } => error.kind() == io::ErrorKind::BrokenPipe,
+        PolarsError::Context { error, .. } => polars_broken_pipe(error),
+        _ => false,
+    }
 }
 
 /// Escapes control characters (ANSI escapes above all) so that data from a cluster or a bundle
@@ -75,7 +95,7 @@ pub fn write_document<T: Serialize>(
             serde_json::to_writer_pretty(&mut stdout, doc)?;
             stdout.write_all(b"\n")?;
         }
-        DocFormat::Yaml => serde_yaml::to_writer(&mut stdout, doc)?,
+        DocFormat::Yaml => serde_saphyr::to_io_writer(&mut stdout, doc)?,
     }
     stdout.flush()?;
     Ok(())
@@ -89,5 +109,40 @@ mod tests {
     fn sanitize_escapes_terminal_control_but_keeps_layout() {
         assert_eq!(sanitize("a\tb\nc"), "a\tb\nc");
         assert_eq!(sanitize("x\u{1b}[31mred"), "x\\u{1b}[31mred");
+    }
+
+    #[test]
+    fn errors_print_each_cause_on_its_own_line() {
+        let io = io::Error::new(io::ErrorKind::NotFound, "No such file or directory");
+        let err = anyhow::Error::new(mwtrace_bundle::BundleError::Io {
+            bundle: "x.tar.zst".into(),
+            source: io,
+        })
+        .context("opening the snapshot");
+        assert_eq!(
+            render_error(&err),
+            "error: opening the snapshot\n  \
+             Caused by: x.tar.zst: cannot read bundle\n  \
+             Caused by: No such file or directory\n"
+        );
+    }
+
+    #[test]
+    fn broken_pipe_is_found_by_kind_wherever_it_is_wrapped() {
+        let pipe = || io::Error::from(io::ErrorKind::BrokenPipe);
+        assert!(is_broken_pipe(&anyhow::Error::new(pipe()).context("writing")));
+        let json = serde_json::Error::io(pipe());
+        assert!(is_broken_pipe(&anyhow::Error::new(json)));
+        let polars = polars::prelude::PolarsError::from(pipe());
+        let polars = polars.context("writing csv".into());
+        assert!(is_broken_pipe(&anyhow::Error::new(polars)));
+        let wrapped = io::Error::other(pipe());
+        assert!(is_broken_pipe(&anyhow::Error::new(wrapped)));
+        // The words alone are not a broken pipe.
+        let text = anyhow::anyhow!("Broken pipe (os error 32)");
+        assert!(!is_broken_pipe(&text));
+        assert!(!is_broken_pipe(&anyhow::Error::new(io::Error::from(
+            io::ErrorKind::NotFound
+        ))));
     }
 }

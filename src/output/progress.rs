@@ -1,11 +1,11 @@
-//! The indicatif side of [`crate::progress::Progress`]: a bar on stderr when it is a terminal,
+//! The indicatif side of [`mwtrace_bundle::progress::Progress`]: a bar on stderr when it is a terminal,
 //! nothing when piped.
 
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::progress::{NoProgress, Progress, Unit};
+use mwtrace_bundle::progress::{NoProgress, Progress, Unit};
 
 pub struct Bar {
     bar: ProgressBar,

@@ -2,7 +2,9 @@
 //! DataFrames (through Arrow), and each chunk is written as it arrives, so a large result never
 //! sits in memory whole (except for `table`, which lays out columns over all rows).
 
-use std::io::Write;
+use std::cell::Cell;
+use std::io::{self, Write};
+use std::rc::Rc;
 
 use anyhow::{Context as _, Result};
 use polars::prelude::*;
@@ -12,30 +14,60 @@ use crate::cli::TableFormat;
 /// Writes DataFrame chunks in one format.
 pub struct ResultWriter<W: Write> {
     format: TableFormat,
-    out: Option<W>,
+    out: Option<Watched<W>>,
     chunks: usize,
     rows: usize,
     /// `table` lays out all rows at once.
     held: Option<DataFrame>,
     /// Whether the JSON array has its first element.
     json_started: bool,
-    parquet: Option<polars::io::parquet::write::BatchedWriter<W>>,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<Watched<W>>>,
+    /// The kind of the first error the output returned.
+    failed: Rc<Cell<Option<io::ErrorKind>>>,
 }
 
 impl<W: Write> ResultWriter<W> {
     pub fn new(format: TableFormat, out: W) -> Self {
+        let failed = Rc::new(Cell::new(None));
         ResultWriter {
             format,
-            out: Some(out),
+            out: Some(Watched {
+                inner: out,
+                failed: failed.clone(),
+            }),
             chunks: 0,
             rows: 0,
             held: None,
             json_started: false,
             parquet: None,
+            failed,
         }
     }
 
-    pub fn write(&mut self, mut df: DataFrame) -> Result<()> {
+    pub fn write(&mut self, df: DataFrame) -> Result<()> {
+        let result = self.write_chunk(df);
+        self.blame_output(result)
+    }
+
+    /// Finishes the output; `columns` names the columns when no chunk arrived.
+    pub fn finish(mut self, columns: &[String]) -> Result<usize> {
+        let result = self.finish_output(columns);
+        self.blame_output(result)
+    }
+
+    /// When the output itself failed, the error is the output's io::Error (its kind kept):
+    /// polars turns some of them into text (parquet: `underlying IO error: ...`), and a closed
+    /// pipe must still be recognized as one.
+    fn blame_output<T>(&self, result: Result<T>) -> Result<T> {
+        match (result, self.failed.get()) {
+            (Err(err), Some(kind)) if err.downcast_ref::<io::Error>().is_none() => {
+                Err(io::Error::new(kind, format!("{err:#}")).into())
+            }
+            (result, _) => result,
+        }
+    }
+
+    fn write_chunk(&mut self, mut df: DataFrame) -> Result<()> {
         let first = self.chunks == 0;
         self.chunks += 1;
         self.rows += df.height();
@@ -84,8 +116,7 @@ impl<W: Write> ResultWriter<W> {
         Ok(())
     }
 
-    /// Finishes the output; `columns` names the columns when no chunk arrived.
-    pub fn finish(mut self, columns: &[String]) -> Result<usize> {
+    fn finish_output(&mut self, columns: &[String]) -> Result<usize> {
         match self.format {
             TableFormat::Table => {
                 let out = self.out.as_mut().expect("open");
@@ -128,6 +159,36 @@ impl<W: Write> ResultWriter<W> {
     }
 }
 
+/// The output, remembering the kind of the first error it returned.
+pub struct Watched<W> {
+    inner: W,
+    failed: Rc<Cell<Option<io::ErrorKind>>>,
+}
+
+impl<W: Write> Watched<W> {
+    fn watch<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(err) = &result
+            && err.kind() != io::ErrorKind::Interrupted
+            && self.failed.get().is_none()
+        {
+            self.failed.set(Some(err.kind()));
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
+    }
+}
+
 /// Table layout for a terminal: every row, long strings cut, no dtype line.
 pub fn configure_table_display() {
     // SAFETY: called before any thread is started (before DuckDB opens), so no other thread
@@ -140,5 +201,41 @@ pub fn configure_table_display() {
         }
         std::env::set_var("POLARS_FMT_TABLE_HIDE_DATAFRAME_SHAPE_INFORMATION", "1");
         std::env::set_var("POLARS_FMT_TABLE_ROUNDED_CORNERS", "1");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stdout whose reader went away.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_broken_pipe_in_every_format() {
+        for format in [
+            TableFormat::Table,
+            TableFormat::Csv,
+            TableFormat::Ndjson,
+            TableFormat::Json,
+            TableFormat::Parquet,
+        ] {
+            let df = polars::df!("n" => [1i64, 2, 3]).unwrap();
+            let mut writer = ResultWriter::new(format, ClosedPipe);
+            let result = writer
+                .write(df)
+                .and_then(|()| writer.finish(&["n".to_string()]).map(drop));
+            let err = result.expect_err("the pipe is closed");
+            assert!(crate::output::is_broken_pipe(&err), "{format:?}: {err:#}");
+        }
     }
 }

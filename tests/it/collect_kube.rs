@@ -66,7 +66,7 @@ fn expected_objects(cluster: &Cluster, plural: &str) -> Vec<Value> {
         .iter()
         .cloned()
         .map(|mut o| {
-            mwtrace::redact::redact(&mut o);
+            mwtrace_bundle::redact::redact(&mut o);
             o
         })
         .collect()
@@ -283,7 +283,7 @@ fn two_contexts_paged_lists_absent_crd_and_forbidden_kind() {
         .unwrap();
     let secret = &work["spec"]["workload"]["manifests"][0];
     assert!(
-        mwtrace::redact::is_marker(secret["data"]["token"].as_str().unwrap()),
+        mwtrace_bundle::redact::is_marker(secret["data"]["token"].as_str().unwrap()),
         "{secret}"
     );
 

@@ -201,22 +201,22 @@ fn secrets_are_redacted_everywhere_unless_no_redact() {
     let manifests = &row["payload"]["data"]["manifests"];
     assert_eq!(
         manifests[0]["data"]["password"],
-        mwtrace::redact::marker("TOPSECRET-payload-1".len())
+        mwtrace_bundle::redact::marker("TOPSECRET-payload-1".len())
     );
     assert_eq!(
         manifests[0]["stringData"]["token"],
-        mwtrace::redact::marker("TOPSECRET-payload-2".len())
+        mwtrace_bundle::redact::marker("TOPSECRET-payload-2".len())
     );
     let nested = &manifests[1]["spec"]["workload"]["manifests"][0];
     assert_eq!(
         nested["data"]["key"],
-        mwtrace::redact::marker("TOPSECRET-nested-1".len())
+        mwtrace_bundle::redact::marker("TOPSECRET-nested-1".len())
     );
     let feedback =
         &row["status"]["data"]["resourceStatus"][0]["statusFeedback"]["values"][0]["fieldValue"];
     assert_eq!(feedback["type"], "String");
     assert!(
-        mwtrace::redact::is_marker(feedback["string"].as_str().unwrap()),
+        mwtrace_bundle::redact::is_marker(feedback["string"].as_str().unwrap()),
         "{feedback}"
     );
     let raw = row["status"]["data"]["resourceStatus"][1]["statusFeedback"]["values"][0]["fieldValue"]["jsonRaw"]
@@ -225,7 +225,7 @@ fn secrets_are_redacted_everywhere_unless_no_redact() {
     let raw: Value = serde_json::from_str(raw).expect("jsonRaw stays JSON");
     assert_eq!(
         raw["data"]["tls.key"],
-        mwtrace::redact::marker("TOPSECRET-jsonraw-1".len())
+        mwtrace_bundle::redact::marker("TOPSECRET-jsonraw-1".len())
     );
     // everything else of the row is untouched
     assert_eq!(row["payload"]["metadata"]["name"], "secret-demo");
@@ -264,7 +264,7 @@ fn files_of(bundle: &std::path::Path, path: &str) -> Vec<u8> {
 fn the_collector_transaction_refuses_writes() {
     let pg = Pg::start();
     load_current(&pg);
-    let session = mwtrace::collect::db::session_sql(1000);
+    let session = mwtrace_collect::db::session_sql(1000);
     let consumers = pg.count(DB, "consumers");
     for write in [
         "INSERT INTO consumers (id, name) VALUES ('intruder', 'intruder');",
@@ -286,7 +286,7 @@ fn the_collector_transaction_refuses_writes() {
     // The exec path's whole script is one such transaction: a write appended to it, after every
     // table was read, is refused too.
     let tables: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
-    let script = mwtrace::collect::db::psql_script(&tables, 60000, None);
+    let script = mwtrace_collect::db::psql_script(&tables, 60000, None);
     let body = script
         .trim_end()
         .strip_suffix("ROLLBACK;")
@@ -326,8 +326,8 @@ fn exec_path_rows(pg: &Pg, cid: Option<&str>) -> BTreeMap<String, Vec<Value>> {
         &["-q", "-A", "-t"],
         &format!(
             "{}\n{};\n",
-            mwtrace::collect::db::session_sql(60000),
-            mwtrace::collect::db::tables_sql()
+            mwtrace_collect::db::session_sql(60000),
+            mwtrace_collect::db::tables_sql()
                 .trim()
                 .trim_end_matches(';')
         ),
@@ -342,10 +342,10 @@ fn exec_path_rows(pg: &Pg, cid: Option<&str>) -> BTreeMap<String, Vec<Value>> {
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
         .collect();
-    let tables = mwtrace::collect::db::existing_tables(&reported);
+    let tables = mwtrace_collect::db::existing_tables(&reported);
     assert_eq!(tables, TABLES.map(String::from).to_vec());
 
-    let script = mwtrace::collect::db::psql_script(&tables, 60000, cid);
+    let script = mwtrace_collect::db::psql_script(&tables, 60000, cid);
     // exec.rs: psql -X -q -A -t -v ON_ERROR_STOP=1 ... -f -
     let out = pg.psql_in(DB, &["-q", "-A", "-t"], &script);
     assert!(
@@ -360,10 +360,10 @@ fn exec_path_rows(pg: &Pg, cid: Option<&str>) -> BTreeMap<String, Vec<Value>> {
         "psql wrote to stderr"
     );
     let mut by_table: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    mwtrace::collect::db::demux_psql_output(out.stdout.as_slice(), |table, row| {
-        let mut value: Value =
-            serde_json::from_str(row).map_err(|e| format!("{table}: {e}: {row}"))?;
-        mwtrace::redact::redact(&mut value);
+    mwtrace_collect::db::demux_psql_output(out.stdout.as_slice(), |table, row| {
+        let mut value: Value = serde_json::from_str(row)
+            .unwrap_or_else(|e| panic!("{table}: {e}: {row}"));
+        mwtrace_bundle::redact::redact(&mut value);
         by_table.entry(table.to_string()).or_default().push(value);
         Ok(())
     })

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
-use mwtrace::bundle::{BundlePath, BundleWriter, Manifest};
+use mwtrace_bundle::{BundlePath, BundleWriter, Manifest};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -90,7 +90,7 @@ pub fn assert_no_panic(out: &Output) {
 /// Writes a bundle with the library's writer: `files` are (bundle path, NDJSON rows).
 pub fn write_bundle(target: &Path, files: &[(&str, Vec<Value>)]) {
     let mut manifest = Manifest::new("import", "2026-11-21T10:00:00Z".into());
-    manifest.clusters.push(mwtrace::bundle::manifest::Cluster {
+    manifest.clusters.push(mwtrace_bundle::manifest::Cluster {
         name: "mgmt-1".into(),
         role: "management".into(),
         context: Some("mgmt-1".into()),

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mwtrace::doctor::{Catalog, DoctorReport, Finding, Severity};
+use mwtrace_analyze::doctor::{Catalog, DoctorReport, Finding, Severity};
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -447,8 +447,8 @@ fn text_output_starts_with_the_summary_and_groups_by_severity() {
 
     let out = env.run(&["doctor", bundle.to_str().unwrap(), "-o", "yaml"]);
     assert_eq!(out.status.code(), Some(0));
-    let yaml: serde_yaml::Value = serde_yaml::from_slice(&out.stdout).unwrap();
-    assert_eq!(yaml["schema"], serde_yaml::Value::from("mwtrace/doctor/v1"));
+    let yaml: serde_json::Value = serde_saphyr::from_slice(&out.stdout).unwrap();
+    assert_eq!(yaml["schema"], serde_json::Value::from("mwtrace/doctor/v1"));
 }
 
 #[test]

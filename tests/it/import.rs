@@ -217,7 +217,7 @@ fn pod_logs_keep_the_previous_container_apart_as_collect_does() {
     let env = Env::new();
     let (_, bundle, _) = import(&env, "mg.tar.zst", &[&fixture(MUST_GATHER)]);
     let reader =
-        mwtrace::bundle::BundleReader::open(&bundle, mwtrace::bundle::Limits::from_env()).unwrap();
+        mwtrace_bundle::BundleReader::open(&bundle, mwtrace_bundle::Limits::from_env()).unwrap();
     let mut logs = std::collections::BTreeMap::new();
     reader
         .for_each_file(|file, content| {
@@ -227,7 +227,7 @@ fn pod_logs_keep_the_previous_container_apart_as_collect_does() {
                 content.read_to_string(&mut text).unwrap();
                 logs.insert(path, text);
             }
-            Ok::<(), mwtrace::bundle::BundleError>(())
+            Ok::<(), mwtrace_bundle::BundleError>(())
         })
         .unwrap();
     let dir = format!("logs/{MG_CLUSTER}/maestro/maestro-agent-5d8f7c9b6-qw7rt");

@@ -405,7 +405,7 @@ fn logs_cmd(env: &Env, bundle: &Path, args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap(), stdout(&out))
 }
 
-fn logs_json(env: &Env, bundle: &Path, args: &[&str]) -> Vec<mwtrace::logs::query::LogLine> {
+fn logs_json(env: &Env, bundle: &Path, args: &[&str]) -> Vec<mwtrace_analyze::log_query::LogLine> {
     let mut all = args.to_vec();
     all.extend_from_slice(&["-o", "json"]);
     let (code, out) = logs_cmd(env, bundle, &all);
@@ -510,7 +510,7 @@ fn the_logs_command_filters_and_prints_text_or_json() {
 fn each_log_signature_fires_on_its_fixture() {
     let env = Env::new();
     let bundle = logs_bundle(&env);
-    let rules: Vec<mwtrace::doctor::Rule> = mwtrace::doctor::catalog()
+    let rules: Vec<mwtrace_analyze::doctor::Rule> = mwtrace_analyze::doctor::catalog()
         .unwrap()
         .into_iter()
         .filter(|r| r.meta.id.starts_with("log-"))
@@ -518,11 +518,11 @@ fn each_log_signature_fires_on_its_fixture() {
     assert_eq!(rules.len(), 7);
     let db = env.path("logs.duckdb");
     let snapshot =
-        mwtrace::load::open_snapshot(&bundle, Some(&db), &mwtrace::progress::NoProgress).unwrap();
-    let report = mwtrace::doctor::run(
+        mwtrace_analyze::load::open_snapshot(&bundle, Some(&db), &mwtrace_bundle::progress::NoProgress).unwrap();
+    let report = mwtrace_analyze::doctor::run(
         &snapshot.conn,
         &rules,
-        &mwtrace::doctor::SnapshotSource {
+        &mwtrace_analyze::doctor::SnapshotSource {
             path: "logs.tar.zst",
             sha256: &snapshot.bundle_sha256,
         },
@@ -531,7 +531,7 @@ fn each_log_signature_fires_on_its_fixture() {
     for result in &report.rules {
         assert_eq!(result.error, None, "{}", result.id);
     }
-    let found = |rule: &str, pod: &str| -> Vec<&mwtrace::doctor::Finding> {
+    let found = |rule: &str, pod: &str| -> Vec<&mwtrace_analyze::doctor::Finding> {
         report
             .findings
             .iter()

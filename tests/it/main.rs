@@ -15,4 +15,5 @@ mod maestro_db;
 mod pg;
 mod snapshot;
 mod trace;
+mod trace_store;
 mod variants;

@@ -380,9 +380,10 @@ fn yaml_output_carries_the_same_report() {
         "yaml",
     ]);
     assert_eq!(out.status.code(), Some(0));
-    let report: mwtrace::trace::TraceReport = serde_yaml::from_slice(&out.stdout).unwrap();
+    let report: mwtrace_analyze::trace::TraceReport =
+        serde_saphyr::from_slice(&out.stdout).unwrap();
     assert_eq!(report.works[0].resource_id, R1_HEALTHY);
-    assert_eq!(report.works[0].state, mwtrace::trace::WorkState::Applied);
+    assert_eq!(report.works[0].state, mwtrace_analyze::trace::WorkState::Applied);
 }
 
 #[test]

@@ -1,0 +1,12 @@
+//! A snapshot bundle loaded into DuckDB, and everything that reads it: the loader and its cache
+//! (`load`), the trace read model and its two stores (`trace`), the doctor rules (`doctor`) and
+//! the queries over the parsed container logs (`log_query`).
+//!
+//! This is the only library crate that links DuckDB; bundle, import and collect build without it.
+
+pub mod doctor;
+pub mod load;
+pub mod log_query;
+pub mod query;
+pub mod store;
+pub mod trace;

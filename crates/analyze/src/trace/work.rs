@@ -1,0 +1,217 @@
+//! The trace of Maestro resources: each one's DB row, manifests and per-manifest status, its
+//! layer-1 AppliedManifestWork and what that applied, and the layer-2 ManifestWorks it carries.
+//! The loader assembles these parts for every resource (derive.sql, `work_traces`), so a trace
+//! reads one row per resource; the state and verdict are decided here.
+
+use super::model::*;
+use super::search;
+use crate::store::{SnapshotFacts, StoreError, TraceStore, WorkDoc, WorksBy};
+
+/// Fills `report` with `works`, or with suggestions for `asked` when there are none.
+pub(crate) fn report_works(
+    store: &dyn TraceStore,
+    ctx: &SnapshotFacts,
+    works: Vec<WorkTrace>,
+    report: &mut TraceReport,
+    asked: &str,
+) -> Result<(), StoreError> {
+    if works.is_empty() {
+        report.outcome = Outcome::NotFound;
+        report.message = format!("No resource found with this ID/name: {asked}");
+        report.matches = search::suggest(store.database()?, asked)?;
+        report.next_steps = not_found_steps(ctx, asked);
+        return Ok(());
+    }
+    report.works = works;
+    report.message = match report.works.as_slice() {
+        [one] => one.verdict.clone(),
+        many => format!(
+            "Multiple resources found ({}): each is shown; use --resource-id to pick one",
+            many.len()
+        ),
+    };
+    report.next_steps = work_steps(ctx, &report.works);
+    Ok(())
+}
+
+/// The traces of the resources whose `by` column is one of `values`.
+pub(crate) fn works(
+    store: &dyn TraceStore,
+    by: WorksBy,
+    values: &[&str],
+) -> Result<Vec<WorkTrace>, StoreError> {
+    Ok(store
+        .works(by, values)?
+        .into_iter()
+        .map(work_trace)
+        .collect())
+}
+
+fn work_trace(doc: WorkDoc) -> WorkTrace {
+    let mut work = WorkTrace {
+        resource_id: doc.resource_id,
+        work_name: doc.work_name,
+        consumer: doc.consumer,
+        source: doc.source,
+        cid: doc.cid,
+        version: doc.version,
+        observed_version: doc.observed_version,
+        created_at: doc.created_at,
+        updated_at: doc.updated_at,
+        deleted_at: doc.deleted_at,
+        state: WorkState::Unknown,
+        conditions: doc.conditions,
+        applied_manifest_work: doc.applied_manifest_work,
+        amw_status: AmwStatus::NotApplied,
+        manifests: doc.manifests,
+        applied_resources: doc.applied_resources,
+        nested_works: doc.nested_works,
+        verdict: String::new(),
+    };
+    finish(
+        &mut work,
+        doc.applied,
+        doc.available,
+        doc.has_status.unwrap_or(false),
+    );
+    work
+}
+
+/// The state and verdict of a work whose parts are filled in.
+fn finish(work: &mut WorkTrace, applied: Option<bool>, available: Option<bool>, has_status: bool) {
+    work.amw_status = match (&work.applied_manifest_work, &work.deleted_at) {
+        (Some(_), _) => AmwStatus::Present,
+        (None, Some(_)) => AmwStatus::Deleted,
+        (None, None) => AmwStatus::NotApplied,
+    };
+    let failing_manifests = work
+        .manifests
+        .iter()
+        .filter(|m| m.applied == Some(false) || m.available == Some(false))
+        .count();
+    work.state = match (&work.deleted_at, work.amw_status) {
+        (Some(_), AmwStatus::Present) => WorkState::Deleting,
+        (Some(_), _) => WorkState::Deleted,
+        _ if !has_status && work.amw_status == AmwStatus::Present => WorkState::Unknown,
+        _ if !has_status => WorkState::NotApplied,
+        _ if applied == Some(false) || available == Some(false) || failing_manifests > 0 => {
+            WorkState::Failing
+        }
+        _ if applied == Some(true) => WorkState::Applied,
+        _ => WorkState::Unknown,
+    };
+    work.verdict = verdict(work, failing_manifests);
+}
+
+fn verdict(work: &WorkTrace, failing: usize) -> String {
+    let n = work.manifests.len();
+    match work.state {
+        WorkState::Applied => format!("✓ All {n} manifests successfully applied to cluster"),
+        WorkState::Failing => {
+            let failing_condition = |t: &str| {
+                work.conditions
+                    .iter()
+                    .find(|c| c.type_ == t && c.status.as_deref() != Some("True"))
+            };
+            let bad = failing_condition("Applied")
+                .or_else(|| failing_condition("Available"))
+                .map(|c| {
+                    format!(
+                        "{}={} ({})",
+                        c.type_,
+                        c.status.as_deref().unwrap_or("?"),
+                        c.reason.as_deref().unwrap_or("no reason")
+                    )
+                })
+                .unwrap_or_else(|| "manifest conditions failing".into());
+            format!("✗ Work failing: {bad}; {failing} of {n} manifests failing")
+        }
+        WorkState::Deleted => "⚠ Work deleted from cluster, data available in DB only".into(),
+        WorkState::Deleting => format!(
+            "⚠ Deleted in the DB at {} but the AppliedManifestWork is still on the cluster: the agent has not confirmed the deletion",
+            work.deleted_at.as_deref().unwrap_or("?")
+        ),
+        WorkState::NotApplied => {
+            "⚠ Work not applied to cluster yet: no AppliedManifestWork and no status from the agent"
+                .into()
+        }
+        WorkState::Unknown => {
+            "? AppliedManifestWork present but the DB holds no status for this work".into()
+        }
+    }
+}
+
+fn work_steps(ctx: &SnapshotFacts, works: &[WorkTrace]) -> Vec<String> {
+    let mut steps = Vec::new();
+    let svc = ctx.service_kubectl();
+    for work in works {
+        let id = &work.resource_id;
+        match &work.applied_manifest_work {
+            Some(amw) => {
+                let kubectl = ctx.kubectl(&amw.cluster);
+                steps.push(format!(
+                    "{kubectl} get appliedmanifestwork {} -o yaml",
+                    amw.name
+                ));
+                for m in work
+                    .manifests
+                    .iter()
+                    .filter(|m| m.applied != Some(true))
+                    .take(3)
+                {
+                    if let (Some(kind), Some(name)) = (&m.kind, &m.name) {
+                        let ns = m
+                            .namespace
+                            .as_ref()
+                            .map(|n| format!(" -n {n}"))
+                            .unwrap_or_default();
+                        steps.push(format!(
+                            "{kubectl} get {} {name}{ns} -o yaml",
+                            kind.to_ascii_lowercase()
+                        ));
+                    }
+                }
+                for nested in &work.nested_works {
+                    steps.push(format!(
+                        "{kubectl} get manifestwork -n {} {} -o yaml",
+                        nested.namespace, nested.name
+                    ));
+                }
+                if matches!(
+                    work.state,
+                    WorkState::Failing | WorkState::Deleting | WorkState::Unknown
+                ) {
+                    steps.push(format!(
+                        "{kubectl} logs -n maestro -l app=maestro-agent --since=1h | grep {id}"
+                    ));
+                }
+            }
+            None => {
+                steps.push(ctx.psql(&format!(
+                    "SELECT id, deleted_at, jsonb_pretty(payload) FROM resources WHERE id = '{id}'"
+                )));
+                if work.state == WorkState::NotApplied {
+                    steps.push(ctx.psql(
+                        &format!("SELECT event_type, created_at, reconciled_date FROM events WHERE source_id = '{id}'"),
+                    ));
+                    steps.push(format!(
+                        "{svc} logs -n maestro -l app=maestro --since=1h | grep {id}"
+                    ));
+                }
+            }
+        }
+    }
+    steps
+}
+
+fn not_found_steps(ctx: &SnapshotFacts, asked: &str) -> Vec<String> {
+    vec![
+        "Verify the ID/name; check for typos (suggestions above are partial matches)".to_string(),
+        ctx.psql(
+            &format!(
+                "SELECT id, payload->'metadata'->>'name' AS name, created_at, deleted_at FROM resources WHERE payload->'metadata'->>'name' LIKE '%{}%' ORDER BY created_at DESC LIMIT 10",
+                asked.replace(['\'', '"', '$', '`', '\\'], "")
+            ),
+        ),
+    ]
+}

@@ -1,0 +1,936 @@
+//! `mwtrace import`: a v1 bundle (DESIGN.md §4) from data engineers already hold: must-gather and
+//! `oc adm inspect` trees (or their `.tar`, `.tar.gz`, `.tar.zst`, read as streams), `hcpctl mc
+//! dump-crs` trees, `kubectl get -o json|yaml` output, Maestro DB rows and Maestro REST
+//! responses, in any mix.
+//!
+//! Every file is classified by its path ([`detect`]) and then by its content, and parsed on the
+//! rayon pool in batches ([`parse`]); the results are merged in input order, so the bundle does
+//! not depend on thread timing. Duplicates (the same object in a List file and in its own file,
+//! the same row in two dumps) need state across files: the first pass writes every normalized,
+//! redacted object to a staging file and keeps only its identity, resourceVersion and position
+//! ([`merge`]); the second pass copies the staging files into the bundle, skipping the lines
+//! that lost. Memory is bounded by the number of objects, never by their size.
+//!
+//! A file that cannot be parsed is recorded in the manifest's errors (with its line or document)
+//! and the rest is still imported (exit 3); a PATH that cannot be read at all is an error (exit 2).
+
+mod archive;
+mod detect;
+mod kube_tree;
+mod logs;
+mod maestro;
+mod merge;
+mod parse;
+mod yaml;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+
+use rayon::prelude::*;
+
+use detect::{Class, Layout};
+use merge::Merger;
+use mwtrace_bundle::manifest::{Cluster, SourceError};
+use mwtrace_bundle::progress::{Progress, Unit};
+use mwtrace_bundle::{BundleWriter, Manifest};
+
+/// Files up to this size are read whole and parsed in parallel batches; larger ones are
+/// streamed (JSON, NDJSON) one at a time.
+const SMALL_FILE: u64 = 16 << 20;
+/// A batch is parsed once it holds this many files or bytes.
+const BATCH_FILES: usize = 512;
+const BATCH_BYTES: u64 = 64 << 20;
+
+/// Everything `import` needs, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    pub inputs: Vec<PathBuf>,
+    pub output: PathBuf,
+    /// Put every object in this cluster; otherwise each PATH names its own.
+    pub cluster_name: Option<String>,
+    pub redact: bool,
+    /// Set (by a Ctrl-C handler) to stop: the import returns [`ImportError::Interrupted`] and
+    /// removes its temporary files; nothing is written at the target.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// What one PATH contributed.
+#[derive(Debug, Clone, Default)]
+pub struct InputReport {
+    pub path: String,
+    /// The cluster its objects and logs went to.
+    pub cluster: String,
+    /// What was recognized in it: `must-gather/inspect tree`, `Maestro REST list`, ...
+    pub found: BTreeSet<&'static str>,
+    pub files: u64,
+    pub objects: u64,
+    pub rows: u64,
+    pub logs: u64,
+    /// Files that hold no data (gather logs, HTML, discovery) or documents that are neither
+    /// Kubernetes objects nor Maestro data, in a directory or archive.
+    pub skipped: u64,
+    pub errors: u64,
+}
+
+/// What an import produced.
+pub struct ImportOutcome {
+    pub manifest: Manifest,
+    pub inputs: Vec<InputReport>,
+    /// Objects and rows written (after merging duplicates).
+    pub objects: u64,
+    pub rows: u64,
+    /// Objects and rows dropped because a newer copy of the same one was imported.
+    pub duplicates: u64,
+    /// Secret values replaced by a redaction marker.
+    pub redacted: u64,
+}
+
+/// Why an import stopped. The io error of a variant is its chained source, not part of its
+/// message (the chain is printed as `Caused by:`).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}: cannot read", path.display())]
+    Unreadable { path: PathBuf, source: io::Error },
+    #[error("{}: {reason} (import reads directories, .tar/.tar.gz/.tar.zst archives, and .json/.yaml/.ndjson files)", path.display())]
+    Unsupported { path: PathBuf, reason: String },
+    #[error("{}: cannot write the bundle", path.display())]
+    Write { path: PathBuf, source: io::Error },
+    #[error("interrupted: no bundle was written at {}", path.display())]
+    Interrupted { path: PathBuf },
+}
+
+/// Where in a file a record came from, for error messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Loc {
+    doc: Option<usize>,
+    line: Option<usize>,
+    item: Option<usize>,
+}
+
+impl Loc {
+    pub fn doc(index: usize, line: usize) -> Loc {
+        Loc {
+            doc: Some(index),
+            line: Some(line),
+            item: None,
+        }
+    }
+
+    pub fn doc_only(index: usize) -> Loc {
+        Loc {
+            doc: Some(index),
+            ..Loc::default()
+        }
+    }
+
+    pub fn line(line: usize) -> Loc {
+        Loc {
+            line: Some(line),
+            ..Loc::default()
+        }
+    }
+
+    pub fn item(self, item: usize) -> Loc {
+        Loc {
+            item: Some(item),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        match (self.doc, self.line) {
+            (Some(doc), Some(line)) => parts.push(format!("document {doc} (line {line})")),
+            (Some(doc), None) => parts.push(format!("document {doc}")),
+            (None, Some(line)) => parts.push(format!("line {line}")),
+            (None, None) => {}
+        }
+        if let Some(item) = self.item {
+            parts.push(format!("item {item}"));
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// The context a file is parsed in.
+pub(crate) struct Ctx<'a> {
+    pub cluster: u32,
+    /// The file as the manifest's errors name it.
+    pub source: &'a str,
+    pub layout: &'a Layout,
+    pub redact: bool,
+    /// Unrecognized content is an error (resource trees, files named as PATH or after a
+    /// table) rather than a skipped file (anything else found in a directory or archive).
+    pub strict: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// `direct`: the file was named as a PATH itself.
+    pub fn new(
+        cluster: u32,
+        source: &'a str,
+        layout: &'a Layout,
+        redact: bool,
+        direct: bool,
+    ) -> Ctx<'a> {
+        Ctx {
+            cluster,
+            source,
+            layout,
+            redact,
+            strict: match layout {
+                Layout::Loose { table } => direct || table.is_some(),
+                _ => true,
+            },
+        }
+    }
+
+    pub fn error(&self, loc: Loc, message: &str) -> Record {
+        let at = loc.to_string();
+        Record::Error {
+            source: self.source.to_string(),
+            message: if at.is_empty() {
+                message.to_string()
+            } else {
+                format!("{at}: {message}")
+            },
+        }
+    }
+
+    pub fn table(&self) -> Option<&'static str> {
+        match self.layout {
+            Layout::Loose { table } => *table,
+            _ => None,
+        }
+    }
+}
+
+/// One parsed thing, on its way to the merger.
+#[derive(Debug)]
+pub(crate) enum Record {
+    Object(ObjectRecord),
+    Row(RowRecord),
+    Error {
+        source: String,
+        message: String,
+    },
+    /// A document that is neither a Kubernetes object nor Maestro data.
+    Skipped,
+    /// When the gather ran (must-gather `timestamp`).
+    Timestamp(jiff::Timestamp),
+}
+
+/// A normalized object: its bundle file, identity, resourceVersion and NDJSON line.
+#[derive(Debug)]
+pub(crate) struct ObjectRecord {
+    pub cluster: u32,
+    pub group: String,
+    pub version: String,
+    pub plural: String,
+    /// `u:<uid>`, or `n:<group>/<kind>/<namespace>/<name>` when there is no uid.
+    pub key: String,
+    pub rv: Option<String>,
+    pub line: Vec<u8>,
+    pub redacted: usize,
+    pub label: &'static str,
+}
+
+/// A DB row (dumped, or shaped from REST).
+#[derive(Debug)]
+pub(crate) struct RowRecord {
+    pub table: &'static str,
+    pub id: Option<String>,
+    pub rank: RowRank,
+    pub line: Vec<u8>,
+    pub redacted: usize,
+    pub label: &'static str,
+}
+
+/// Which copy of a row wins: higher version, then later updated_at, then a DB dump over REST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RowRank {
+    pub version: Option<i64>,
+    pub updated_at: Option<i128>,
+    pub from_db: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    Dir,
+    Archive(archive::Compression),
+    File,
+}
+
+struct Input {
+    path: PathBuf,
+    display: String,
+    kind: InputKind,
+    cluster: u32,
+}
+
+/// A file to parse: where it is, what its path says, how to name it.
+struct Job {
+    source: String,
+    class: Class,
+    content: JobContent,
+    size: u64,
+}
+
+enum JobContent {
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// Runs an import to completion: the bundle is written even when files failed to parse.
+pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcome, ImportError> {
+    let (inputs, clusters) = resolve_inputs(plan)?;
+    let write_err = |source: io::Error| {
+        if plan.cancel.load(Ordering::Relaxed) {
+            ImportError::Interrupted {
+                path: plan.output.clone(),
+            }
+        } else {
+            ImportError::Write {
+                path: plan.output.clone(),
+                source,
+            }
+        }
+    };
+    let now = jiff::Timestamp::now();
+    let mut manifest = Manifest::new("import", rfc3339(now));
+    manifest.redaction.secrets = plan.redact;
+    let mut writer = BundleWriter::create(&plan.output, manifest).map_err(write_err)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".mwtrace-import-")
+        .tempdir_in(parent_dir(&plan.output))
+        .map_err(write_err)?;
+    let mut merger = Merger::new(staging.path().to_path_buf(), clusters.clone());
+    let skip = Skip::new(&plan.output);
+
+    let mut reports = Vec::new();
+    for input in &inputs {
+        let mut report = InputReport {
+            path: input.display.clone(),
+            cluster: clusters[input.cluster as usize].clone(),
+            ..InputReport::default()
+        };
+        let mut run = Run {
+            input,
+            plan,
+            merger: &mut merger,
+            writer: &mut writer,
+            report: &mut report,
+            progress,
+        };
+        match input.kind {
+            InputKind::Dir => run.directory(&skip),
+            InputKind::Archive(compression) => run.archive(compression),
+            InputKind::File => run.single_file(),
+        }
+        .map_err(write_err)?;
+        reports.push(report);
+    }
+    progress.phase("writing the bundle", 0, Unit::Items);
+    let stats = merger.finish(&mut writer).map_err(write_err)?;
+
+    let used = &stats.clusters_used;
+    let manifest = writer.manifest_mut();
+    manifest.created_at = rfc3339(stats.gathered_at.unwrap_or(now));
+    for name in clusters.iter().filter(|name| used.contains(*name)) {
+        manifest.clusters.push(Cluster {
+            name: name.clone(),
+            role: "management".into(),
+            context: None,
+            server: None,
+        });
+    }
+    for report in &reports {
+        manifest.notes.push(SourceError {
+            source: format!("import:{}", report.path),
+            message: describe(report),
+        });
+    }
+    if stats.duplicates > 0 {
+        manifest.notes.push(SourceError {
+            source: "import".into(),
+            message: format!(
+                "{} duplicate objects or rows merged (same cluster and uid, or same row id): the newest resourceVersion (row version, updated_at) was kept",
+                stats.duplicates
+            ),
+        });
+    }
+    if stats.gathered_at.is_some() {
+        manifest.notes.push(SourceError {
+            source: "import".into(),
+            message: "created_at is when the must-gather ran (its timestamp file), so ages are computed against that time".into(),
+        });
+    }
+    progress.finish();
+    let manifest = writer.finish().map_err(write_err)?;
+    drop(staging);
+    Ok(ImportOutcome {
+        manifest,
+        inputs: reports,
+        objects: stats.objects,
+        rows: stats.rows,
+        duplicates: stats.duplicates,
+        redacted: stats.redacted,
+    })
+}
+
+/// One line describing what a PATH held, for the manifest's notes.
+pub fn describe(report: &InputReport) -> String {
+    let found: Vec<&str> = report.found.iter().copied().collect();
+    format!(
+        "{}: {} files, {} objects, {} rows, {} logs, {} skipped, {} errors{}",
+        if found.is_empty() {
+            "nothing recognized".to_string()
+        } else {
+            found.join(" + ")
+        },
+        report.files,
+        report.objects,
+        report.rows,
+        report.logs,
+        report.skipped,
+        report.errors,
+        if report.objects + report.logs > 0 {
+            format!(" (cluster {})", report.cluster)
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn rfc3339(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn parent_dir(target: &Path) -> &Path {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Checks every PATH before any work (an unreadable one is exit 2) and names the clusters.
+fn resolve_inputs(plan: &ImportPlan) -> Result<(Vec<Input>, Vec<String>), ImportError> {
+    let mut clusters: Vec<String> = Vec::new();
+    let mut inputs = Vec::new();
+    for path in &plan.inputs {
+        let unreadable = |source| ImportError::Unreadable {
+            path: path.clone(),
+            source,
+        };
+        let meta = fs::metadata(path).map_err(unreadable)?;
+        let (kind, derived) = if meta.is_dir() {
+            fs::read_dir(path).map_err(unreadable)?;
+            let name = fs::canonicalize(path)
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "cluster".into());
+            (InputKind::Dir, name)
+        } else if meta.is_file() {
+            match archive::sniff(path).map_err(unreadable)? {
+                archive::Sniffed::Archive(compression) => {
+                    let name = archive::top_dir(path, compression)
+                        .map_err(unreadable)?
+                        .unwrap_or_else(|| archive_stem(path));
+                    (InputKind::Archive(compression), name)
+                }
+                archive::Sniffed::CompressedNotTar => {
+                    return Err(ImportError::Unsupported {
+                        path: path.clone(),
+                        reason: "compressed, but not a tar archive".into(),
+                    });
+                }
+                archive::Sniffed::Plain => {
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if !matches!(detect::classify(&name), Class::Data { .. }) {
+                        return Err(ImportError::Unsupported {
+                            path: path.clone(),
+                            reason: "not a .json, .yaml or .ndjson file".into(),
+                        });
+                    }
+                    let stem = name.split('.').next().unwrap_or("cluster").to_string();
+                    (InputKind::File, stem)
+                }
+            }
+        } else {
+            return Err(ImportError::Unsupported {
+                path: path.clone(),
+                reason: "not a regular file or directory".into(),
+            });
+        };
+        let name = mwtrace_bundle::layout::bundle_cluster_name(
+            plan.cluster_name.as_deref().unwrap_or(derived.as_str()),
+        );
+        let cluster = match clusters.iter().position(|c| *c == name) {
+            Some(i) => i,
+            None => {
+                clusters.push(name);
+                clusters.len() - 1
+            }
+        };
+        inputs.push(Input {
+            path: path.clone(),
+            display: path.display().to_string(),
+            kind,
+            cluster: cluster as u32,
+        });
+    }
+    Ok((inputs, clusters))
+}
+
+/// `must-gather.tar.gz` -> `must-gather`.
+fn archive_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for suffix in [".tar.gz", ".tar.zst", ".tar.zstd", ".tgz", ".tzst", ".tar"] {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            return stem.to_string();
+        }
+    }
+    name.split('.').next().unwrap_or("cluster").to_string()
+}
+
+/// What a directory walk must not read: the bundle being written, its spool, staging.
+struct Skip {
+    output: Option<PathBuf>,
+}
+
+impl Skip {
+    fn new(output: &Path) -> Skip {
+        let output = fs::canonicalize(parent_dir(output))
+            .ok()
+            .zip(output.file_name())
+            .map(|(dir, name)| dir.join(name));
+        Skip { output }
+    }
+
+    fn skips(&self, path: &Path, name: &str) -> bool {
+        name.starts_with(".mwtrace-")
+            || self.output.as_ref().is_some_and(|out| {
+                out.file_name().is_some_and(|n| *n == *name)
+                    && fs::canonicalize(path).ok().as_ref() == Some(out)
+            })
+    }
+}
+
+/// The import of one PATH.
+struct Run<'a> {
+    input: &'a Input,
+    plan: &'a ImportPlan,
+    merger: &'a mut Merger,
+    writer: &'a mut BundleWriter,
+    report: &'a mut InputReport,
+    progress: &'a dyn Progress,
+}
+
+impl Run<'_> {
+    fn merge(&mut self, record: Record) -> io::Result<()> {
+        self.merger.merge(record, self.writer, self.report)
+    }
+
+    /// Stops the import when it was interrupted (checked once per batch or chunk).
+    fn check_cancel(&self) -> io::Result<()> {
+        if self.plan.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        Ok(())
+    }
+
+    fn directory(&mut self, skip: &Skip) -> io::Result<()> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        walk(&self.input.path, "", skip, &mut files, &mut errors);
+        for (dir, error) in errors {
+            self.merge(Record::Error {
+                source: format!("{}/{dir}", self.input.display),
+                message: format!("cannot list: {error}"),
+            })?;
+        }
+        self.progress.phase(
+            &format!("importing {}", self.input.display),
+            files.len() as u64,
+            Unit::Items,
+        );
+        std::thread::scope(|scope| -> io::Result<()> {
+            let mut pipe = Pipeline::new(scope, self.parse_settings());
+            for (rel, abs, size) in files {
+                let source = format!("{}/{rel}", self.input.display);
+                match detect::classify(&rel) {
+                    Class::Skip => {
+                        self.report.skipped += 1;
+                        self.progress.advance(1);
+                    }
+                    Class::Log(target) => {
+                        self.merger.add_log(self.input.cluster, target, abs, source);
+                        self.report.logs += 1;
+                        self.report.found.insert("pod logs");
+                        self.progress.advance(1);
+                    }
+                    class => {
+                        let job = Job {
+                            source,
+                            class,
+                            content: JobContent::Path(abs),
+                            size,
+                        };
+                        if size > SMALL_FILE {
+                            pipe.drain(self)?;
+                            self.stream_job(job)?;
+                        } else {
+                            pipe.push(self, job)?;
+                        }
+                    }
+                }
+            }
+            pipe.drain(self)
+        })
+    }
+
+    fn single_file(&mut self) -> io::Result<()> {
+        let display = self.input.display.clone();
+        let name = self
+            .input
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let class = detect::classify(&name);
+        let size = fs::metadata(&self.input.path).map(|m| m.len()).unwrap_or(0);
+        self.progress
+            .phase(&format!("importing {display}"), 1, Unit::Items);
+        let job = Job {
+            source: display,
+            class,
+            content: JobContent::Path(self.input.path.clone()),
+            size,
+        };
+        if size > SMALL_FILE {
+            return self.stream_job(job);
+        }
+        let results = parse_batch(&[&job][..], self.parse_settings());
+        self.merge_parsed(vec![job], results)
+    }
+
+    fn parse_settings(&self) -> ParseSettings {
+        ParseSettings {
+            cluster: self.input.cluster,
+            redact: self.plan.redact,
+            direct: self.input.kind == InputKind::File,
+        }
+    }
+
+    /// Merges a parsed batch, in file order.
+    fn merge_parsed(&mut self, jobs: Vec<Job>, results: Vec<Vec<Record>>) -> io::Result<()> {
+        self.check_cancel()?;
+        for (job, records) in jobs.into_iter().zip(results) {
+            self.count_file(&job);
+            for record in records {
+                self.merge(record)?;
+            }
+            self.progress.advance(1);
+        }
+        Ok(())
+    }
+
+    /// A large file, parsed as a stream on this thread and merged as it goes.
+    fn stream_job(&mut self, job: Job) -> io::Result<()> {
+        let settings = self.parse_settings();
+        let layout = match &job.class {
+            Class::Data { layout, .. } => layout.clone(),
+            _ => Layout::Loose { table: None },
+        };
+        self.count_file(&job);
+        let ctx = Ctx::new(
+            settings.cluster,
+            &job.source,
+            &layout,
+            settings.redact,
+            settings.direct,
+        );
+        let mut pending = Vec::new();
+        let mut failure = None;
+        parse_job(&ctx, &job, &mut |record| {
+            if failure.is_some() {
+                return;
+            }
+            pending.push(record);
+            if pending.len() >= 1024 {
+                if self.plan.cancel.load(Ordering::Relaxed) {
+                    failure = Some(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+                    return;
+                }
+                for record in pending.drain(..) {
+                    if let Err(e) = self.merger.merge(record, self.writer, self.report) {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        for record in pending {
+            self.merge(record)?;
+        }
+        self.progress.advance(1);
+        Ok(())
+    }
+
+    fn count_file(&mut self, job: &Job) {
+        if matches!(job.class, Class::Data { .. }) {
+            self.report.files += 1;
+        }
+    }
+
+    /// A tar stream, read on its own thread; small entries come back whole and are parsed in
+    /// parallel batches, large ones are parsed as a stream on the reader thread.
+    fn archive(&mut self, compression: archive::Compression) -> io::Result<()> {
+        let display = self.input.display.clone();
+        self.progress
+            .phase(&format!("importing {display}"), 0, Unit::Items);
+        // Entries up to SMALL_FILE travel whole: a short queue bounds the memory in flight.
+        let (tx, rx) = mpsc::sync_channel::<archive::Msg>(16);
+        let path = self.input.path.clone();
+        let log_dir = self.merger.log_dir().to_path_buf();
+        let settings = self.parse_settings();
+        std::thread::scope(|scope| -> io::Result<()> {
+            let reader = scope.spawn(move || {
+                archive::read(
+                    &path,
+                    compression,
+                    &display,
+                    &log_dir,
+                    settings.cluster,
+                    settings.redact,
+                    &tx,
+                )
+            });
+            let mut pipe = Pipeline::new(scope, settings);
+            let mut outcome = Ok(());
+            for msg in rx {
+                if let Err(e) = self.check_cancel() {
+                    outcome = Err(e);
+                    break;
+                }
+                let step = match msg {
+                    archive::Msg::Job {
+                        source,
+                        class,
+                        bytes,
+                    } => {
+                        let size = bytes.len() as u64;
+                        let job = Job {
+                            source,
+                            class,
+                            content: JobContent::Bytes(bytes),
+                            size,
+                        };
+                        pipe.push(self, job)
+                    }
+                    archive::Msg::Streamed { records, file } => pipe.drain(self).and_then(|()| {
+                        if file {
+                            self.report.files += 1;
+                            self.progress.advance(1);
+                        }
+                        records.into_iter().try_for_each(|r| self.merge(r))
+                    }),
+                    archive::Msg::Log {
+                        target,
+                        staged,
+                        source,
+                    } => pipe.drain(self).map(|()| {
+                        self.merger
+                            .add_log(self.input.cluster, target, staged, source);
+                        self.report.logs += 1;
+                        self.report.found.insert("pod logs");
+                        self.progress.advance(1);
+                    }),
+                    archive::Msg::Skipped => {
+                        self.report.skipped += 1;
+                        Ok(())
+                    }
+                };
+                if let Err(e) = step {
+                    outcome = Err(e);
+                    break; // dropping rx stops the reader
+                }
+            }
+            outcome?;
+            pipe.drain(self)?;
+            reader
+                .join()
+                .map_err(|_| io::Error::other("archive reader panicked"))?;
+            Ok(())
+        })
+    }
+}
+
+/// What every file of one PATH is parsed with.
+#[derive(Clone, Copy)]
+struct ParseSettings {
+    cluster: u32,
+    redact: bool,
+    direct: bool,
+}
+
+/// Files parsed on the rayon pool, a batch at a time, while the previous batch is merged on
+/// the calling thread: parsing never waits for the merge, and results are merged in order.
+struct Pipeline<'scope, 'env> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    settings: ParseSettings,
+    batch: Vec<Job>,
+    bytes: u64,
+    inflight: Option<std::thread::ScopedJoinHandle<'scope, Parsed>>,
+}
+
+/// A batch and its records, one list per job.
+type Parsed = (Vec<Job>, Vec<Vec<Record>>);
+
+impl<'scope, 'env> Pipeline<'scope, 'env> {
+    fn new(scope: &'scope std::thread::Scope<'scope, 'env>, settings: ParseSettings) -> Self {
+        Pipeline {
+            scope,
+            settings,
+            batch: Vec::new(),
+            bytes: 0,
+            inflight: None,
+        }
+    }
+
+    fn push(&mut self, run: &mut Run<'_>, job: Job) -> io::Result<()> {
+        self.bytes += job.size;
+        self.batch.push(job);
+        if self.batch.len() >= BATCH_FILES || self.bytes >= BATCH_BYTES {
+            self.submit(run)?;
+        }
+        Ok(())
+    }
+
+    /// Starts parsing the current batch, then merges the one parsed before it.
+    fn submit(&mut self, run: &mut Run<'_>) -> io::Result<()> {
+        let batch = std::mem::take(&mut self.batch);
+        self.bytes = 0;
+        let settings = self.settings;
+        let started = (!batch.is_empty()).then(|| {
+            self.scope.spawn(move || {
+                let refs: Vec<&Job> = batch.iter().collect();
+                let results = parse_batch(&refs, settings);
+                (batch, results)
+            })
+        });
+        let previous = std::mem::replace(&mut self.inflight, started);
+        if let Some(handle) = previous {
+            let (jobs, results) = handle
+                .join()
+                .map_err(|_| io::Error::other("a parser thread panicked"))?;
+            run.merge_parsed(jobs, results)?;
+        }
+        Ok(())
+    }
+
+    /// Parses and merges everything pending.
+    fn drain(&mut self, run: &mut Run<'_>) -> io::Result<()> {
+        self.submit(run)?;
+        self.submit(run)
+    }
+}
+
+/// Parses jobs on the rayon pool; one result per job, in order.
+fn parse_batch(jobs: &[&Job], settings: ParseSettings) -> Vec<Vec<Record>> {
+    jobs.par_iter()
+        .map(|job| {
+            let loose = Layout::Loose { table: None };
+            let layout = match &job.class {
+                Class::Data { layout, .. } => layout,
+                Class::Timestamp => &loose,
+                _ => return Vec::new(),
+            };
+            let ctx = Ctx::new(
+                settings.cluster,
+                &job.source,
+                layout,
+                settings.redact,
+                settings.direct,
+            );
+            let mut records = Vec::new();
+            parse_job(&ctx, job, &mut |record| records.push(record));
+            records
+        })
+        .collect()
+}
+
+/// Parses one file (or archive entry) into records.
+fn parse_job(ctx: &Ctx<'_>, job: &Job, out: &mut dyn FnMut(Record)) {
+    let format = match &job.class {
+        Class::Data { format, .. } => Some(*format),
+        Class::Timestamp => None,
+        _ => return,
+    };
+    match &job.content {
+        JobContent::Bytes(bytes) => parse::parse(ctx, format, &mut &bytes[..], job.size, out),
+        JobContent::Path(path) => match fs::File::open(path) {
+            Ok(mut file) => parse::parse(ctx, format, &mut file, job.size, out),
+            Err(e) => out(ctx.error(Loc::default(), &format!("cannot read: {e}"))),
+        },
+    }
+}
+
+/// Every file under `dir`, sorted, as (path relative to the PATH, path, size). Directory links
+/// are not followed (no loops); unreadable directories are reported and skipped.
+fn walk(
+    dir: &Path,
+    rel: &str,
+    skip: &Skip,
+    out: &mut Vec<(String, PathBuf, u64)>,
+    errors: &mut Vec<(String, io::Error)>,
+) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push((rel.to_string(), e));
+            return;
+        }
+    };
+    let mut names: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    names.sort();
+    for (name, path) in names {
+        if skip.skips(&path, &name) {
+            continue;
+        }
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let Ok(link_meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if link_meta.is_dir() {
+            walk(&path, &child, skip, out, errors);
+        } else if let Ok(meta) = fs::metadata(&path)
+            && meta.is_file()
+        {
+            out.push((child, path, meta.len()));
+        }
+    }
+}

@@ -1,0 +1,658 @@
+//! One file's content to records, by format: YAML (multi-document, fast path first), JSON (one
+//! value, read as a stream so that a huge List or array never sits in memory whole) and NDJSON
+//! (line by line). The content decides what each document is: a Kubernetes object or List, a
+//! Maestro REST document, or rows of the table the file is named after.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::detect::Format;
+use super::kube_tree::{self, ListCtx};
+use super::maestro::{self, REST_KINDS};
+use super::yaml::{self, DocBody, FastDoc};
+use super::{Ctx, Loc, Record};
+
+/// YAML is parsed in memory (the converter needs the whole text); beyond this, convert the file
+/// to JSON first.
+const MAX_YAML_BYTES: u64 = 2 << 30;
+/// The longest NDJSON line accepted (the loader's own bound).
+const MAX_LINE_BYTES: u64 = 256 << 20;
+
+/// Parses `content`; `format` is None for the must-gather `timestamp` file.
+pub(crate) fn parse(
+    ctx: &Ctx<'_>,
+    format: Option<Format>,
+    content: &mut dyn Read,
+    size: u64,
+    out: &mut dyn FnMut(Record),
+) {
+    match format {
+        None => timestamp(content, out),
+        Some(Format::Yaml) => {
+            if size > MAX_YAML_BYTES {
+                return out(ctx.error(
+                    Loc::default(),
+                    &format!("YAML file larger than {MAX_YAML_BYTES} bytes (convert it to JSON, which is streamed)"),
+                ));
+            }
+            let mut bytes = Vec::with_capacity(size as usize);
+            if let Err(e) = content.take(MAX_YAML_BYTES).read_to_end(&mut bytes) {
+                return out(ctx.error(Loc::default(), &format!("cannot read: {e}")));
+            }
+            yaml_docs(ctx, &bytes, out);
+        }
+        Some(Format::Json) => json(ctx, content, size, out),
+        Some(Format::Ndjson) => ndjson(ctx, content, out),
+    }
+}
+
+fn yaml_docs(ctx: &Ctx<'_>, bytes: &[u8], out: &mut dyn FnMut(Record)) {
+    for doc in yaml::documents(bytes) {
+        let loc = Loc::doc(doc.index, doc.line);
+        match doc.body {
+            DocBody::Fast(fast) => fast_doc(ctx, fast, loc, out),
+            DocBody::Value(value) => value_doc(ctx, value, loc, out),
+            // The message names the line already.
+            DocBody::Error(message) => out(ctx.error(Loc::doc_only(doc.index), &message)),
+        }
+    }
+}
+
+/// A document from the fast YAML path: objects and Lists stay text; anything else is parsed.
+fn fast_doc(ctx: &Ctx<'_>, doc: FastDoc, loc: Loc, out: &mut dyn FnMut(Record)) {
+    let head = &doc.head;
+    let rest_kind = head
+        .kind
+        .as_deref()
+        .is_some_and(|k| REST_KINDS.contains(&k));
+    if !rest_kind && ctx.table().is_none() {
+        let typed_list = doc.items.is_some() && head.kind.as_deref().is_some_and(is_list_kind);
+        if typed_list {
+            let list = ListCtx::new(head.kind.as_deref(), head.api_version.as_deref());
+            for (i, (range, item_head)) in doc.items.iter().flatten().enumerate() {
+                out(kube_tree::object_from_text(
+                    ctx,
+                    &doc.json[range.clone()],
+                    item_head,
+                    doc.depth,
+                    Some(&list),
+                    loc.item(i + 1),
+                ));
+            }
+            return;
+        }
+        if head.has_metadata
+            && (head.kind.is_some() || head.api_version.is_some() || ctx.layout.hint().is_some())
+        {
+            return out(kube_tree::object_from_text(
+                ctx, &doc.json, head, doc.depth, None, loc,
+            ));
+        }
+    }
+    match serde_json::from_slice::<Value>(&doc.json) {
+        Ok(value) => value_doc(ctx, value, loc, out),
+        Err(e) => out(ctx.error(loc, &format!("internal: converted JSON invalid: {e}"))),
+    }
+}
+
+/// A whole document as a JSON value.
+fn value_doc(ctx: &Ctx<'_>, value: Value, loc: Loc, out: &mut dyn FnMut(Record)) {
+    match value {
+        Value::Object(map) => object_doc(ctx, map, loc, out),
+        Value::Array(elements) => {
+            for (i, element) in elements.into_iter().enumerate() {
+                array_element(ctx, element, loc.item(i + 1), out);
+            }
+        }
+        _ => unrecognized(ctx, loc, out),
+    }
+}
+
+fn object_doc(ctx: &Ctx<'_>, mut map: Map<String, Value>, loc: Loc, out: &mut dyn FnMut(Record)) {
+    let kind = map.get("kind").and_then(Value::as_str).map(str::to_string);
+    if let Some(kind) = kind.as_deref().filter(|k| REST_KINDS.contains(k)) {
+        return maestro::rest(ctx, kind, Value::Object(map), loc, out);
+    }
+    let is_list = map.get("items").is_some_and(Value::is_array)
+        && (kind.as_deref().is_some_and(|k| k.ends_with("List"))
+            || map.get("metadata").and_then(|m| m.get("name")).is_none());
+    if is_list && ctx.table().is_none() {
+        let api_version = map
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Some(Value::Array(items)) = map.remove("items") {
+            let items = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i + 1, v))
+                .collect();
+            list_items(
+                ctx,
+                kind.as_deref(),
+                api_version.as_deref(),
+                items,
+                loc,
+                out,
+            );
+        }
+        return;
+    }
+    if let Some(table) = ctx.table() {
+        return out(maestro::db_row(ctx, table, Value::Object(map), loc));
+    }
+    if kube_tree::is_object(&map, ctx.layout) {
+        return out(kube_tree::object_from_value(
+            ctx,
+            Value::Object(map),
+            None,
+            loc,
+        ));
+    }
+    unrecognized(ctx, loc, out)
+}
+
+/// An element of a top-level JSON (or YAML) array: a row, an object, or a REST item.
+fn array_element(ctx: &Ctx<'_>, element: Value, loc: Loc, out: &mut dyn FnMut(Record)) {
+    if let Some(table) = ctx.table() {
+        return out(maestro::db_row(ctx, table, element, loc));
+    }
+    match element {
+        Value::Object(map) => {
+            if let Some(kind) = map
+                .get("kind")
+                .and_then(Value::as_str)
+                .filter(|k| REST_KINDS.contains(k))
+            {
+                let kind = kind.to_string();
+                return maestro::rest(ctx, &kind, Value::Object(map), loc, out);
+            }
+            if kube_tree::is_object(&map, ctx.layout) {
+                return out(kube_tree::object_from_value(
+                    ctx,
+                    Value::Object(map),
+                    None,
+                    loc,
+                ));
+            }
+            unrecognized(ctx, loc, out)
+        }
+        _ => unrecognized(ctx, loc, out),
+    }
+}
+
+fn is_list_kind(kind: &str) -> bool {
+    kind.ends_with("List") && !REST_KINDS.contains(&kind)
+}
+
+/// The items of a List. Without a `<Kind>List` or `List` kind, an object with an `items` array is
+/// a List only if every item is a Kubernetes object (a gather holds other JSON too).
+fn list_items(
+    ctx: &Ctx<'_>,
+    kind: Option<&str>,
+    api_version: Option<&str>,
+    items: Vec<(usize, Value)>,
+    loc: Loc,
+    out: &mut dyn FnMut(Record),
+) {
+    let typed = kind.is_some_and(is_list_kind);
+    let all_objects = items.iter().all(|(_, item)| {
+        item.as_object()
+            .is_some_and(|m| kube_tree::is_object(m, ctx.layout))
+    });
+    if !typed && !all_objects {
+        return unrecognized(ctx, loc, out);
+    }
+    let list = ListCtx::new(kind, api_version);
+    for (i, item) in items {
+        out(kube_tree::object_from_value(
+            ctx,
+            item,
+            Some(&list),
+            loc.item(i),
+        ));
+    }
+}
+
+fn unrecognized(ctx: &Ctx<'_>, loc: Loc, out: &mut dyn FnMut(Record)) {
+    if ctx.strict {
+        out(ctx.error(
+            loc,
+            "not a Kubernetes object or List, a Maestro REST list, or rows of a Maestro table (name a DB dump after its table: resources.ndjson, consumers.json, ...)",
+        ))
+    } else {
+        out(Record::Skipped)
+    }
+}
+
+/// A JSON file, read as a stream: a top-level array element by element, a List item by item.
+fn json(ctx: &Ctx<'_>, content: &mut dyn Read, size: u64, out: &mut dyn FnMut(Record)) {
+    let result = if size <= super::SMALL_FILE {
+        let mut bytes = Vec::with_capacity(size as usize);
+        if let Err(e) = content.read_to_end(&mut bytes) {
+            return out(ctx.error(Loc::default(), &format!("cannot read: {e}")));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        de.deserialize_any(Top {
+            ctx,
+            out: &mut *out,
+        })
+        .and_then(|()| de.end())
+    } else {
+        let mut de =
+            serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, content));
+        de.deserialize_any(Top {
+            ctx,
+            out: &mut *out,
+        })
+        .and_then(|()| de.end())
+    };
+    if let Err(e) = result {
+        out(json_error(ctx, &e, None));
+    }
+}
+
+fn json_error(ctx: &Ctx<'_>, e: &serde_json::Error, line: Option<usize>) -> Record {
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => &message,
+    };
+    match line {
+        Some(line) => ctx.error(Loc::line(line), &format!("invalid JSON: {message}")),
+        None if e.line() > 0 => ctx.error(
+            Loc::line(e.line()),
+            &format!("invalid JSON (column {}): {message}", e.column()),
+        ),
+        None => ctx.error(Loc::default(), &format!("invalid JSON: {message}")),
+    }
+}
+
+/// The top-level JSON value.
+struct Top<'c, 'o> {
+    ctx: &'c Ctx<'c>,
+    out: &'o mut dyn FnMut(Record),
+}
+
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object or array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(element) = seq.next_element::<Value>()? {
+            i += 1;
+            array_element(self.ctx, element, Loc::default().item(i), self.out);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut rest = Map::new();
+        let mut items: Option<Items> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "items" && items.is_none() && self.ctx.table().is_none() {
+                let mut state = Items {
+                    list_kind: rest.get("kind").and_then(Value::as_str).map(str::to_string),
+                    api_version: rest
+                        .get("apiVersion")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    pending: Vec::new(),
+                    seen: 0,
+                    array: false,
+                    other: None,
+                };
+                map.next_value_seed(ItemsSeed {
+                    ctx: self.ctx,
+                    out: &mut *self.out,
+                    state: &mut state,
+                })?;
+                items = Some(state);
+            } else {
+                let value: Value = map.next_value()?;
+                rest.insert(key, value);
+            }
+        }
+        let Some(state) = items else {
+            object_doc(self.ctx, rest, Loc::default(), self.out);
+            return Ok(());
+        };
+        if !state.array {
+            // `items` was null or an object: not a List after all.
+            rest.insert("items".into(), state.other.unwrap_or(Value::Null));
+            object_doc(self.ctx, rest, Loc::default(), self.out);
+            return Ok(());
+        }
+        let kind = rest
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if REST_KINDS.contains(&kind.as_str()) {
+            let items = state.pending.into_iter().map(|(_, item)| item).collect();
+            rest.insert("items".into(), Value::Array(items));
+            maestro::rest(
+                self.ctx,
+                &kind,
+                Value::Object(rest),
+                Loc::default(),
+                self.out,
+            );
+            return Ok(());
+        }
+        list_items(
+            self.ctx,
+            Some(kind.as_str()).filter(|k| !k.is_empty()),
+            rest.get("apiVersion").and_then(Value::as_str),
+            state.pending,
+            Loc::default(),
+            self.out,
+        );
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        unrecognized(self.ctx, Loc::default(), self.out);
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        unrecognized(self.ctx, Loc::default(), self.out);
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        unrecognized(self.ctx, Loc::default(), self.out);
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        unrecognized(self.ctx, Loc::default(), self.out);
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        unrecognized(self.ctx, Loc::default(), self.out);
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        unrecognized(self.ctx, Loc::default(), self.out);
+        Ok(())
+    }
+}
+
+/// The `items` of a top-level object, whose `kind` may come before or after them.
+struct Items {
+    list_kind: Option<String>,
+    api_version: Option<String>,
+    /// Items kept until the end of the object: REST items, and items that need the List's
+    /// kind or apiVersion when the List names them only after `items` (kubectl's key order).
+    pending: Vec<(usize, Value)>,
+    seen: usize,
+    array: bool,
+    /// `items` when it is not an array.
+    other: Option<Value>,
+}
+
+struct ItemsSeed<'c, 'o, 's> {
+    ctx: &'c Ctx<'c>,
+    out: &'o mut dyn FnMut(Record),
+    state: &'s mut Items,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("items")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.state.array = true;
+        let known = self.state.list_kind.clone();
+        let rest_list = known.as_deref().is_some_and(|k| REST_KINDS.contains(&k));
+        let list = known
+            .as_deref()
+            .filter(|_| !rest_list)
+            .map(|k| ListCtx::new(Some(k), self.state.api_version.as_deref()));
+        while let Some(item) = seq.next_element::<Value>()? {
+            self.state.seen += 1;
+            let i = self.state.seen;
+            let complete = item
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| !REST_KINDS.contains(&k))
+                && item.get("apiVersion").is_some_and(Value::is_string);
+            if let Some(list) = &list {
+                (self.out)(kube_tree::object_from_value(
+                    self.ctx,
+                    item,
+                    Some(list),
+                    Loc::default().item(i),
+                ));
+            } else if complete && !rest_list {
+                (self.out)(kube_tree::object_from_value(
+                    self.ctx,
+                    item,
+                    None,
+                    Loc::default().item(i),
+                ));
+            } else {
+                self.state.pending.push((i, item));
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        self.state.other = Some(value);
+        Ok(())
+    }
+}
+
+/// NDJSON: one JSON value per line.
+fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
+    let mut input = BufReader::with_capacity(1 << 20, content);
+    let mut line = Vec::new();
+    let mut line_no = 0usize;
+    let mut recognized = false;
+    loop {
+        line.clear();
+        let read = match (&mut input)
+            .take(MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                return out(ctx.error(Loc::line(line_no + 1), &format!("cannot read: {e}")));
+            }
+        };
+        line_no += 1;
+        if read as u64 > MAX_LINE_BYTES {
+            return out(ctx.error(
+                Loc::line(line_no),
+                &format!("line longer than {MAX_LINE_BYTES} bytes"),
+            ));
+        }
+        let text = line.trim_ascii();
+        if text.is_empty() {
+            continue;
+        }
+        let value = match serde_json::from_slice::<Value>(text) {
+            Ok(value) => value,
+            Err(e) => {
+                out(json_error(ctx, &e, Some(line_no)));
+                continue;
+            }
+        };
+        let loc = Loc::line(line_no);
+        let known = match &value {
+            Value::Object(map) => {
+                ctx.table().is_some()
+                    || kube_tree::is_object(map, ctx.layout)
+                    || map
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| REST_KINDS.contains(&k))
+            }
+            _ => false,
+        };
+        if !known && !ctx.strict && !recognized {
+            // Not data after all (a log in JSON lines, say): skip the whole file.
+            return out(Record::Skipped);
+        }
+        recognized = true;
+        match value {
+            Value::Object(map) => object_doc(ctx, map, loc, out),
+            other => array_element(ctx, other, loc, out),
+        }
+    }
+}
+
+/// The must-gather `timestamp` file: Go `time.String()` lines (`2026-11-21 09:58:03.12 +0000
+/// UTC m=+0.01`); the latest one is when the gather ended.
+fn timestamp(content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
+    let mut text = String::new();
+    if content.take(64 << 10).read_to_string(&mut text).is_err() {
+        return;
+    }
+    let latest = text.lines().filter_map(parse_go_time).max();
+    if let Some(t) = latest {
+        out(Record::Timestamp(t));
+    }
+}
+
+pub(crate) fn parse_go_time(line: &str) -> Option<jiff::Timestamp> {
+    let mut parts = line.split_whitespace();
+    let (date, time, offset) = (parts.next()?, parts.next()?, parts.next()?);
+    let offset = match offset.len() {
+        5 => format!("{}:{}", &offset[..3], &offset[3..]),
+        _ => offset.to_string(),
+    };
+    format!("{date}T{time}{offset}").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Layout, TreeHint};
+
+    fn run(layout: Layout, format: Format, text: &str) -> Vec<Record> {
+        let ctx = Ctx::new(0, "f", &layout, true, true);
+        let mut records = Vec::new();
+        parse(
+            &ctx,
+            Some(format),
+            &mut text.as_bytes(),
+            text.len() as u64,
+            &mut |r| records.push(r),
+        );
+        records
+    }
+
+    fn objects(records: &[Record]) -> Vec<Value> {
+        records
+            .iter()
+            .map(|r| match r {
+                Record::Object(o) => serde_json::from_slice(&o.line).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kubectl_json_list_items_get_kind_from_the_list_even_when_it_comes_last() {
+        let text = r#"{"apiVersion":"v1","items":[{"metadata":{"name":"a","uid":"1"}},
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}],
+            "kind":"ConfigMapList","metadata":{"resourceVersion":"9"}}"#;
+        let records = run(Layout::Loose { table: None }, Format::Json, text);
+        let objs = objects(&records);
+        assert_eq!(objs.len(), 2);
+        let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"ConfigMap"));
+        assert!(objs.iter().all(|o| o["apiVersion"] == "v1"));
+    }
+
+    #[test]
+    fn an_items_array_is_a_list_only_of_kubernetes_objects() {
+        let loose = Layout::Loose { table: None };
+        let ctx = Ctx::new(0, "f", &loose, true, false);
+        let mut records = Vec::new();
+        let text = r#"{"status": "success", "items": [{"metric": 1}]}"#;
+        parse(
+            &ctx,
+            Some(Format::Json),
+            &mut text.as_bytes(),
+            50,
+            &mut |r| records.push(r),
+        );
+        assert!(
+            matches!(records.as_slice(), [Record::Skipped]),
+            "{records:?}"
+        );
+        let records = run(loose, Format::Yaml, "items:\n- metric: 1\n");
+        assert!(matches!(&records[0], Record::Error { .. }), "{records:?}");
+        let generic = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}]}"#;
+        let objs = objects(&run(Layout::Loose { table: None }, Format::Json, generic));
+        assert_eq!(objs[0]["kind"], "Namespace");
+    }
+
+    #[test]
+    fn errors_name_the_line_or_document() {
+        let records = run(
+            Layout::Loose {
+                table: Some("resources"),
+            },
+            Format::Ndjson,
+            "{\"id\":\"a\"}\n{\"id\":\n",
+        );
+        assert!(matches!(&records[0], Record::Row(_)));
+        match &records[1] {
+            Record::Error { message, .. } => {
+                assert!(message.starts_with("line 2: invalid JSON"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let tree = Layout::Tree(TreeHint::default());
+        let records = run(
+            tree,
+            Format::Yaml,
+            "---\nkind: Pod\nmetadata:\n  name: p\n---\nkind: [\n",
+        );
+        match &records[1] {
+            Record::Error { message, .. } => {
+                assert!(message.starts_with("document 2"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn go_time_strings_parse() {
+        let t = parse_go_time("2026-11-21 09:58:03.123456789 +0000 UTC m=+0.012").unwrap();
+        assert_eq!(t.to_string(), "2026-11-21T09:58:03.123456789Z");
+    }
+}
