@@ -4,9 +4,6 @@
 //! import` writes, but for the tool name in manifest.json.
 //!
 //!   cargo run --release -p mwtrace-import --example import_pipeline -- INPUT OUTPUT.tar.zst
-//!
-//! With `--features bench-yaml-crate-only` every YAML document is read by serde-saphyr instead of
-//! the hand-written converter.
 
 use mwtrace_bundle::progress::NoProgress;
 use mwtrace_import::{ImportPlan, import};

@@ -3,14 +3,10 @@
 //! its path), the bundle file chosen (`kube/<cluster>/<group or core>/<version>/<plural>.ndjson`),
 //! the identity used to merge duplicates (uid, else group/kind/namespace/name), and redaction
 //! applied exactly as `collect` applies it (`mwtrace_bundle::redact::redact` on the whole object).
-//!
-//! Objects converted by the fast YAML path stay JSON text: redaction only parses them when the
-//! text could hold a Secret (see [`may_need_redaction`]).
 
 use serde_json::{Map, Value};
 
 use super::detect::{Layout, TreeHint};
-use super::yaml::{Head, write_json_str};
 use super::{Ctx, Loc, ObjectRecord, Record};
 use mwtrace_bundle::kinds::{canonical_kind, kind_of_resource, resource_of_kind};
 use mwtrace_bundle::layout::CORE_GROUP;
@@ -123,77 +119,6 @@ fn identify(
     })
 }
 
-/// An object converted by the fast YAML path: `text` is its compact JSON.
-pub(crate) fn object_from_text(
-    ctx: &Ctx<'_>,
-    text: &[u8],
-    head: &Head,
-    depth: usize,
-    list: Option<&ListCtx>,
-    loc: Loc,
-) -> Record {
-    if text.first() != Some(&b'{') || !head.has_metadata {
-        return ctx.error(loc, "not a Kubernetes object: no metadata");
-    }
-    let ident = match identify(
-        ctx.layout,
-        head.kind.as_deref(),
-        head.api_version.as_deref(),
-        head.name.as_deref(),
-        head.namespace.as_deref(),
-        head.uid.as_deref(),
-        list,
-    ) {
-        Ok(ident) => ident,
-        Err(message) => return ctx.error(loc, &message),
-    };
-    let mut line = if ident.fill_kind || ident.fill_api_version {
-        let mut line = Vec::with_capacity(text.len() + 64);
-        line.push(b'{');
-        if ident.fill_api_version {
-            line.extend_from_slice(b"\"apiVersion\":");
-            write_json_str(&mut line, &ident.api_version);
-        }
-        if ident.fill_kind {
-            if ident.fill_api_version {
-                line.push(b',');
-            }
-            line.extend_from_slice(b"\"kind\":");
-            write_json_str(&mut line, &ident.kind);
-        }
-        if text.get(1) != Some(&b'}') {
-            line.push(b',');
-        }
-        line.extend_from_slice(&text[1..]);
-        line
-    } else {
-        text.to_vec()
-    };
-    let mut redacted = 0;
-    if ctx.redact && may_need_redaction(&line, depth) {
-        match serde_json::from_slice::<Value>(&line) {
-            Ok(mut value) => {
-                redacted = mwtrace_bundle::redact::redact(&mut value);
-                if redacted > 0 {
-                    line = serde_json::to_vec(&value).expect("a JSON value serializes");
-                }
-            }
-            Err(e) => return ctx.error(loc, &format!("internal: converted JSON invalid: {e}")),
-        }
-    }
-    Record::Object(ObjectRecord {
-        cluster: ctx.cluster,
-        group: ident.group_dir,
-        version: ident.version,
-        plural: ident.plural,
-        key: ident.key,
-        rv: head.resource_version.clone(),
-        line,
-        redacted,
-        label: ctx.layout.label(),
-    })
-}
-
 /// An object parsed as a JSON value (JSON files, NDJSON lines, YAML read by serde-saphyr).
 pub(crate) fn object_from_value(
     ctx: &Ctx<'_>,
@@ -262,41 +187,6 @@ pub(crate) fn object_from_value(
         redacted,
         label: ctx.layout.label(),
     })
-}
-
-/// False only when `mwtrace_bundle::redact::redact` provably changes nothing: it rewrites a value only
-/// under `"kind": "Secret"` or `"SecretList"`, or in a status entry whose `resourceMeta.kind` is
-/// `"Secret"`, which in JSON text (at any level of JSON-in-a-string) reads `Secret"`, `Secret\`
-/// or `SecretList`; in text past its depth bound with `Secret` anywhere; or behind a `\u`
-/// escape.
-pub(crate) fn may_need_redaction(text: &[u8], depth: usize) -> bool {
-    let Ok(text) = std::str::from_utf8(text) else {
-        return true;
-    };
-    let secret = contains(text, "Secret");
-    let escape = contains(text, "\\u");
-    if !secret && !escape {
-        return false;
-    }
-    escape
-        || depth > 60
-        || contains(text, "Secret\"")
-        || contains(text, "Secret\\")
-        || contains(text, "SecretList")
-}
-
-/// `str::contains`, by memchr on the needle's first byte: several times faster than the
-/// generic searcher in a debug build, where this runs once per object.
-fn contains(haystack: &str, needle: &str) -> bool {
-    let first = needle.as_bytes()[0] as char;
-    let mut from = 0;
-    while let Some(i) = haystack[from..].find(first) {
-        if haystack[from + i..].starts_with(needle) {
-            return true;
-        }
-        from += i + 1;
-    }
-    false
 }
 
 /// `hostedclusterlist` (dump-crs) or a tree's plural -> a Kind, as well as it can be spelled.
@@ -469,30 +359,5 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    #[test]
-    fn the_redaction_shortcut_never_skips_what_redact_would_change() {
-        let cases = [
-            r#"{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s"},"data":{"a":"eA=="}}"#,
-            r#"{"kind":"ConfigMap","metadata":{"annotations":{"x":"{\"kind\":\"Secret\",\"data\":{\"a\":\"eA==\"}}"}}}"#,
-            r#"{"kind":"Pod","spec":{"imagePullSecrets":[{"name":"p"}]},"metadata":{"name":"p"}}"#,
-            r#"{"kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"\u0053ecret"}}"#,
-            r#"{"resourceMeta":{"kind":"Secret","group":""},"statusFeedback":{"values":[{"name":"d","fieldValue":{"type":"String","string":"x"}}]}}"#,
-            r#"{"kind":"ManifestWork","spec":{"workload":{"manifests":[{"kind":"SecretList","apiVersion":"v1","items":[{"metadata":{"name":"s"},"data":{"a":"eA=="}}]}]}}}"#,
-        ];
-        let mut changed_cases = 0;
-        for text in cases {
-            let mut value: Value = serde_json::from_str(text).unwrap();
-            if mwtrace_bundle::redact::redact(&mut value) > 0 {
-                changed_cases += 1;
-                assert!(may_need_redaction(text.as_bytes(), 3), "{text}");
-            }
-        }
-        assert_eq!(changed_cases, 4);
-        assert!(!may_need_redaction(
-            br#"{"kind":"Pod","spec":{"imagePullSecrets":[]}}"#,
-            3
-        ));
     }
 }

@@ -1,4 +1,4 @@
-//! One file's content to records, by format: YAML (multi-document, fast path first), JSON (one
+//! One file's content to records, by format: YAML (multi-document, read by serde-saphyr), JSON (one
 //! value, read as a stream so that a huge List or array never sits in memory whole) and NDJSON
 //! (line by line). The content decides what each document is: a Kubernetes object or List, a
 //! Maestro REST document, or rows of the table the file is named after.
@@ -13,11 +13,10 @@ use serde_json::{Map, Value};
 use super::detect::Format;
 use super::kube_tree::{self, ListCtx};
 use super::maestro::{self, REST_KINDS};
-use super::yaml::{self, DocBody, FastDoc};
+use super::yaml::{self, DocBody};
 use super::{Ctx, Loc, Record};
 
-/// YAML is parsed in memory (the converter needs the whole text); beyond this, convert the file
-/// to JSON first.
+/// YAML is parsed in memory, a document at a time; beyond this, convert the file to JSON first.
 const MAX_YAML_BYTES: u64 = 2 << 30;
 /// The longest NDJSON line accepted (the loader's own bound).
 const MAX_LINE_BYTES: u64 = 256 << 20;
@@ -54,48 +53,10 @@ fn yaml_docs(ctx: &Ctx<'_>, bytes: &[u8], out: &mut dyn FnMut(Record)) {
     for doc in yaml::documents(bytes) {
         let loc = Loc::doc(doc.index, doc.line);
         match doc.body {
-            DocBody::Fast(fast) => fast_doc(ctx, fast, loc, out),
             DocBody::Value(value) => value_doc(ctx, value, loc, out),
             // The message names the line already.
             DocBody::Error(message) => out(ctx.error(Loc::doc_only(doc.index), &message)),
         }
-    }
-}
-
-/// A document from the fast YAML path: objects and Lists stay text; anything else is parsed.
-fn fast_doc(ctx: &Ctx<'_>, doc: FastDoc, loc: Loc, out: &mut dyn FnMut(Record)) {
-    let head = &doc.head;
-    let rest_kind = head
-        .kind
-        .as_deref()
-        .is_some_and(|k| REST_KINDS.contains(&k));
-    if !rest_kind && ctx.table().is_none() {
-        let typed_list = doc.items.is_some() && head.kind.as_deref().is_some_and(is_list_kind);
-        if typed_list {
-            let list = ListCtx::new(head.kind.as_deref(), head.api_version.as_deref());
-            for (i, (range, item_head)) in doc.items.iter().flatten().enumerate() {
-                out(kube_tree::object_from_text(
-                    ctx,
-                    &doc.json[range.clone()],
-                    item_head,
-                    doc.depth,
-                    Some(&list),
-                    loc.item(i + 1),
-                ));
-            }
-            return;
-        }
-        if head.has_metadata
-            && (head.kind.is_some() || head.api_version.is_some() || ctx.layout.hint().is_some())
-        {
-            return out(kube_tree::object_from_text(
-                ctx, &doc.json, head, doc.depth, None, loc,
-            ));
-        }
-    }
-    match serde_json::from_slice::<Value>(&doc.json) {
-        Ok(value) => value_doc(ctx, value, loc, out),
-        Err(e) => out(ctx.error(loc, &format!("internal: converted JSON invalid: {e}"))),
     }
 }
 
