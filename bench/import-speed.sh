@@ -12,15 +12,15 @@
 # The binary defaults to the release build when there is one, else the dev build; the dev build
 # (opt-level 0 for every crate, SHA-256 of the bundle writer included) is several times slower.
 # A release build of mwtrace compiles DuckDB (about 30 minutes on 2 cores); RELEASE_PIPELINE=1
-# instead compiles just the import pipeline of this checkout (src/import, src/bundle,
-# src/redact.rs, src/trace/kinds.rs, by path, no DuckDB) in release, in a crate outside the
-# repository, and times it on the same tree: the bundle it writes is byte for byte the one
-# mwtrace writes, but for the tool name in manifest.json.
+# instead compiles just the import crate's example in release (crates/import/examples/
+# import_pipeline.rs: mwtrace-import and mwtrace-bundle, no DuckDB) and times it on the same tree:
+# the bundle it writes is byte for byte the one mwtrace writes, but for the tool name in
+# manifest.json. A second argument `none` skips the binary and times the release pipeline only.
 set -euo pipefail
 OBJECTS=${1:-100000}
 MWTRACE=${2:-${CARGO_TARGET_DIR:-/var/tmp/mwtrace-target}/release/mwtrace}
-[ -x "$MWTRACE" ] || MWTRACE=${CARGO_TARGET_DIR:-/var/tmp/mwtrace-target}/debug/mwtrace
-[ -x "$MWTRACE" ] || { echo "build mwtrace first (cargo build --release)"; exit 2; }
+[ "$MWTRACE" = none ] || [ -x "$MWTRACE" ] || MWTRACE=${CARGO_TARGET_DIR:-/var/tmp/mwtrace-target}/debug/mwtrace
+[ "$MWTRACE" = none ] || [ -x "$MWTRACE" ] || { echo "build mwtrace first (cargo build --release)"; exit 2; }
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /var/tmp/mwtrace-import-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -124,6 +124,7 @@ find "$WORK/must-gather.local.1" -type f | wc -l | sed 's/^/files: /'
 
 # Warm the page cache so that the run measures parsing, not the disk.
 cat $(find "$WORK/must-gather.local.1" -type f) > /dev/null
+if [ "$MWTRACE" != none ]; then
 START=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$WORK/rss" "$MWTRACE" import "$WORK/must-gather.local.1" -o "$WORK/snapshot.tar.zst" 2>"$WORK/import.log" \
   || { cat "$WORK/import.log"; exit 1; }
@@ -145,73 +146,18 @@ print(f"objects/s         {read / secs:,.0f} read ({objects / secs:,.0f} written
 print(f"peak RSS          {int(rss_kb) / 1024:.0f} MiB")
 print(f"bundle            {int(bundle) / 2**20:.1f} MiB")
 PY
+fi
 
 [ "${RELEASE_PIPELINE:-0}" = 1 ] || exit 0
 echo
 echo "building the import pipeline alone in release (no DuckDB)..."
-PIPE=${PIPELINE_DIR:-/var/tmp/mwtrace-import-pipeline}
-mkdir -p "$PIPE/src"
-cp "$HERE/Cargo.lock" "$PIPE/Cargo.lock"
-cat > "$PIPE/Cargo.toml" <<TOML
-[package]
-name = "mwtrace"
-version = "0.1.0"
-edition = "2024"
-
-[[bin]]
-name = "import-pipeline"
-path = "src/main.rs"
-
-[dependencies]
-$(grep -E '^(anyhow|flate2|hex|jiff|rayon|serde|serde_json|serde_yaml|sha2|tar|tempfile|thiserror|zstd) ' "$HERE/Cargo.toml")
-TOML
-cat > "$PIPE/src/main.rs" <<RS
-//! mwtrace's import pipeline, compiled by path from $HERE without the DuckDB-linked rest.
-#![allow(dead_code, unused_imports)]
-#[path = "$HERE/src/bundle/mod.rs"]
-pub mod bundle;
-#[path = "$HERE/src/import/mod.rs"]
-pub mod import;
-#[path = "$HERE/src/progress.rs"]
-pub mod progress;
-#[path = "$HERE/src/redact.rs"]
-pub mod redact;
-pub mod trace {
-    #[path = "$HERE/src/trace/kinds.rs"]
-    pub mod kinds;
-}
-pub mod collect {
-    /// As in src/collect/mod.rs, whose other parts need kube and PostgreSQL.
-    pub fn bundle_cluster_name(name: &str) -> String {
-        let cleaned: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
-            .collect();
-        let trimmed = cleaned.trim_matches(|c| c == '-' || c == '.');
-        if trimmed.is_empty() { "cluster".to_string() } else { trimmed.chars().take(200).collect() }
-    }
-}
-
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let plan = import::ImportPlan {
-        inputs: vec![args[1].clone().into()],
-        output: args[2].clone().into(),
-        cluster_name: None,
-        redact: true,
-        cancel: Default::default(),
-    };
-    let started = std::time::Instant::now();
-    let outcome = import::import(&plan, &progress::NoProgress).unwrap();
-    let secs = started.elapsed().as_secs_f64();
-    let read = outcome.objects + outcome.duplicates;
-    println!("objects/s         {:.0} read ({} objects, {} duplicates merged, {secs:.2} s)",
-        read as f64 / secs, outcome.objects, outcome.duplicates);
-}
-RS
-(cd "$PIPE" && CARGO_TARGET_DIR="$PIPE/target" cargo build --release --offline --quiet)
+# The import crate's example (crates/import/examples/import_pipeline.rs): the same import, in a
+# crate that builds in release in a minute.
+(cd "$HERE" && CARGO_TARGET_DIR=${PIPELINE_TARGET:-/var/tmp/mwtrace-check} \
+  cargo build --release --offline --quiet -p mwtrace-import --example import_pipeline)
+PIPELINE=${PIPELINE_TARGET:-/var/tmp/mwtrace-check}/release/examples/import_pipeline
 for run in 1 2 3; do
   rm -f "$WORK/pipeline.tar.zst"
   printf "release pipeline  run %s: " "$run"
-  "$PIPE/target/release/import-pipeline" "$WORK/must-gather.local.1" "$WORK/pipeline.tar.zst" | sed 's/^objects\/s *//'
+  "$PIPELINE" "$WORK/must-gather.local.1" "$WORK/pipeline.tar.zst" | sed 's/^objects\/s *//'
 done
