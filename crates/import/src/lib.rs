@@ -225,6 +225,9 @@ pub(crate) enum Record {
     Skipped,
     /// When the gather ran (must-gather `timestamp`).
     Timestamp(jiff::Timestamp),
+    /// A List with no items (`items: []`, or `items: null` as old `oc` prints it): recognized,
+    /// nothing to import.
+    EmptyList(&'static str),
 }
 
 /// A normalized object: its bundle file, identity, resourceVersion and NDJSON line.

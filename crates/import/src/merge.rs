@@ -174,6 +174,9 @@ impl Merger {
                 writer.record_error(source, message);
             }
             Record::Skipped => report.skipped += 1,
+            Record::EmptyList(label) => {
+                report.found.insert(label);
+            }
             Record::Timestamp(t) => {
                 self.gathered_at = Some(self.gathered_at.map_or(t, |g| g.max(t)));
             }

@@ -81,6 +81,14 @@ fn object_doc(ctx: &Ctx<'_>, mut map: Map<String, Value>, loc: Loc, out: &mut dy
     let is_list = map.get("items").is_some_and(Value::is_array)
         && (kind.as_deref().is_some_and(|k| k.ends_with("List"))
             || map.get("metadata").and_then(|m| m.get("name")).is_none());
+    // Old `oc` prints an empty List with `items: null` (YAML `items:`): an empty List.
+    let null_list = map
+        .get("items")
+        .is_some_and(|items| items.is_null() || items.as_array().is_some_and(Vec::is_empty))
+        && kind.as_deref().is_some_and(is_list_kind);
+    if null_list && ctx.table().is_none() {
+        return out(Record::EmptyList(ctx.layout.label()));
+    }
     if is_list && ctx.table().is_none() {
         let api_version = map
             .get("apiVersion")
@@ -307,6 +315,10 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                 Loc::default(),
                 self.out,
             );
+            return Ok(());
+        }
+        if state.seen == 0 && is_list_kind(&kind) {
+            (self.out)(Record::EmptyList(self.ctx.layout.label()));
             return Ok(());
         }
         list_items(
@@ -579,6 +591,62 @@ mod tests {
         let generic = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}]}"#;
         let objs = objects(&run(Layout::Loose { table: None }, Format::Json, generic));
         assert_eq!(objs[0]["kind"], "Namespace");
+    }
+
+    #[test]
+    fn a_list_with_null_or_no_items_is_an_empty_list_not_an_error() {
+        let tree = || {
+            Layout::Tree(TreeHint {
+                group_dir: Some("core".into()),
+                plural: Some("configmaps".into()),
+                ..TreeHint::default()
+            })
+        };
+        for (format, text) in [
+            (
+                Format::Yaml,
+                "apiVersion: v1\nitems: null\nkind: ConfigMapList\nmetadata:\n  resourceVersion: \"1\"\n",
+            ),
+            (
+                Format::Yaml,
+                "apiVersion: v1\nitems:\nkind: List\nmetadata: {}\n",
+            ),
+            (
+                Format::Yaml,
+                "apiVersion: v1\nitems: []\nkind: ConfigMapList\n",
+            ),
+            (
+                Format::Json,
+                r#"{"apiVersion":"v1","items":null,"kind":"ConfigMapList","metadata":{}}"#,
+            ),
+            (
+                Format::Json,
+                r#"{"kind":"List","apiVersion":"v1","items":null}"#,
+            ),
+            (
+                Format::Json,
+                r#"{"apiVersion":"v1","items":[],"kind":"List"}"#,
+            ),
+            (
+                Format::Ndjson,
+                r#"{"apiVersion":"v1","items":null,"kind":"PodList"}"#,
+            ),
+        ] {
+            for layout in [tree(), Layout::Loose { table: None }] {
+                let records = run(layout, format, text);
+                assert!(
+                    matches!(records.as_slice(), [Record::EmptyList(_)]),
+                    "{text}: {records:?}"
+                );
+            }
+        }
+        // A List holding items still yields them (no empty-list record in between).
+        let records = run(
+            tree(),
+            Format::Json,
+            r#"{"kind":"ConfigMapList","apiVersion":"v1","items":[{"metadata":{"name":"a"}}]}"#,
+        );
+        assert_eq!(objects(&records).len(), 1);
     }
 
     #[test]
