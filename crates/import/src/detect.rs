@@ -89,6 +89,8 @@ pub(crate) enum Class {
     /// The gather's `timestamp` file: when the data was taken.
     Timestamp,
     Log(LogTarget),
+    /// A tar (plain or compressed) or zip archive, read as a nested archive.
+    Archive,
     Data {
         format: Format,
         layout: Layout,
@@ -121,6 +123,9 @@ pub(crate) fn classify(rel: &str) -> Class {
     }
     if name == "timestamp" {
         return Class::Timestamp;
+    }
+    if is_archive_name(name) {
+        return Class::Archive;
     }
     let format = format_of(name);
     if let Some(anchor) = parts
@@ -179,6 +184,30 @@ pub(crate) fn classify(rel: &str) -> Class {
             table: table_of(stem(name)),
         },
     }
+}
+
+/// Archive file names (their content is sniffed before they are read).
+pub(crate) const ARCHIVE_SUFFIXES: [&str; 13] = [
+    ".tar.gz",
+    ".tgz",
+    ".tar.zst",
+    ".tar.zstd",
+    ".tzst",
+    ".tar.xz",
+    ".txz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tbz",
+    ".tar",
+    ".zip",
+    ".tar.gzip",
+];
+
+fn is_archive_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ARCHIVE_SUFFIXES
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
 }
 
 fn format_of(name: &str) -> Option<Format> {
@@ -356,8 +385,19 @@ mod tests {
             "mg/img/namespaces/x/core/pods/logs/p-c.log",
             "mg/img/namespaces/x/x.txt",
             "README.md",
+            "mg/img/audit.log.gz",
         ] {
             assert_eq!(classify(skip), Class::Skip, "{skip}");
+        }
+        for archive in [
+            "case/mg-1.tar.gz",
+            "case/mg.TGZ",
+            "mg.tar.xz",
+            "mg.tar.bz2",
+            "mg.zip",
+            "mg/img/namespaces/x/inner.tar.zst",
+        ] {
+            assert_eq!(classify(archive), Class::Archive, "{archive}");
         }
         assert_eq!(classify("mg/img/timestamp"), Class::Timestamp);
     }

@@ -37,7 +37,7 @@ use detect::{Class, Layout};
 use merge::Merger;
 use mwtrace_bundle::manifest::{Cluster, SourceError};
 use mwtrace_bundle::progress::{Progress, Unit};
-use mwtrace_bundle::{BundleWriter, Manifest};
+use mwtrace_bundle::{BundlePath, BundleWriter, Manifest};
 
 /// Files up to this size are read whole and parsed in parallel batches; larger ones are
 /// streamed (JSON, NDJSON) one at a time.
@@ -96,8 +96,17 @@ pub struct ImportOutcome {
 pub enum ImportError {
     #[error("{}: cannot read", path.display())]
     Unreadable { path: PathBuf, source: io::Error },
-    #[error("{}: {reason} (import reads directories, .tar/.tar.gz/.tar.zst archives, and .json/.yaml/.ndjson files)", path.display())]
+    #[error("{}: {reason} (import reads directories, .tar/.tar.gz/.tar.zst/.tar.xz/.tar.bz2/.zip archives, mwtrace bundles, and .json/.yaml/.ndjson files)", path.display())]
     Unsupported { path: PathBuf, reason: String },
+    /// The PATH was read, and nothing in it was Kubernetes objects, Maestro data or pod logs.
+    #[error("{}: nothing recognized ({summary})", path.display())]
+    NothingRecognized { path: PathBuf, summary: String },
+    /// An mwtrace bundle given as PATH that does not verify.
+    #[error("{}: cannot import this bundle", path.display())]
+    Bundle {
+        path: PathBuf,
+        source: mwtrace_bundle::BundleError,
+    },
     #[error("{}: cannot write the bundle", path.display())]
     Write { path: PathBuf, source: io::Error },
     #[error("interrupted: no bundle was written at {}", path.display())]
@@ -267,7 +276,9 @@ pub(crate) struct RowRank {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InputKind {
     Dir,
-    Archive(archive::Compression),
+    Archive(archive::Kind),
+    /// A bundle written by mwtrace: its clusters, created_at, errors and redaction record kept.
+    Bundle,
     File,
 }
 
@@ -276,6 +287,8 @@ struct Input {
     display: String,
     kind: InputKind,
     cluster: u32,
+    /// A bundle's clusters: (its name for the cluster, the cluster's index in the import).
+    bundle_clusters: Vec<(String, u32)>,
 }
 
 /// A file to parse: where it is, what its path says, how to name it.
@@ -293,7 +306,12 @@ enum JobContent {
 
 /// Runs an import to completion: the bundle is written even when files failed to parse.
 pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcome, ImportError> {
-    let (inputs, clusters) = resolve_inputs(plan)?;
+    let Resolved {
+        inputs,
+        clusters,
+        cluster_info,
+        bundle_created_at,
+    } = resolve_inputs(plan)?;
     let write_err = |source: io::Error| {
         if plan.cancel.load(Ordering::Relaxed) {
             ImportError::Interrupted {
@@ -318,6 +336,7 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
     let skip = Skip::new(&plan.output);
 
     let mut reports = Vec::new();
+    let mut bundle_notes = Vec::new();
     for input in &inputs {
         let mut report = InputReport {
             path: input.display.clone(),
@@ -326,6 +345,7 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
         };
         let mut run = Run {
             input,
+            bundle_notes: &mut bundle_notes,
             plan,
             merger: &mut merger,
             writer: &mut writer,
@@ -334,10 +354,23 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
         };
         match input.kind {
             InputKind::Dir => run.directory(&skip),
-            InputKind::Archive(compression) => run.archive(compression),
+            InputKind::Archive(kind) => run.archive(&input.path, kind, &input.display, 0),
+            InputKind::Bundle => match run.bundle() {
+                Ok(()) => Ok(()),
+                Err(BundleRead::Io(e)) => Err(e),
+                Err(BundleRead::Bundle(source)) => {
+                    return Err(ImportError::Bundle {
+                        path: input.path.clone(),
+                        source,
+                    });
+                }
+            },
             InputKind::File => run.single_file(),
         }
         .map_err(write_err)?;
+        if report.objects + report.rows + report.logs == 0 && report.found.is_empty() {
+            return Err(nothing_recognized(input, &report, &mut writer));
+        }
         reports.push(report);
     }
     progress.phase("writing the bundle", 0, Unit::Items);
@@ -345,15 +378,28 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
 
     let used = &stats.clusters_used;
     let manifest = writer.manifest_mut();
-    manifest.created_at = rfc3339(stats.gathered_at.unwrap_or(now));
-    for name in clusters.iter().filter(|name| used.contains(*name)) {
-        manifest.clusters.push(Cluster {
+    manifest.created_at = match &bundle_created_at {
+        // A bundle imported alone keeps its created_at exactly as it was written.
+        Some(created) => created.clone(),
+        None => rfc3339(stats.gathered_at.unwrap_or(now)),
+    };
+    let cluster_info = cluster_info
+        .into_iter()
+        .chain(std::iter::repeat(None))
+        .take(stats.clusters.len());
+    for (name, info) in stats.clusters.iter().zip(cluster_info) {
+        // A bundle's clusters are kept even when they hold no objects (a service cluster).
+        if info.is_none() && !used.contains(name) {
+            continue;
+        }
+        manifest.clusters.push(info.unwrap_or_else(|| Cluster {
             name: name.clone(),
             role: "management".into(),
             context: None,
             server: None,
-        });
+        }));
     }
+    manifest.notes.append(&mut bundle_notes);
     for report in &reports {
         manifest.notes.push(SourceError {
             source: format!("import:{}", report.path),
@@ -369,10 +415,18 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
             ),
         });
     }
-    if stats.gathered_at.is_some() {
+    let bundles_read = inputs
+        .iter()
+        .filter(|i| i.kind == InputKind::Bundle)
+        .count();
+    if stats.gathered_at.is_some() && bundle_created_at.is_none() {
         manifest.notes.push(SourceError {
             source: "import".into(),
-            message: "created_at is when the must-gather ran (its timestamp file), so ages are computed against that time".into(),
+            message: if bundles_read > 0 {
+                "created_at is the latest created_at of the bundles imported (or when a must-gather ran), so ages are computed against that time".into()
+            } else {
+                "created_at is when the must-gather ran (its timestamp file), so ages are computed against that time".into()
+            },
         });
     }
     progress.finish();
@@ -423,16 +477,83 @@ fn parent_dir(target: &Path) -> &Path {
     }
 }
 
+/// The PATHs, checked, and the clusters they name.
+struct Resolved {
+    inputs: Vec<Input>,
+    clusters: Vec<String>,
+    /// A cluster's record as a bundle had it (role, context, server), None for named ones.
+    cluster_info: Vec<Option<Cluster>>,
+    /// The created_at of the only bundle among the PATHs, kept as written.
+    bundle_created_at: Option<String>,
+}
+
+impl Resolved {
+    /// The index of cluster `name`, added if new.
+    fn cluster(&mut self, name: String) -> u32 {
+        match self.clusters.iter().position(|c| *c == name) {
+            Some(i) => i as u32,
+            None => {
+                self.clusters.push(name);
+                self.cluster_info.push(None);
+                (self.clusters.len() - 1) as u32
+            }
+        }
+    }
+
+    /// A bundle's cluster. The same name with the same server (or none) is the same cluster,
+    /// merged as two gathers of one cluster are; the same name for another server is another
+    /// cluster, renamed `<name>-2`, ...
+    fn bundle_cluster(&mut self, cluster: &Cluster) -> u32 {
+        let mut name = mwtrace_bundle::layout::bundle_cluster_name(&cluster.name);
+        let base = name.clone();
+        for n in 2.. {
+            let Some(i) = self.clusters.iter().position(|c| *c == name) else {
+                break;
+            };
+            let same = match &self.cluster_info[i] {
+                Some(known) => {
+                    known.server.is_none()
+                        || cluster.server.is_none()
+                        || known.server == cluster.server
+                }
+                None => true,
+            };
+            if same {
+                if self.cluster_info[i].is_none() {
+                    self.cluster_info[i] = Some(Cluster {
+                        name: name.clone(),
+                        ..cluster.clone()
+                    });
+                }
+                return i as u32;
+            }
+            name = format!("{base}-{n}");
+        }
+        self.clusters.push(name.clone());
+        self.cluster_info.push(Some(Cluster {
+            name,
+            ..cluster.clone()
+        }));
+        (self.clusters.len() - 1) as u32
+    }
+}
+
 /// Checks every PATH before any work (an unreadable one is exit 2) and names the clusters.
-fn resolve_inputs(plan: &ImportPlan) -> Result<(Vec<Input>, Vec<String>), ImportError> {
-    let mut clusters: Vec<String> = Vec::new();
-    let mut inputs = Vec::new();
+fn resolve_inputs(plan: &ImportPlan) -> Result<Resolved, ImportError> {
+    let mut resolved = Resolved {
+        inputs: Vec::new(),
+        clusters: Vec::new(),
+        cluster_info: Vec::new(),
+        bundle_created_at: None,
+    };
+    let mut bundles = 0;
     for path in &plan.inputs {
         let unreadable = |source| ImportError::Unreadable {
             path: path.clone(),
             source,
         };
         let meta = fs::metadata(path).map_err(unreadable)?;
+        let mut bundle_clusters = Vec::new();
         let (kind, derived) = if meta.is_dir() {
             fs::read_dir(path).map_err(unreadable)?;
             let name = fs::canonicalize(path)
@@ -442,11 +563,31 @@ fn resolve_inputs(plan: &ImportPlan) -> Result<(Vec<Input>, Vec<String>), Import
             (InputKind::Dir, name)
         } else if meta.is_file() {
             match archive::sniff(path).map_err(unreadable)? {
-                archive::Sniffed::Archive(compression) => {
-                    let name = archive::top_dir(path, compression)
+                archive::Sniffed::Archive(archive::Kind::Tar(archive::Compression::Zstd))
+                    if archive::is_bundle(path).unwrap_or(false) =>
+                {
+                    let reader = mwtrace_bundle::BundleReader::open(
+                        path,
+                        mwtrace_bundle::Limits::from_env(),
+                    )
+                    .map_err(|source| ImportError::Bundle {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    let manifest = reader.manifest();
+                    for cluster in &manifest.clusters {
+                        let index = resolved.bundle_cluster(cluster);
+                        bundle_clusters.push((cluster.name.clone(), index));
+                    }
+                    bundles += 1;
+                    resolved.bundle_created_at = Some(manifest.created_at.clone());
+                    (InputKind::Bundle, archive_stem(path))
+                }
+                archive::Sniffed::Archive(kind) => {
+                    let name = archive::top_dir(path, kind)
                         .map_err(unreadable)?
                         .unwrap_or_else(|| archive_stem(path));
-                    (InputKind::Archive(compression), name)
+                    (InputKind::Archive(kind), name)
                 }
                 archive::Sniffed::CompressedNotTar => {
                     return Err(ImportError::Unsupported {
@@ -475,24 +616,27 @@ fn resolve_inputs(plan: &ImportPlan) -> Result<(Vec<Input>, Vec<String>), Import
                 reason: "not a regular file or directory".into(),
             });
         };
-        let name = mwtrace_bundle::layout::bundle_cluster_name(
-            plan.cluster_name.as_deref().unwrap_or(derived.as_str()),
-        );
-        let cluster = match clusters.iter().position(|c| *c == name) {
-            Some(i) => i,
-            None => {
-                clusters.push(name);
-                clusters.len() - 1
-            }
+        // A bundle names its own clusters; objects outside them (none in a valid bundle) go
+        // to a cluster named after the file.
+        let cluster = if kind == InputKind::Bundle {
+            u32::MAX
+        } else {
+            resolved.cluster(mwtrace_bundle::layout::bundle_cluster_name(
+                plan.cluster_name.as_deref().unwrap_or(derived.as_str()),
+            ))
         };
-        inputs.push(Input {
+        resolved.inputs.push(Input {
             path: path.clone(),
             display: path.display().to_string(),
             kind,
-            cluster: cluster as u32,
+            cluster,
+            bundle_clusters,
         });
     }
-    Ok((inputs, clusters))
+    if bundles != 1 || plan.inputs.len() != 1 {
+        resolved.bundle_created_at = None;
+    }
+    Ok(resolved)
 }
 
 /// `must-gather.tar.gz` -> `must-gather`.
@@ -501,7 +645,7 @@ fn archive_stem(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    for suffix in [".tar.gz", ".tar.zst", ".tar.zstd", ".tgz", ".tzst", ".tar"] {
+    for suffix in detect::ARCHIVE_SUFFIXES {
         if let Some(stem) = name.strip_suffix(suffix) {
             return stem.to_string();
         }
@@ -535,6 +679,8 @@ impl Skip {
 /// The import of one PATH.
 struct Run<'a> {
     input: &'a Input,
+    /// Notes of imported bundles, kept in the new bundle's manifest.
+    bundle_notes: &'a mut Vec<SourceError>,
     plan: &'a ImportPlan,
     merger: &'a mut Merger,
     writer: &'a mut BundleWriter,
@@ -577,6 +723,11 @@ impl Run<'_> {
                 match detect::classify(&rel) {
                     Class::Skip => {
                         self.report.skipped += 1;
+                        self.progress.advance(1);
+                    }
+                    Class::Archive => {
+                        pipe.drain(self)?;
+                        self.nested_archive(&abs, &source)?;
                         self.progress.advance(1);
                     }
                     Class::Log(target) => {
@@ -702,28 +853,35 @@ impl Run<'_> {
         }
     }
 
-    /// A tar stream, read on its own thread; small entries come back whole and are parsed in
-    /// parallel batches, large ones are parsed as a stream on the reader thread.
-    fn archive(&mut self, compression: archive::Compression) -> io::Result<()> {
-        let display = self.input.display.clone();
-        self.progress
-            .phase(&format!("importing {display}"), 0, Unit::Items);
+    /// An archive (tar or zip), read on its own thread; small entries come back whole and are
+    /// parsed in parallel batches, large ones are parsed as a stream on the reader thread.
+    /// `depth` is 0 for a PATH, 1 for an archive found in a directory.
+    fn archive(
+        &mut self,
+        path: &Path,
+        kind: archive::Kind,
+        display: &str,
+        depth: usize,
+    ) -> io::Result<()> {
+        if depth == 0 {
+            self.progress
+                .phase(&format!("importing {display}"), 0, Unit::Items);
+        }
         // Entries up to SMALL_FILE travel whole: a short queue bounds the memory in flight.
         let (tx, rx) = mpsc::sync_channel::<archive::Msg>(16);
-        let path = self.input.path.clone();
         let log_dir = self.merger.log_dir().to_path_buf();
+        let spool_dir = self.merger.spool_dir().to_path_buf();
         let settings = self.parse_settings();
         std::thread::scope(|scope| -> io::Result<()> {
             let reader = scope.spawn(move || {
-                archive::read(
-                    &path,
-                    compression,
-                    &display,
-                    &log_dir,
-                    settings.cluster,
-                    settings.redact,
-                    &tx,
-                )
+                let ctx = archive::ReadCtx {
+                    log_dir: &log_dir,
+                    spool_dir: &spool_dir,
+                    cluster: settings.cluster,
+                    redact: settings.redact,
+                    tx: &tx,
+                };
+                archive::read(path, kind, display, depth, ctx)
             });
             let mut pipe = Pipeline::new(scope, settings);
             let mut outcome = Ok(());
@@ -782,6 +940,166 @@ impl Run<'_> {
                 .map_err(|_| io::Error::other("archive reader panicked"))?;
             Ok(())
         })
+    }
+
+    /// An archive found in a directory: read like a PATH, its objects in the PATH's cluster.
+    fn nested_archive(&mut self, path: &Path, source: &str) -> io::Result<()> {
+        match archive::sniff(path) {
+            Ok(archive::Sniffed::Archive(kind)) => self.archive(path, kind, source, 1),
+            Ok(_) => self.merge(Record::Error {
+                source: source.to_string(),
+                message: "named like an archive, but not a tar or zip archive".into(),
+            }),
+            Err(e) => self.merge(Record::Error {
+                source: source.to_string(),
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+
+    /// A bundle written by mwtrace, read (and verified) by the bundle reader: every object to
+    /// its own cluster, rows as they are, logs as they are; its errors and notes kept.
+    fn bundle(&mut self) -> Result<(), BundleRead> {
+        let reader = mwtrace_bundle::BundleReader::open(
+            &self.input.path,
+            mwtrace_bundle::Limits::from_env(),
+        )
+        .map_err(BundleRead::Bundle)?;
+        let display = self.input.display.clone();
+        let manifest = reader.manifest().clone();
+        self.progress.phase(
+            &format!("importing {display}"),
+            manifest.files.len() as u64,
+            Unit::Items,
+        );
+        self.report.found.insert("mwtrace bundle");
+        if let Ok(t) = manifest.created_at.parse::<jiff::Timestamp>() {
+            self.merge(Record::Timestamp(t))?;
+        }
+        for error in &manifest.errors {
+            self.merge(Record::Error {
+                source: error.source.clone(),
+                message: error.message.clone(),
+            })?;
+        }
+        self.bundle_notes.extend(manifest.notes.iter().cloned());
+        if !manifest.redaction.secrets {
+            self.bundle_notes.push(SourceError {
+                source: format!("import:{display}"),
+                message: if self.plan.redact {
+                    "this bundle was collected with --no-redact; its Secret values are redacted now"
+                        .into()
+                } else {
+                    "this bundle was collected with --no-redact; its Secret values are kept".into()
+                },
+            });
+        }
+        let clusters: Vec<(String, u32)> = self.input.bundle_clusters.clone();
+        let settings = self.parse_settings();
+        let log_dir = self.merger.log_dir().to_path_buf();
+        let mut logs = 0usize;
+        reader.for_each_file(|file, content| -> Result<(), BundleRead> {
+            self.check_cancel()?;
+            let source = format!("{display}:{}", file.path);
+            let size = file.record.bytes;
+            self.progress.advance(1);
+            let cluster = match &file.path {
+                BundlePath::Kube { cluster, .. } | BundlePath::Log { cluster, .. } => {
+                    match clusters.iter().find(|(name, _)| name == cluster) {
+                        Some((_, index)) => *index,
+                        None => self.merger.cluster(cluster),
+                    }
+                }
+                _ => settings.cluster,
+            };
+            if let BundlePath::Log {
+                namespace,
+                pod,
+                container,
+                ..
+            } = &file.path
+            {
+                logs += 1;
+                let staged = log_dir.join(format!("bundle-{logs}.log"));
+                fs::create_dir_all(&log_dir)?;
+                io::copy(content, &mut fs::File::create(&staged)?)?;
+                let (container, part) = match container.strip_suffix(".previous") {
+                    Some(c) => (c, detect::LogPart::Previous),
+                    None => (container.as_str(), detect::LogPart::Current),
+                };
+                let target = detect::LogTarget {
+                    namespace: namespace.clone(),
+                    pod: pod.clone(),
+                    container: container.to_string(),
+                    part,
+                    insecure: false,
+                };
+                self.merger.add_log(cluster, target, staged, source);
+                self.report.logs += 1;
+                return Ok(());
+            }
+            let Class::Data { format, layout } = detect::classify(&file.path.to_string()) else {
+                return Ok(());
+            };
+            self.report.files += 1;
+            let ctx = Ctx::new(cluster, &source, &layout, settings.redact, false);
+            let mut failure = None;
+            let (merger, writer, report) =
+                (&mut *self.merger, &mut *self.writer, &mut *self.report);
+            parse::parse(&ctx, Some(format), content, size, &mut |record| {
+                if failure.is_none()
+                    && let Err(e) = merger.merge(record, writer, report)
+                {
+                    failure = Some(e);
+                }
+            });
+            match failure {
+                Some(e) => Err(e.into()),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// Why a bundle PATH stopped: it does not verify, or the import could not write.
+enum BundleRead {
+    Bundle(mwtrace_bundle::BundleError),
+    Io(io::Error),
+}
+
+impl From<mwtrace_bundle::BundleError> for BundleRead {
+    fn from(e: mwtrace_bundle::BundleError) -> Self {
+        BundleRead::Bundle(e)
+    }
+}
+
+impl From<io::Error> for BundleRead {
+    fn from(e: io::Error) -> Self {
+        BundleRead::Io(e)
+    }
+}
+
+/// A PATH that held nothing recognized: one line naming it, what it held, its first problem.
+fn nothing_recognized(
+    input: &Input,
+    report: &InputReport,
+    writer: &mut BundleWriter,
+) -> ImportError {
+    let mut summary = format!(
+        "{} data files, {} other files; no Kubernetes objects, Maestro DB rows, REST responses or pod logs",
+        report.files, report.skipped
+    );
+    let errors = &writer.manifest_mut().errors;
+    let first = errors.len().saturating_sub(report.errors as usize);
+    if let Some(first) = errors.get(first).filter(|_| report.errors > 0) {
+        summary.push_str(&format!(
+            "; first problem: {}: {}",
+            first.source, first.message
+        ));
+    }
+    ImportError::NothingRecognized {
+        path: input.path.clone(),
+        summary,
     }
 }
 

@@ -59,6 +59,8 @@ pub(crate) struct Stats {
     pub duplicates: u64,
     pub redacted: u64,
     pub clusters_used: BTreeSet<String>,
+    /// Every cluster, in order: those named before the import, then those found in bundles.
+    pub clusters: Vec<String>,
     pub gathered_at: Option<jiff::Timestamp>,
 }
 
@@ -83,6 +85,23 @@ impl Merger {
     /// Where archive readers put the log files they stream out.
     pub fn log_dir(&self) -> &Path {
         self.logs.dir()
+    }
+
+    /// Where archive readers spool nested zips (removed once read).
+    pub fn spool_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The index of cluster `name` (a bundle's file names a cluster its manifest does not
+    /// list), added if new.
+    pub fn cluster(&mut self, name: &str) -> u32 {
+        match self.clusters.iter().position(|c| c == name) {
+            Some(i) => i as u32,
+            None => {
+                self.clusters.push(name.to_string());
+                (self.clusters.len() - 1) as u32
+            }
+        }
     }
 
     pub fn add_log(&mut self, cluster: u32, target: LogTarget, file: PathBuf, source: String) {
@@ -240,6 +259,7 @@ impl Merger {
             duplicates: self.duplicates,
             redacted: self.redacted,
             clusters_used: BTreeSet::new(),
+            clusters: self.clusters.clone(),
             gathered_at: self.gathered_at,
         };
         let mut order: Vec<usize> = (0..self.stages.len()).collect();
