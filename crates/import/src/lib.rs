@@ -1,7 +1,8 @@
 //! `mwtrace import`: a v1 bundle (DESIGN.md §4) from data engineers already hold: must-gather and
-//! `oc adm inspect` trees (or their `.tar`, `.tar.gz`, `.tar.zst`, read as streams), `hcpctl mc
-//! dump-crs` trees, `kubectl get -o json|yaml` output, Maestro DB rows and Maestro REST
-//! responses, in any mix.
+//! `oc adm inspect` trees (or their `.tar`, `.tar.gz`, `.tar.zst`, `.tar.xz`, `.tar.bz2` and
+//! `.zip`, read as streams, also nested), `hcpctl mc dump-crs` trees, `kubectl get -o json|yaml`
+//! output, Maestro DB rows, Maestro REST responses and mwtrace bundles (whose clusters, created_at,
+//! errors and redaction record are kept), in any mix.
 //!
 //! Every file is classified by its path ([`detect`]) and then by its content, and parsed on the
 //! rayon pool in batches ([`parse`]); the results are merged in input order, so the bundle does
@@ -12,7 +13,8 @@
 //! that lost. Memory is bounded by the number of objects, never by their size.
 //!
 //! A file that cannot be parsed is recorded in the manifest's errors (with its line or document)
-//! and the rest is still imported (exit 3); a PATH that cannot be read at all is an error (exit 2).
+//! and the rest is still imported (exit 3); a PATH that cannot be read at all, or in which nothing
+//! is recognized, is an error (exit 2) and no bundle is written.
 
 mod archive;
 mod detect;
@@ -340,7 +342,16 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
     for input in &inputs {
         let mut report = InputReport {
             path: input.display.clone(),
-            cluster: clusters[input.cluster as usize].clone(),
+            cluster: match clusters.get(input.cluster as usize) {
+                Some(name) => name.clone(),
+                // A bundle: its own clusters.
+                None => input
+                    .bundle_clusters
+                    .iter()
+                    .map(|(_, index)| clusters[*index as usize].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
             ..InputReport::default()
         };
         let mut run = Run {
@@ -1086,7 +1097,7 @@ fn nothing_recognized(
     writer: &mut BundleWriter,
 ) -> ImportError {
     let mut summary = format!(
-        "{} data files, {} other files; no Kubernetes objects, Maestro DB rows, REST responses or pod logs",
+        "read {} data files, skipped {}; no Kubernetes objects, Maestro DB rows, REST responses or pod logs",
         report.files, report.skipped
     );
     let errors = &writer.manifest_mut().errors;
