@@ -17,17 +17,20 @@ pub fn print_error(err: &anyhow::Error) {
 
 /// `error: <message>`, then one `  Caused by: <cause>` per link of the chain. Every error of
 /// ours either shows its source in its message or chains it, never both (STYLE.md §1.6), so
-/// each link is new text; a link that repeats the one before it word for word (a wrapper that
+/// each link is new text; a link that repeats an earlier one word for word (a wrapper that
 /// forwards its source's message) is printed once.
 fn render_error(err: &anyhow::Error) -> String {
-    let mut text = format!("error: {}\n", sanitize(&err.to_string()));
-    let mut last = err.to_string();
-    for cause in err.chain().skip(1) {
-        let cause = cause.to_string();
-        if cause != last {
-            text.push_str(&format!("  Caused by: {}\n", sanitize(&cause)));
+    let mut printed: Vec<String> = Vec::new();
+    for link in err.chain() {
+        let link = link.to_string();
+        if !printed.contains(&link) {
+            printed.push(link);
         }
-        last = cause;
+    }
+    let mut text = String::new();
+    for (i, link) in printed.iter().enumerate() {
+        let label = if i == 0 { "error:" } else { "  Caused by:" };
+        text.push_str(&format!("{label} {}\n", sanitize(link)));
     }
     text
 }
@@ -42,7 +45,9 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn is_broken_pipe_error(error: &(dyn std::error::Error + 'static)) -> bool {
     if let Some(io) = error.downcast_ref::<io::Error>() {
         return io.kind() == io::ErrorKind::BrokenPipe
-            || io.get_ref().is_some_and(|inner| is_broken_pipe_error(inner));
+            || io
+                .get_ref()
+                .is_some_and(|inner| is_broken_pipe_error(inner));
     }
     if let Some(json) = error.downcast_ref::<serde_json::Error>() {
         return json.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
@@ -130,7 +135,9 @@ mod tests {
     #[test]
     fn broken_pipe_is_found_by_kind_wherever_it_is_wrapped() {
         let pipe = || io::Error::from(io::ErrorKind::BrokenPipe);
-        assert!(is_broken_pipe(&anyhow::Error::new(pipe()).context("writing")));
+        assert!(is_broken_pipe(
+            &anyhow::Error::new(pipe()).context("writing")
+        ));
         let json = serde_json::Error::io(pipe());
         assert!(is_broken_pipe(&anyhow::Error::new(json)));
         let polars = polars::prelude::PolarsError::from(pipe());
