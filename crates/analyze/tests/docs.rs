@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 use mwtrace_analyze::doctor::{self, Rule};
-use mwtrace_analyze::load::{self, rows};
+use mwtrace_analyze::load;
+use mwtrace_analyze::query::rows;
 use mwtrace_bundle::progress::NoProgress;
 
 const UPDATE_ENV: &str = "MWTRACE_UPDATE_DOCS";
