@@ -32,11 +32,16 @@ pub enum Command {
         mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o incident.tar.zst")]
     Collect(CollectArgs),
     /// Build a bundle from what engineers already have: must-gather and inspect trees (or their
-    /// .tar/.tar.gz/.tar.zst), hcpctl dump-crs trees, kubectl -o json|yaml output, Maestro DB
-    /// rows (NDJSON or a JSON array) and Maestro REST resource-bundle lists.
+    /// .tar/.tar.gz/.tar.zst/.tar.xz/.tar.bz2/.zip, also nested), hcpctl dump-crs trees, kubectl
+    /// -o json|yaml output, Maestro DB rows (NDJSON or a JSON array), Maestro REST
+    /// resource-bundle lists, and mwtrace bundles (their clusters kept apart).
+    ///
+    /// A PATH in which nothing is recognized is an error (exit 2): no bundle is written.
     #[command(after_help = "Examples:\n  \
         mwtrace import must-gather.local.123/ -o snapshot.tar.zst\n  \
-        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 -o snapshot.tar.zst")]
+        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 -o snapshot.tar.zst\n  \
+        mwtrace import mg-1.tar.xz mg-2.zip --verbose -o snapshot.tar.zst\n  \
+        mwtrace import week-1.tar.zst week-2.tar.zst -o merged.tar.zst")]
     Import(ImportArgs),
     /// Report what is wrong in a snapshot: findings with evidence and the next step.
     #[command(after_help = "Examples:\n  \
@@ -151,6 +156,11 @@ pub struct ImportArgs {
     /// Keep Secret values (recorded in the bundle's manifest). Example: --no-redact
     #[arg(long)]
     pub no_redact: bool,
+    /// Also print every bundle file (path, rows, bytes) and every error; by default a summary
+    /// per cluster and kind, and errors grouped by kind with their first paths.
+    /// Example: --verbose
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +186,16 @@ pub struct DoctorArgs {
 pub enum FailOn {
     Warning,
     Critical,
+}
+
+impl FailOn {
+    /// The least severity that fails the command.
+    pub fn severity(self) -> mwtrace_analyze::doctor::Severity {
+        match self {
+            FailOn::Warning => mwtrace_analyze::doctor::Severity::Warning,
+            FailOn::Critical => mwtrace_analyze::doctor::Severity::Critical,
+        }
+    }
 }
 
 /// `--db`: an access path, or a connection URL.
@@ -227,6 +247,11 @@ pub struct InfoArgs {
     /// Output format. Example: -o json
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,
+    /// Also list every file (path, rows, bytes) and every error; by default a summary per
+    /// cluster and kind, and errors grouped by kind with their first paths (text output only).
+    /// Example: --verbose
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +285,11 @@ pub struct TraceArgs {
     /// Example: --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450 --logs
     #[arg(long, conflicts_with = "search")]
     pub logs: bool,
+    /// Exit 1 when the traced work or cluster is failing at this level or worse: critical for
+    /// a failing work or creation stage, warning also for one stuck in deletion, not applied,
+    /// of unknown state, or a missing stage. Example: --fail-on critical
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// Output format. Example: -o json
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,

@@ -1,5 +1,6 @@
 //! `mwtrace import`: resolve the command line into a plan, import every PATH into one bundle,
-//! print what each PATH held and each bundle file got; exit 3 when any file failed to parse.
+//! print what each PATH held and a summary of the bundle (every file and error with
+//! `--verbose`); exit 3 when any file failed to parse, 2 when a PATH held nothing recognized.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -9,8 +10,8 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::ImportArgs;
-use mwtrace_import::{self, ImportOutcome, ImportPlan};
 use crate::output::sanitize;
+use mwtrace_import::{ImportOutcome, ImportPlan};
 
 pub fn run(args: ImportArgs) -> Result<ExitStatus> {
     let plan = ImportPlan {
@@ -23,8 +24,8 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus> {
     watch_ctrl_c(plan.cancel.clone());
     let progress = crate::output::progress::for_stderr();
     let started = std::time::Instant::now();
-    let outcome = import::import(&plan, progress.as_ref())?;
-    print_summary(&plan, &outcome, started.elapsed())?;
+    let outcome = mwtrace_import::import(&plan, progress.as_ref())?;
+    print_summary(&plan, &outcome, started.elapsed(), args.verbose)?;
     Ok(if outcome.manifest.errors.is_empty() {
         ExitStatus::Success
     } else {
@@ -54,24 +55,34 @@ fn print_summary(
     plan: &ImportPlan,
     outcome: &ImportOutcome,
     elapsed: std::time::Duration,
+    verbose: bool,
 ) -> Result<()> {
     let mut err = std::io::stderr().lock();
-    let width = outcome
-        .manifest
-        .files
-        .iter()
-        .map(|f| f.path.len())
-        .max()
-        .unwrap_or(0)
-        .max(11);
-    writeln!(
-        err,
-        "{:<width$} {:>9} {:>12}",
-        "bundle file", "rows", "bytes"
-    )?;
-    for file in &outcome.manifest.files {
-        let rows = file.rows.map_or_else(|| "-".to_string(), |r| r.to_string());
-        writeln!(err, "{:<width$} {rows:>9} {:>12}", file.path, file.bytes)?;
+    if verbose {
+        let width = outcome
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.path.len())
+            .max()
+            .unwrap_or(0)
+            .max(11);
+        writeln!(
+            err,
+            "{:<width$} {:>9} {:>12}",
+            "bundle file", "rows", "bytes"
+        )?;
+        for file in &outcome.manifest.files {
+            let rows = file.rows.map_or_else(|| "-".to_string(), |r| r.to_string());
+            writeln!(
+                err,
+                "{:<width$} {rows:>9} {:>12}",
+                sanitize(&file.path),
+                file.bytes
+            )?;
+        }
+    } else {
+        write!(err, "{}", super::summary::contents(&outcome.manifest))?;
     }
     writeln!(err)?;
     for input in &outcome.inputs {
@@ -79,16 +90,20 @@ fn print_summary(
             err,
             "{}: {}",
             sanitize(&input.path),
-            sanitize(&import::describe(input))
+            sanitize(&mwtrace_import::describe(input))
         )?;
     }
-    for e in &outcome.manifest.errors {
-        writeln!(
-            err,
-            "ERROR: {}: {}",
-            sanitize(&e.source),
-            sanitize(&e.message)
-        )?;
+    if verbose {
+        for e in &outcome.manifest.errors {
+            writeln!(
+                err,
+                "ERROR: {}: {}",
+                sanitize(&e.source),
+                sanitize(&e.message)
+            )?;
+        }
+    } else {
+        write!(err, "{}", super::summary::errors(&outcome.manifest))?;
     }
     let seconds = elapsed.as_secs_f64();
     let rate = if seconds >= 0.5 {

@@ -6,9 +6,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::ExitStatus;
-use mwtrace_bundle::{BundleReader, Limits, Manifest};
 use crate::cli::InfoArgs;
-use crate::output::write_document;
+use crate::output::{sanitize, write_document};
+use mwtrace_bundle::{BundleReader, Limits, Manifest};
 
 /// `mwtrace info -o json`: the bundle's manifest, and the proof that it was verified.
 #[derive(Serialize)]
@@ -37,11 +37,11 @@ pub fn run(args: InfoArgs) -> Result<ExitStatus> {
         verified: true,
         manifest: reader.manifest(),
     };
-    write_document(args.output, &report, || render(&report))?;
+    write_document(args.output, &report, || render(&report, args.verbose))?;
     Ok(ExitStatus::Success)
 }
 
-fn render(report: &InfoReport<'_>) -> String {
+fn render(report: &InfoReport<'_>, verbose: bool) -> String {
     let m = report.manifest;
     let mut out = String::new();
     let _ = writeln!(out, "Bundle:     {}", report.bundle);
@@ -77,15 +77,35 @@ fn render(report: &InfoReport<'_>) -> String {
             c.server.as_deref().unwrap_or("")
         );
     }
+    if !verbose {
+        let _ = writeln!(
+            out,
+            "\nContents ({} files; every file with --verbose):",
+            m.files.len()
+        );
+        out.push_str(&super::summary::contents(m));
+        let _ = writeln!(out);
+        match super::summary::errors(m) {
+            grouped if grouped.is_empty() => out.push_str("Errors: none\n"),
+            grouped => out.push_str(&grouped),
+        }
+        return out;
+    }
     let _ = writeln!(out, "\nFiles ({}):", m.files.len());
     let _ = writeln!(out, "  {:<80} {:>9} {:>12}", "path", "rows", "bytes");
     for f in &m.files {
         let rows = f.rows.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "  {:<80} {:>9} {:>12}", f.path, rows, f.bytes);
+        let _ = writeln!(
+            out,
+            "  {:<80} {:>9} {:>12}",
+            sanitize(&f.path),
+            rows,
+            f.bytes
+        );
     }
     let _ = writeln!(out, "\nErrors ({}):", m.errors.len());
     for e in &m.errors {
-        let _ = writeln!(out, "  {}: {}", e.source, e.message);
+        let _ = writeln!(out, "  {}: {}", sanitize(&e.source), sanitize(&e.message));
     }
     out
 }

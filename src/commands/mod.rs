@@ -9,6 +9,7 @@ mod logs;
 mod pack;
 mod schema;
 mod sql;
+mod summary;
 mod trace;
 
 use crate::ExitStatus;

@@ -250,8 +250,41 @@ fn tar_of(dir: &Path, out: impl std::io::Write) -> impl std::io::Write {
     tar.into_inner().unwrap()
 }
 
+/// A zip of the fixture tree (entries under its folder name, as `zip -r` writes them), plus
+/// `extra` entries (name, bytes) at its root.
+fn zip_of(dir: &Path, out: &Path, extra: &[(&str, Vec<u8>)]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    let top = dir.file_name().unwrap().to_str().unwrap().to_string();
+    let mut stack = vec![(dir.to_path_buf(), top)];
+    while let Some((path, name)) = stack.pop() {
+        if path.is_dir() {
+            zip.add_directory(format!("{name}/"), options).unwrap();
+            let mut children: Vec<_> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            children.sort();
+            for child in children.into_iter().rev() {
+                let child_name = format!("{name}/{}", child.file_name().unwrap().to_str().unwrap());
+                stack.push((child, child_name));
+            }
+        } else {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(&std::fs::read(&path).unwrap()).unwrap();
+        }
+    }
+    for (name, bytes) in extra {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
 #[test]
 fn archives_import_exactly_as_the_directory_without_unpacking() {
+    use std::io::Write;
     let env = Env::new();
     let dir = repo().join(MUST_GATHER);
     let plain = env.path("must-gather.tar");
@@ -259,6 +292,36 @@ fn archives_import_exactly_as_the_directory_without_unpacking() {
     let zst = env.path("must-gather.tar.zst");
     let encoder = zstd::Encoder::new(std::fs::File::create(&zst).unwrap(), 3).unwrap();
     tar_of(&dir, encoder.auto_finish());
+    let xz = env.path("must-gather.tar.xz");
+    let encoder = liblzma::write::XzEncoder::new(std::fs::File::create(&xz).unwrap(), 6);
+    tar_of(&dir, encoder).flush().unwrap();
+    let bz2 = env.path("must-gather.tar.bz2");
+    let encoder = bzip2::write::BzEncoder::new(
+        std::fs::File::create(&bz2).unwrap(),
+        bzip2::Compression::default(),
+    );
+    tar_of(&dir, encoder).flush().unwrap();
+    let zip = env.path("must-gather.zip");
+    zip_of(&dir, &zip, &[]);
+    // Nested: a zip holding the .tar.xz (named after the cluster, as the top folder would be),
+    // and a directory holding the .tar.bz2.
+    let nested_zip = env.path(&format!("{MG_CLUSTER}.zip"));
+    let inner = std::fs::read(&xz).unwrap();
+    {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(std::fs::File::create(&nested_zip).unwrap());
+        writer
+            .start_file(
+                "must-gather.tar.xz",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+        writer.write_all(&inner).unwrap();
+        writer.finish().unwrap();
+    }
+    let case_dir = env.path(&format!("case/{MG_CLUSTER}"));
+    std::fs::create_dir_all(&case_dir).unwrap();
+    std::fs::copy(&bz2, case_dir.join("must-gather.tar.bz2")).unwrap();
 
     let query =
         "SELECT cluster, kind, namespace, name, object->'metadata'->>'resourceVersion' AS rv
@@ -267,12 +330,24 @@ fn archives_import_exactly_as_the_directory_without_unpacking() {
     assert_eq!(code, 3);
     let expected = sql(&env, &from_dir, query);
     assert_eq!(expected.len(), 13);
+    let path = |p: &Path| p.to_str().unwrap().to_string();
     let archives = [
-        fixture("testdata/import/must-gather.tar.gz"),
-        plain.to_str().unwrap().to_string(),
-        zst.to_str().unwrap().to_string(),
+        (
+            fixture("testdata/import/must-gather.tar.gz"),
+            fixture("testdata/import/must-gather.tar.gz") + ":",
+        ),
+        (path(&plain), path(&plain) + ":"),
+        (path(&zst), path(&zst) + ":"),
+        (path(&xz), path(&xz) + ":"),
+        (path(&bz2), path(&bz2) + ":"),
+        (path(&zip), path(&zip) + ":"),
+        (
+            path(&nested_zip),
+            path(&nested_zip) + ":must-gather.tar.xz:",
+        ),
+        (path(&case_dir), path(&case_dir) + "/must-gather.tar.bz2:"),
     ];
-    for (i, archive) in archives.iter().enumerate() {
+    for (i, (archive, prefix)) in archives.iter().enumerate() {
         let (code, bundle, err) = import(&env, &format!("a{i}.tar.zst"), &[archive]);
         assert_eq!(code, 3, "{archive}: {err}");
         // the archive's top folder names the cluster, as the directory does
@@ -282,7 +357,7 @@ fn archives_import_exactly_as_the_directory_without_unpacking() {
             m["errors"][0]["source"]
                 .as_str()
                 .unwrap()
-                .starts_with(&format!("{archive}:{MG_CLUSTER}/")),
+                .starts_with(&format!("{prefix}{MG_CLUSTER}/")),
             "{:?}",
             m["errors"]
         );
@@ -626,17 +701,13 @@ fn unrecognized_content_is_an_error_when_named_and_skipped_inside_a_directory() 
         one(&env, &bundle, "SELECT count(*) AS n FROM objects")["n"],
         2
     );
+    // named as a PATH, it is the only thing and nothing in it is recognized: exit 2
     let named = dir.join("prometheus-rules.json");
-    let (code, bundle, _) = import(&env, "named.tar.zst", &[named.to_str().unwrap()]);
-    assert_eq!(code, 3);
-    let m = manifest(&env, &bundle);
-    assert!(
-        m["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("not a Kubernetes object or List"),
-        "{m:#}"
-    );
+    let (code, bundle, err) = import(&env, "named.tar.zst", &[named.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!bundle.exists());
+    assert!(err.contains("first problem: "), "{err}");
+    assert!(err.contains("not a Kubernetes object or List"), "{err}");
     // a DB dump named after its table must hold rows: a broken line is reported by number
     let rows = env.path("resources.ndjson");
     std::fs::write(&rows, "{\"id\":\"a\",\"version\":1}\n{\"id\":\"b\",\n").unwrap();
@@ -654,4 +725,455 @@ fn unrecognized_content_is_an_error_when_named_and_skipped_inside_a_directory() 
         one(&env, &bundle, "SELECT count(*) AS n FROM resources")["n"],
         1
     );
+}
+
+/// Issue 15: a must-gather whose empty Lists say `items: null` (old `oc`), in YAML and JSON,
+/// imports without errors; so does one made only of empty Lists.
+#[test]
+fn lists_with_items_null_are_empty_lists() {
+    let env = Env::new();
+    let root = env.path("must-gather.local.1/quay-io-image");
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "namespaces/ns1/core/configmaps.yaml",
+        "apiVersion: v1\nitems: null\nkind: ConfigMapList\nmetadata:\n  resourceVersion: \"10\"\n",
+    );
+    write(
+        "namespaces/ns1/apps/deployments.yaml",
+        "apiVersion: apps/v1\nitems:\nkind: DeploymentList\nmetadata: {}\n",
+    );
+    write(
+        "cluster-scoped-resources/core/nodes.json",
+        r#"{"apiVersion":"v1","items":null,"kind":"NodeList","metadata":{"resourceVersion":"3"}}"#,
+    );
+    write(
+        "namespaces/ns1/core/secrets.json",
+        r#"{"kind":"List","apiVersion":"v1","metadata":{},"items":null}"#,
+    );
+    let mg = env.path("must-gather.local.1");
+    let (code, bundle, err) = import(&env, "empty.tar.zst", &[mg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let m = manifest(&env, &bundle);
+    assert_eq!(m["errors"].as_array().unwrap().len(), 0, "{m:#}");
+    assert!(
+        err.contains("must-gather/inspect tree: 4 files, 0 objects"),
+        "{err}"
+    );
+
+    write(
+        "namespaces/ns1/core/pods.yaml",
+        "apiVersion: v1\nkind: PodList\nitems:\n- metadata:\n    name: p1\n    namespace: ns1\n    uid: u-1\n",
+    );
+    let (code, bundle, err) = import(&env, "one.tar.zst", &[mg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let m = manifest(&env, &bundle);
+    assert_eq!(m["errors"].as_array().unwrap().len(), 0, "{m:#}");
+    let files: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["kube/must-gather.local.1/core/v1/pods.ndjson"]);
+}
+
+/// A bundle as collect writes it: two management clusters with their contexts and servers, a
+/// service cluster, DB rows, a log, an error, and a created_at of its own.
+fn write_collected_bundle(
+    target: &Path,
+    clusters: &[(&str, &str, &str)],
+    created_at: &str,
+    secrets_redacted: bool,
+    uid_prefix: &str,
+) {
+    use mwtrace_bundle::manifest::{Cluster, SourceError};
+    use mwtrace_bundle::{BundlePath, BundleWriter, Manifest};
+    let mut manifest = Manifest::new("collect", created_at.into());
+    manifest.redaction.secrets = secrets_redacted;
+    for (name, context, server) in clusters {
+        manifest.clusters.push(Cluster {
+            name: name.to_string(),
+            role: "management".into(),
+            context: Some(context.to_string()),
+            server: Some(server.to_string()),
+        });
+    }
+    manifest.clusters.push(Cluster {
+        name: "svc".into(),
+        role: "service".into(),
+        context: Some("svc-ctx".into()),
+        server: None,
+    });
+    manifest.errors.push(SourceError {
+        source: format!(
+            "kube/{}/hypershift.openshift.io/v1beta1/hostedclusters",
+            clusters[0].0
+        ),
+        message: "the server could not find the requested resource".into(),
+    });
+    let mut writer = BundleWriter::create(target, manifest).unwrap();
+    let mut add = |path: &str, rows: &[Value]| {
+        let mut sink = writer
+            .start_file(BundlePath::parse(path).unwrap().unwrap())
+            .unwrap();
+        for row in rows {
+            sink.write_row(row).unwrap();
+        }
+        writer.finish_file(sink).unwrap();
+    };
+    for (name, _, _) in clusters {
+        // the same namespace/name on every cluster: only the cluster tells them apart
+        add(
+            &format!("kube/{name}/core/v1/configmaps.ndjson"),
+            &[serde_json::json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "cm", "namespace": "ns", "uid": format!("{uid_prefix}-{name}"),
+                             "resourceVersion": "5"},
+                "data": {"cluster": name}
+            })],
+        );
+    }
+    add(
+        "db/resources.ndjson",
+        &[
+            serde_json::json!({"id": format!("{uid_prefix}-row"), "version": 1,
+                             "consumer_name": clusters[0].0}),
+        ],
+    );
+    let log = env_log_file(target);
+    writer
+        .add_file(
+            BundlePath::parse(&format!("logs/{}/maestro/agent-1/agent.log", clusters[0].0))
+                .unwrap()
+                .unwrap(),
+            std::fs::File::open(&log).unwrap(),
+        )
+        .unwrap();
+    writer.finish().unwrap();
+}
+
+fn env_log_file(beside: &Path) -> PathBuf {
+    let log = beside.with_extension("log");
+    std::fs::write(&log, "I1121 10:00:00.000000       1 agent.go:1] started\n").unwrap();
+    log
+}
+
+fn cluster_records(m: &Value) -> Vec<(String, String, String, String)> {
+    m["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or("-").to_string();
+            (text("name"), text("role"), text("context"), text("server"))
+        })
+        .collect()
+}
+
+fn file_rows(m: &Value) -> Vec<(String, u64)> {
+    m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rows"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// Issue 15: a bundle imported again keeps its clusters (names, roles, contexts, servers),
+/// created_at, errors and redaction record; two bundles merge with their clusters kept apart.
+#[test]
+fn bundles_import_with_their_clusters_created_at_errors_and_redaction() {
+    let env = Env::new();
+    let a = env.path("week-1.tar.zst");
+    write_collected_bundle(
+        &a,
+        &[
+            ("mgmt-1", "ctx-1", "https://api.mgmt-1:6443"),
+            ("mgmt-2", "ctx-2", "https://api.mgmt-2:6443"),
+        ],
+        "2026-11-20T08:00:00Z",
+        true,
+        "a",
+    );
+    let (code, bundle, err) = import(&env, "again.tar.zst", &[a.to_str().unwrap()]);
+    // the bundle's error is kept, so this is an import with errors
+    assert_eq!(code, 3, "{err}");
+    let m = manifest(&env, &bundle);
+    assert_eq!(m["origin"], "import");
+    assert_eq!(m["created_at"], "2026-11-20T08:00:00Z");
+    assert_eq!(m["redaction"]["secrets"], true);
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        cluster_records(&m),
+        [
+            (
+                s("mgmt-1"),
+                s("management"),
+                s("ctx-1"),
+                s("https://api.mgmt-1:6443")
+            ),
+            (
+                s("mgmt-2"),
+                s("management"),
+                s("ctx-2"),
+                s("https://api.mgmt-2:6443")
+            ),
+            (s("svc"), s("service"), s("svc-ctx"), s("-")),
+        ]
+    );
+    assert_eq!(
+        m["errors"],
+        serde_json::json!([{
+            "source": "kube/mgmt-1/hypershift.openshift.io/v1beta1/hostedclusters",
+            "message": "the server could not find the requested resource"
+        }])
+    );
+    assert_eq!(
+        file_rows(&m),
+        [
+            (s("db/resources.ndjson"), 1),
+            (s("kube/mgmt-1/core/v1/configmaps.ndjson"), 1),
+            (s("kube/mgmt-2/core/v1/configmaps.ndjson"), 1),
+            (s("logs/mgmt-1/maestro/agent-1/agent.log"), 0),
+        ]
+    );
+
+    // a second bundle: mgmt-3, and another cluster also named mgmt-1 (another server)
+    let b = env.path("week-2.tar.zst");
+    write_collected_bundle(
+        &b,
+        &[
+            ("mgmt-3", "ctx-3", "https://api.mgmt-3:6443"),
+            ("mgmt-1", "ctx-1b", "https://api.other-mgmt-1:6443"),
+        ],
+        "2026-11-27T08:00:00Z",
+        true,
+        "b",
+    );
+    let (code, merged, err) = import(
+        &env,
+        "merged.tar.zst",
+        &[a.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    assert_eq!(code, 3, "{err}");
+    let m = manifest(&env, &merged);
+    let names: Vec<(String, String)> = cluster_records(&m)
+        .into_iter()
+        .map(|(name, _, context, _)| (name, context))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (s("mgmt-1"), s("ctx-1")),
+            (s("mgmt-2"), s("ctx-2")),
+            (s("svc"), s("svc-ctx")),
+            (s("mgmt-3"), s("ctx-3")),
+            (s("mgmt-1-2"), s("ctx-1b")),
+        ]
+    );
+    // the latest created_at of the two
+    assert_eq!(m["created_at"], "2026-11-27T08:00:00Z");
+    assert_eq!(m["errors"].as_array().unwrap().len(), 2);
+    let kube: Vec<(String, u64)> = file_rows(&m)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("kube/"))
+        .collect();
+    assert_eq!(
+        kube,
+        [
+            (s("kube/mgmt-1-2/core/v1/configmaps.ndjson"), 1),
+            (s("kube/mgmt-1/core/v1/configmaps.ndjson"), 1),
+            (s("kube/mgmt-2/core/v1/configmaps.ndjson"), 1),
+            (s("kube/mgmt-3/core/v1/configmaps.ndjson"), 1),
+        ]
+    );
+    let rows = sql(
+        &env,
+        &merged,
+        "SELECT cluster, object->'data'->>'cluster' AS says FROM objects ORDER BY cluster",
+    );
+    let pairs: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                s(r["cluster"].as_str().unwrap()),
+                s(r["says"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (s("mgmt-1"), s("mgmt-1")),
+            (s("mgmt-1-2"), s("mgmt-1")),
+            (s("mgmt-2"), s("mgmt-2")),
+            (s("mgmt-3"), s("mgmt-3")),
+        ]
+    );
+
+    // a bundle collected with --no-redact keeps that record when imported with --no-redact
+    let raw = env.path("raw.tar.zst");
+    write_collected_bundle(
+        &raw,
+        &[("mgmt-1", "ctx-1", "https://api.mgmt-1:6443")],
+        "2026-11-20T08:00:00Z",
+        false,
+        "c",
+    );
+    let (_, kept, err) = import(
+        &env,
+        "kept.tar.zst",
+        &[raw.to_str().unwrap(), "--no-redact"],
+    );
+    assert_eq!(
+        manifest(&env, &kept)["redaction"]["secrets"],
+        false,
+        "{err}"
+    );
+}
+
+/// Issue 15: a PATH in which nothing is recognized is exit 2 with one line naming it, and no
+/// bundle is written (nor anything beside it).
+#[test]
+fn a_path_with_nothing_recognized_exits_2_and_writes_nothing() {
+    let env = Env::new();
+    let dir = env.path("not-a-gather");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "hello").unwrap();
+    std::fs::write(dir.join("metrics.json"), r#"{"status": "success"}"#).unwrap();
+    let bundle = env.path("out.tar.zst");
+    let out = env.run(&[
+        "import",
+        dir.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("error: {}: nothing recognized", dir.display())),
+        "{err}"
+    );
+    assert!(!bundle.exists());
+    let leftovers: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".mwtrace"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // also when another PATH is fine: the bad one is named
+    let (code, bundle, err) = import(
+        &env,
+        "mixed.tar.zst",
+        &[
+            &fixture("testdata/import/db/consumers.json"),
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not-a-gather: nothing recognized"), "{err}");
+    assert!(!bundle.exists());
+}
+
+/// Issue 15: import and info print a summary by default (per cluster and kind, errors grouped
+/// by kind); the per-file table and every error only with --verbose.
+#[test]
+fn import_and_info_summarize_unless_verbose() {
+    let env = Env::new();
+    let (code, bundle, err) = import(&env, "mg.tar.zst", &[&fixture(MUST_GATHER)]);
+    assert_eq!(code, 3, "{err}");
+    assert!(!err.contains("bundle file"), "{err}");
+    assert!(!err.contains("ERROR: "), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cluster {MG_CLUSTER} (management): 13 objects of "
+        )),
+        "{err}"
+    );
+    assert!(err.contains("Errors: 1 in 1 kinds"), "{err}");
+    assert!(
+        err.contains("/namespaces/default/core/services.yaml"),
+        "{err}"
+    );
+    let (code, _, verbose) = import(&env, "mg2.tar.zst", &[&fixture(MUST_GATHER), "--verbose"]);
+    assert_eq!(code, 3);
+    assert!(verbose.contains("bundle file"), "{verbose}");
+    assert!(
+        verbose.contains(&format!("kube/{MG_CLUSTER}/core/v1/pods.ndjson")),
+        "{verbose}"
+    );
+    assert!(verbose.contains("ERROR: "), "{verbose}");
+
+    let out = env.run(&["info", bundle.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        !text.contains(&format!("kube/{MG_CLUSTER}/core/v1/pods.ndjson")),
+        "{text}"
+    );
+    assert!(text.contains("every file with --verbose"), "{text}");
+    assert!(text.contains("Errors: 1 in 1 kinds"), "{text}");
+    let out = env.run(&["info", bundle.to_str().unwrap(), "--verbose"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("kube/{MG_CLUSTER}/core/v1/pods.ndjson")),
+        "{text}"
+    );
+}
+
+/// Issue 15: a must-gather of thousands of files prints a screen, not a line per file.
+#[test]
+fn a_large_must_gather_prints_a_short_summary() {
+    let env = Env::new();
+    let root = env.path("must-gather.local.2/img");
+    for ns in 0..300 {
+        let dir = root.join(format!("namespaces/ns-{ns}/core"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (plural, kind) in [("configmaps", "ConfigMap"), ("services", "Service")] {
+            std::fs::write(
+                dir.join(format!("{plural}.yaml")),
+                format!(
+                    "apiVersion: v1\nkind: {kind}List\nitems:\n- metadata:\n    name: x\n    namespace: ns-{ns}\n"
+                ),
+            )
+            .unwrap();
+        }
+        for g in 0..18 {
+            let dir = root.join(format!("namespaces/ns-{ns}/g{g}.example.com"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join(format!("things{g}.yaml")),
+                format!(
+                    "apiVersion: g{g}.example.com/v1\nkind: Thing{g}List\nitems:\n- metadata:\n    name: x\n    namespace: ns-{ns}\n"
+                ),
+            )
+            .unwrap();
+        }
+        // a broken file in each namespace: one kind of error
+        std::fs::write(
+            root.join(format!("namespaces/ns-{ns}/core/pods.yaml")),
+            "kind: [\n",
+        )
+        .unwrap();
+    }
+    let mg = env.path("must-gather.local.2");
+    let (code, _, err) = import(&env, "big.tar.zst", &[mg.to_str().unwrap()]);
+    assert_eq!(code, 3, "{}", &err[..err.len().min(2000)]);
+    assert!(err.contains("Errors: 300 in 1 kinds"), "{err}");
+    assert!(err.contains("... and 297 more"), "{err}");
+    assert!(err.contains("(8 other kinds)"), "{err}");
+    assert!(err.lines().count() < 40, "{err}");
 }

@@ -11,7 +11,11 @@ fn info_lists_and_verifies_the_bundle() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("all 12 files verified"), "{text}");
-    assert!(text.contains("db/resources.ndjson"), "{text}");
+    // a summary by default; every file with --verbose
+    assert!(text.contains("Maestro DB: "), "{text}");
+    assert!(!text.contains("db/resources.ndjson"), "{text}");
+    let verbose = stdout(&env.run(&["info", sample_bundle().to_str().unwrap(), "-v"]));
+    assert!(verbose.contains("db/resources.ndjson"), "{verbose}");
     assert!(
         text.contains("mgmt-1") && text.contains("management"),
         "{text}"
