@@ -5,8 +5,8 @@ use anyhow::{Context, Result};
 
 use crate::ExitStatus;
 use crate::cli::{DoctorArgs, FailOn, SnapshotArgs};
-use mwtrace_analyze::doctor::{self, Severity, SnapshotSource, render};
 use crate::output::{sanitize, write_document};
+use mwtrace_analyze::doctor::{self, SnapshotSource, render};
 
 pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
     let rules = doctor::catalog().context("the embedded rule catalog is invalid (a bug)")?;
@@ -46,10 +46,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::BadInput);
     }
-    let threshold = args.fail_on.map(|level| match level {
-        FailOn::Warning => Severity::Warning,
-        FailOn::Critical => Severity::Critical,
-    });
+    let threshold = args.fail_on.map(FailOn::severity);
     Ok(match (threshold, doctor::worst(&report)) {
         (Some(threshold), Some(worst)) if worst >= threshold => ExitStatus::NotFound,
         _ => ExitStatus::Success,

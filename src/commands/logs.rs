@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use crate::ExitStatus;
 use crate::cli::{LevelArg, LogFormat, LogsArgs, TimeArg};
-use mwtrace_analyze::load::rows;
-use mwtrace_logs::Level;
-use mwtrace_analyze::log_query::{Filter, LogLine, query};
 use crate::output::sanitize;
+use mwtrace_analyze::log_query::{Filter, LogLine, query};
+use mwtrace_analyze::query::rows;
+use mwtrace_logs::Level;
 
 pub fn run(args: LogsArgs) -> Result<ExitStatus> {
     if let Some(re) = &args.grep {

@@ -30,9 +30,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 }
 
 /// Opens (loading on first use) the snapshot a command works on, with progress on a terminal.
-pub(crate) fn open(args: &crate::cli::SnapshotArgs) -> anyhow::Result<mwtrace_analyze::load::Snapshot> {
+pub(crate) fn open(
+    args: &crate::cli::SnapshotArgs,
+) -> anyhow::Result<mwtrace_analyze::load::Snapshot> {
     let progress = crate::output::progress::for_stderr();
-    let snapshot =
-        mwtrace_analyze::load::open_snapshot(&args.snapshot, args.db.as_deref(), progress.as_ref())?;
+    let snapshot = mwtrace_analyze::load::open_snapshot(
+        &args.snapshot,
+        args.db.as_deref(),
+        progress.as_ref(),
+    )?;
     Ok(snapshot)
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::ExitStatus;
-use mwtrace_bundle::{BundlePath, BundleWriter, Manifest};
 use crate::cli::PackArgs;
+use mwtrace_bundle::{BundlePath, BundleWriter, Manifest};
 
 pub fn run(args: PackArgs) -> Result<ExitStatus> {
     let template_path = args.dir.join("manifest.json");

@@ -7,8 +7,8 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
-use mwtrace_analyze::load::rows;
 use crate::output::sanitize;
+use mwtrace_analyze::query::rows;
 
 pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
     let snapshot = super::open(&args.snapshot)?;

@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::ExitStatus;
 use crate::cli::{SqlArgs, TableFormat};
-use mwtrace_analyze::load::rows;
 use crate::output::table::{ResultWriter, configure_table_display};
+use mwtrace_analyze::query::rows;
 
 pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     if args.output == TableFormat::Parquet && args.out.is_none() && io::stdout().is_terminal() {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::ExitStatus;
-use crate::cli::TraceArgs;
+use crate::cli::{FailOn, TraceArgs};
 use crate::output::write_document;
 use mwtrace_analyze::load;
 use mwtrace_analyze::store::{DbStore, IndexStore};
@@ -50,7 +50,10 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     }
     write_document(args.output, &report, || trace::render::render(&report))?;
     Ok(match report.outcome {
-        Outcome::Found => ExitStatus::Success,
         Outcome::NotFound | Outcome::NotManaged => ExitStatus::NotFound,
+        Outcome::Found => match (args.fail_on.map(FailOn::severity), report.severity()) {
+            (Some(threshold), Some(worst)) if worst >= threshold => ExitStatus::NotFound,
+            _ => ExitStatus::Success,
+        },
     })
 }

@@ -361,8 +361,8 @@ fn exec_path_rows(pg: &Pg, cid: Option<&str>) -> BTreeMap<String, Vec<Value>> {
     );
     let mut by_table: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     mwtrace_collect::db::demux_psql_output(out.stdout.as_slice(), |table, row| {
-        let mut value: Value = serde_json::from_str(row)
-            .unwrap_or_else(|e| panic!("{table}: {e}: {row}"));
+        let mut value: Value =
+            serde_json::from_str(row).unwrap_or_else(|e| panic!("{table}: {e}: {row}"));
         mwtrace_bundle::redact::redact(&mut value);
         by_table.entry(table.to_string()).or_default().push(value);
         Ok(())

@@ -517,8 +517,12 @@ fn each_log_signature_fires_on_its_fixture() {
         .collect();
     assert_eq!(rules.len(), 7);
     let db = env.path("logs.duckdb");
-    let snapshot =
-        mwtrace_analyze::load::open_snapshot(&bundle, Some(&db), &mwtrace_bundle::progress::NoProgress).unwrap();
+    let snapshot = mwtrace_analyze::load::open_snapshot(
+        &bundle,
+        Some(&db),
+        &mwtrace_bundle::progress::NoProgress,
+    )
+    .unwrap();
     let report = mwtrace_analyze::doctor::run(
         &snapshot.conn,
         &rules,

@@ -7,6 +7,7 @@ mod collect_kube;
 mod collect_pg;
 mod common;
 mod doctor;
+mod evidence;
 mod fake_kube;
 mod import;
 mod info_sql_schema;

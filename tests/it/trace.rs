@@ -383,7 +383,10 @@ fn yaml_output_carries_the_same_report() {
     let report: mwtrace_analyze::trace::TraceReport =
         serde_saphyr::from_slice(&out.stdout).unwrap();
     assert_eq!(report.works[0].resource_id, R1_HEALTHY);
-    assert_eq!(report.works[0].state, mwtrace_analyze::trace::WorkState::Applied);
+    assert_eq!(
+        report.works[0].state,
+        mwtrace_analyze::trace::WorkState::Applied
+    );
 }
 
 #[test]
@@ -418,4 +421,40 @@ fn several_resources_with_one_work_name_are_all_shown() {
             .unwrap()
             .starts_with("Multiple resources found (2)")
     );
+}
+
+#[test]
+fn fail_on_exits_1_when_the_traced_work_is_failing_at_that_level() {
+    let env = Env::new();
+    let bundle = sample_bundle();
+    let code = |args: &[&str]| {
+        let mut all = vec!["trace", bundle.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = env.run(&all);
+        assert_no_panic(&out);
+        out.status.code().unwrap()
+    };
+    // R3 is failing (Applied=False): critical.
+    assert_eq!(
+        code(&["--resource-id", R3_FAILING, "--fail-on", "critical"]),
+        1
+    );
+    assert_eq!(code(&["--resource-id", R3_FAILING]), 0);
+    // R1 is applied and available: nothing fails it.
+    assert_eq!(
+        code(&["--resource-id", R1_HEALTHY, "--fail-on", "warning"]),
+        0
+    );
+    // The cluster's creation flow has a failing stage (R3's bundle).
+    assert_eq!(code(&["--cluster-id", CID, "--fail-on", "critical"]), 1);
+    assert_eq!(code(&["--cluster-id", CID]), 0);
+    let out = env.run(&[
+        "trace",
+        bundle.to_str().unwrap(),
+        "--resource-id",
+        R1_HEALTHY,
+        "--fail-on",
+        "sometimes",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
 }

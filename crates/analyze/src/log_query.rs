@@ -5,7 +5,7 @@ use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Level;
+use mwtrace_logs::Level;
 
 /// What `mwtrace logs` asks for; every filter is optional.
 #[derive(Debug, Clone, Default)]
@@ -125,8 +125,8 @@ pub fn query<E: From<duckdb::Error>>(
     let mut rows = stmt.query(duckdb::params![
         filter.grep,
         filter.min_level.map(rank),
-        filter.since.map(super::sql_timestamp),
-        filter.until.map(super::sql_timestamp),
+        filter.since.map(mwtrace_logs::sql_timestamp),
+        filter.until.map(mwtrace_logs::sql_timestamp),
         filter.pod,
         filter.resource_id,
         filter.op_id,

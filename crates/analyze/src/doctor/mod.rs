@@ -1,14 +1,14 @@
 //! `mwtrace doctor`: a catalog of rules run over the SQL schema of a loaded snapshot, each
 //! finding reported with its evidence and the next step (issue 5).
 //!
-//! Rules are data: one SQL file per rule under `src/doctor/rules/`, with its metadata in a
+//! Rules are data: one SQL file per rule under `crates/analyze/src/doctor/rules/`, with its metadata in a
 //! comment header (see `rule.rs`), embedded in the binary by the `RULES` list below. Adding a
 //! rule is adding a file and its line in that list; no other code. Thresholds are written in
 //! the rules relative to `(SELECT created_at FROM snapshot)`, so a bundle gives the same findings
 //! whenever it is read.
 
 mod model;
-pub(crate) mod render;
+pub mod render;
 mod rule;
 
 use duckdb::Connection;
@@ -365,7 +365,10 @@ mod tests {
              CREATE TABLE snapshot AS SELECT TIMESTAMP '2026-11-21 10:00:00' AS created_at;
              CREATE TABLE clusters (name VARCHAR, role VARCHAR, context VARCHAR, server VARCHAR);
              INSERT INTO clusters VALUES ('svc-1', 'service', 'svc-ctx', NULL),
-                                         ('mgmt-1', 'management', 'mgmt-ctx', NULL);",
+                                         ('mgmt-1', 'management', 'mgmt-ctx', NULL);
+             CREATE TABLE coverage (source VARCHAR, cluster VARCHAR, api_group VARCHAR,
+                                    resource VARCHAR, collected BOOLEAN, detail VARCHAR);
+             CREATE TABLE consumer_clusters (consumer VARCHAR, cluster VARCHAR, evidence VARCHAR);",
         )
         .unwrap();
         conn

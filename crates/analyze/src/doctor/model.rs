@@ -132,7 +132,7 @@ pub struct RuleInfo {
     pub message: String,
     /// Columns shown as evidence.
     pub evidence: Vec<String>,
-    /// File of the rule in the source tree (`src/doctor/rules/<id>.sql`).
+    /// File of the rule in the source tree (`crates/analyze/src/doctor/rules/<id>.sql`).
     pub file: String,
     /// The query: runs as is with `mwtrace sql SNAPSHOT "..."`.
     pub sql: String,

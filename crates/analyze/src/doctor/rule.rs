@@ -1,6 +1,6 @@
-//! A rule is one file under `src/doctor/rules/`: a header of metadata in SQL comments (YAML once
+//! A rule is one file under `crates/analyze/src/doctor/rules/`: a header of metadata in SQL comments (YAML once
 //! the leading `-- ` is removed), then the query. The file stays valid SQL, so a rule runs as is
-//! with `mwtrace sql SNAPSHOT -- "$(cat src/doctor/rules/<id>.sql)"`. Each row of the query is a
+//! with `mwtrace sql SNAPSHOT -- "$(cat crates/analyze/src/doctor/rules/<id>.sql)"`. Each row of the query is a
 //! finding; its columns fill the message, the evidence and the command templates.
 //!
 //! ```sql
@@ -248,7 +248,7 @@ impl Rule {
                 .collect(),
             message: self.meta.message.clone(),
             evidence: self.meta.evidence.clone(),
-            file: format!("src/doctor/rules/{}", self.file),
+            file: format!("crates/analyze/src/doctor/rules/{}", self.file),
             sql: self.sql.clone(),
         }
     }

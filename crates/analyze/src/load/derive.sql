@@ -241,6 +241,60 @@ SELECT cluster, name, uid,
        namespace, p.status.conditions AS conditions
 FROM parsed;
 
+-- What the bundle can show, per source: an answer that claims something is absent rests on a
+-- row here with collected = true, else it says "not collected" and names the source. A kind of a
+-- cluster is collected when its list is in the bundle, or when the cluster does not serve it
+-- (collect records "(CRD absent)": none can exist); a DB table when its dump is. The kinds traces
+-- and doctor rules read are listed for every management cluster, collected or not.
+CREATE TABLE coverage AS
+WITH files AS (
+    SELECT string_split(path, '/') AS p FROM bundle_files
+), listed AS (
+    SELECT 'kube' AS source, p[2] AS cluster, p[3] AS api_group,
+           regexp_replace(p[5], '\.ndjson$', '') AS resource
+    FROM files WHERE p[1] = 'kube' AND len(p) = 5
+    UNION
+    SELECT 'db', NULL, NULL, regexp_replace(p[2], '\.ndjson$', '')
+    FROM files WHERE p[1] = 'db' AND len(p) = 2
+), wanted AS (
+    SELECT 'kube' AS source, c.name AS cluster, k.api_group, k.resource
+    FROM clusters c, (VALUES ('work.open-cluster-management.io', 'appliedmanifestworks'),
+                             ('work.open-cluster-management.io', 'manifestworks'),
+                             ('cluster.open-cluster-management.io', 'managedclusters'),
+                             ('hypershift.openshift.io', 'hostedclusters'),
+                             ('hypershift.openshift.io', 'nodepools')) k(api_group, resource)
+    WHERE c.role = 'management'
+    UNION
+    SELECT 'db', NULL, NULL, t FROM (VALUES ('resources'), ('events'), ('status_events'),
+                                            ('consumers'), ('server_instances')) v(t)
+    UNION
+    SELECT * FROM listed
+), errors AS (
+    SELECT w.source, w.cluster, w.api_group, w.resource,
+           string_agg(e.message, '; ' ORDER BY e.source, e.message) AS message,
+           bool_or(e.message LIKE '%(CRD absent)%') AS absent
+    FROM wanted w
+    JOIN collection_errors e
+      ON (w.source = 'kube'
+          AND (e.source = 'kube/' || w.cluster
+               OR e.source LIKE 'kube/' || w.cluster || '/' || w.api_group || '/%/' || w.resource))
+      OR (w.source = 'db'
+          AND (e.source = 'db' OR e.source = 'db/' || w.resource OR e.source LIKE 'db/' || w.resource || '/%'))
+    GROUP BY ALL
+)
+SELECT w.source, w.cluster, w.api_group, w.resource,
+       l.resource IS NOT NULL OR coalesce(e.absent, false) AS collected,
+       CASE WHEN l.resource IS NULL AND coalesce(e.absent, false) THEN 'not served (CRD absent)'
+            ELSE e.message END AS detail
+FROM wanted w
+LEFT JOIN listed l
+       ON l.source = w.source AND l.cluster IS NOT DISTINCT FROM w.cluster
+      AND l.api_group IS NOT DISTINCT FROM w.api_group AND l.resource = w.resource
+LEFT JOIN errors e
+       ON e.source = w.source AND e.cluster IS NOT DISTINCT FROM w.cluster
+      AND e.api_group IS NOT DISTINCT FROM w.api_group AND e.resource = w.resource
+ORDER BY w.source, w.cluster, w.api_group, w.resource;
+
 -- Which DB row a Maestro (layer-1) AppliedManifestWork belongs to. Two generations of the agent
 -- are deployed (maestro-data-model.md): since maestro PR #434 (2026-01-14) spec.manifestWorkName
 -- is the resource id; before, it was the user work name (payload.metadata.name), unique per
@@ -248,14 +302,23 @@ FROM parsed;
 -- that runs on the AMW's cluster (a consumer is known to run there when an AMW of the cluster is
 -- linked by id to one of its rows, or when it is named like the cluster or its context). Still
 -- several rows is ambiguous: linked to none, and said so (linked_by).
+CREATE TABLE consumer_clusters AS
+SELECT DISTINCT r.consumer_name AS consumer, a.cluster, 'amw_by_resource_id' AS evidence
+FROM mw_amws_parsed a JOIN resources r ON r.id = a.manifest_work_name
+WHERE r.consumer_name IS NOT NULL
+UNION
+SELECT c.name, c.name, 'cluster_name' FROM clusters c WHERE c.role IS DISTINCT FROM 'service'
+UNION
+SELECT c.context, c.name, 'cluster_context' FROM clusters c
+WHERE c.context IS NOT NULL AND c.role IS DISTINCT FROM 'service'
+ORDER BY consumer, cluster, evidence;
+
 CREATE TEMP TABLE mw_amw_links AS
 WITH by_id AS (
     SELECT a.cluster, a.name, r.id AS resource_id, r.consumer_name
     FROM mw_amws_parsed a JOIN resources r ON r.id = a.manifest_work_name
 ), consumer_clusters AS (
-    SELECT DISTINCT cluster, consumer_name FROM by_id WHERE consumer_name IS NOT NULL
-    UNION SELECT name, name FROM clusters
-    UNION SELECT name, context FROM clusters WHERE context IS NOT NULL
+    SELECT consumer AS consumer_name, cluster FROM consumer_clusters
 ), candidates AS (
     SELECT a.cluster, a.name, r.id,
            EXISTS (SELECT 1 FROM consumer_clusters c

@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 
 use duckdb::{AccessMode, Config, Connection, params};
 
-use mwtrace_bundle::{BundleError, BundlePath, BundleReader, Limits, Manifest};
 use mwtrace_bundle::progress::{Progress, Unit};
+use mwtrace_bundle::{BundleError, BundlePath, BundleReader, Limits, Manifest};
 use stage::StagedFile;
 use tables::{MAESTRO_TABLES, read_columns, select_list, sql_string};
 
 use crate::query::{ident, rows, timed};
-use crate::store::index;
 use crate::store::SnapshotFacts;
+use crate::store::index;
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
 pub const LOADER_VERSION: i64 = 10;
@@ -70,9 +70,6 @@ pub struct Snapshot {
     /// True when this command built the database (first use of the bundle).
     pub loaded_now: bool,
 }
-
-
-
 
 /// Where a bundle's database goes: `db` when given, else the cache.
 pub fn database_path(bundle: &Path, db: Option<&Path>) -> Result<(PathBuf, String), LoadError> {
@@ -355,8 +352,9 @@ fn ingest(
         || load_objects(conn, &kube_files, &reader_options),
     )?;
     timed(|| "logs", || load_logs(conn, &log_files, &reader_options))?;
-    run_script(conn, DERIVE_SQL)?;
+    // The manifest's tables first: derive.sql decides what was collected from them.
     load_manifest_tables(conn, manifest, sha, bundle)?;
+    run_script(conn, DERIVE_SQL)?;
     conn.execute_batch(COMMENTS_SQL)?;
     comment_lookup_keys(conn)
 }
@@ -385,9 +383,6 @@ fn comment_lookup_keys(conn: &Connection) -> duckdb::Result<()> {
     Ok(())
 }
 
-/// One dumped table, read by DuckDB's JSON reader with the dump's own columns (each line is
-/// parsed once), typed by [`select_list`].
-
 /// Runs a script statement by statement (each timed). Statements end with ";\n".
 fn run_script(conn: &Connection, script: &str) -> duckdb::Result<()> {
     for statement in script.split_inclusive(";\n") {
@@ -408,6 +403,8 @@ enum Target<'a> {
     Temp(&'a str),
 }
 
+/// One dumped table, read by DuckDB's JSON reader with the dump's own columns (each line is
+/// parsed once), typed by [`select_list`].
 fn load_table(
     conn: &Connection,
     dump_name: &str,

@@ -15,8 +15,8 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use mwtrace_bundle::{BundleError, BundlePath, BundleReader};
 use mwtrace_bundle::progress::Progress;
+use mwtrace_bundle::{BundleError, BundlePath, BundleReader};
 
 /// The longest NDJSON line accepted: far above any real row (a ManifestWork must fit in etcd's
 /// 1.5 MiB, a resource row holds its payload and status), and small enough that DuckDB's JSON

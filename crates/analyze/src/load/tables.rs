@@ -60,6 +60,8 @@ impl ColumnType {
 
 use ColumnType::*;
 
+use crate::query::ident;
+
 /// A column of the current Maestro schema, and the older names it was dumped under.
 pub(crate) struct Column {
     pub name: &'static str,
@@ -199,7 +201,6 @@ pub(crate) fn is_plain_identifier(name: &str) -> bool {
 pub(crate) fn sql_string(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
-
 
 #[cfg(test)]
 mod tests {

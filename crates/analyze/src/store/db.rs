@@ -8,7 +8,10 @@
 use duckdb::Connection;
 
 use super::model::*;
-use super::{SnapshotCluster, SnapshotFacts, StoreError, TraceStore, WorksBy};
+use super::{
+    ConsumerCluster, SnapshotCluster, SnapshotFacts, SourceCoverage, StoreError, TraceStore,
+    WorksBy,
+};
 use crate::query::{keyed, keyed_params, rfc3339_at, rows};
 
 /// The trace store over a loaded database.
@@ -50,9 +53,37 @@ impl SnapshotFacts {
                 })
             },
         )?;
+        let coverage = rows(
+            conn,
+            "SELECT source, cluster, api_group, resource, collected, detail FROM coverage",
+            [],
+            |r| {
+                Ok(SourceCoverage {
+                    source: r.get(0)?,
+                    cluster: r.get(1)?,
+                    api_group: r.get(2)?,
+                    resource: r.get(3)?,
+                    collected: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            },
+        )?;
+        let consumer_clusters = rows(
+            conn,
+            "SELECT DISTINCT consumer, cluster FROM consumer_clusters ORDER BY ALL",
+            [],
+            |r| {
+                Ok(ConsumerCluster {
+                    consumer: r.get(0)?,
+                    cluster: r.get(1)?,
+                })
+            },
+        )?;
         Ok(SnapshotFacts {
             created_at,
             clusters,
+            coverage,
+            consumer_clusters,
         })
     }
 }
@@ -98,15 +129,6 @@ impl TraceStore for DbStore<'_> {
         Some(self.0)
     }
 }
-
-
-
-
-
-
-
-
-
 
 /// Which documents to read.
 #[derive(Debug, Clone, Copy)]

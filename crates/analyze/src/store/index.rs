@@ -464,7 +464,11 @@ impl IndexStore<'_> {
             .collect()
     }
 
-    fn link<D: LinkDocument>(&self, key: Key<'_>, is: impl Fn(&D) -> bool) -> Result<D, StoreError> {
+    fn link<D: LinkDocument>(
+        &self,
+        key: Key<'_>,
+        is: impl Fn(&D) -> bool,
+    ) -> Result<D, StoreError> {
         Ok(self
             .parsed(key, D::parse)?
             .into_iter()
@@ -484,13 +488,16 @@ impl TraceStore for IndexStore<'_> {
             WorksBy::WorkName => Key::WorkName(value),
             WorksBy::Cid => Key::WorkCid(value),
         };
-        self.parsed(key, serde_json::from_str)
+        self.parsed(key, |doc| serde_json::from_str(doc))
     }
 
     fn cluster_doc(&self, cid: &str) -> Result<ClusterDoc, StoreError> {
         // Keys are hashes: a document of another cid under the same hash is not told apart by
         // its content, so more than one means the database must answer.
-        match self.parsed::<ClusterDoc>(Key::Cluster(cid), serde_json::from_str)?.as_slice() {
+        match self
+            .parsed::<ClusterDoc>(Key::Cluster(cid), |doc| serde_json::from_str(doc))?
+            .as_slice()
+        {
             [] => Ok(ClusterDoc::default()),
             [doc] => Ok(doc.clone()),
             _ => Err(StoreError::NeedsDatabase),
@@ -547,6 +554,7 @@ mod tests {
                     context: None,
                     service: true,
                 }],
+                ..SnapshotFacts::default()
             },
         }
     }

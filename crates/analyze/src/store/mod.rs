@@ -129,6 +129,31 @@ pub trait TraceStore {
 pub struct SnapshotFacts {
     pub created_at: Option<String>,
     pub clusters: Vec<SnapshotCluster>,
+    /// What the bundle can show, per source (the `coverage` table).
+    pub coverage: Vec<SourceCoverage>,
+    /// Which cluster runs which Maestro consumer, as far as the bundle tells.
+    pub consumer_clusters: Vec<ConsumerCluster>,
+}
+
+/// One source of the bundle and whether it was collected (a row of `coverage`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceCoverage {
+    /// `db` or `kube`.
+    pub source: String,
+    pub cluster: Option<String>,
+    pub api_group: Option<String>,
+    /// The DB table, or the kind's plural resource name.
+    pub resource: String,
+    pub collected: bool,
+    /// The collection error, or why it counts as collected.
+    pub detail: Option<String>,
+}
+
+/// A Maestro consumer and a cluster it runs on (a row of `consumer_clusters`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerCluster {
+    pub consumer: String,
+    pub cluster: String,
 }
 
 /// A cluster of the bundle, as its manifest names it.
@@ -141,6 +166,86 @@ pub struct SnapshotCluster {
 }
 
 impl SnapshotFacts {
+    /// None when the bundle holds DB table `table`; else the source to name, "DB table
+    /// resources not collected" with the collection error when one was recorded.
+    pub fn db_gap(&self, table: &str) -> Option<String> {
+        let row = self
+            .coverage
+            .iter()
+            .find(|c| c.source == "db" && c.resource == table);
+        match row {
+            Some(c) if c.collected => None,
+            Some(SourceCoverage {
+                detail: Some(error),
+                ..
+            }) => Some(format!("DB not collected: collection error: {error}")),
+            _ if !self
+                .coverage
+                .iter()
+                .any(|c| c.source == "db" && c.collected) =>
+            {
+                Some("DB not collected".to_string())
+            }
+            _ => Some(format!("DB table {table} not collected")),
+        }
+    }
+
+    /// None when the bundle lists `resource` (a plural, e.g. `appliedmanifestworks`) of
+    /// `cluster`, or the cluster does not serve it; else the source to name.
+    pub fn kube_gap(&self, cluster: &str, resource: &str) -> Option<String> {
+        let row = self.coverage.iter().find(|c| {
+            c.source == "kube" && c.cluster.as_deref() == Some(cluster) && c.resource == resource
+        });
+        let what = kind_words(resource);
+        match row {
+            Some(c) if c.collected => None,
+            Some(SourceCoverage {
+                detail: Some(error),
+                ..
+            }) => Some(format!(
+                "{what} of {cluster} not collected: collection error: {error}"
+            )),
+            _ => Some(format!("{what} of {cluster} not collected")),
+        }
+    }
+
+    /// None when the bundle can show whether a work of `consumer` has an AppliedManifestWork:
+    /// the AMWs of every cluster that runs the consumer were collected. Else the source to name.
+    pub fn amw_gap(&self, consumer: Option<&str>) -> Option<String> {
+        let clusters: Vec<&str> = self
+            .consumer_clusters
+            .iter()
+            .filter(|c| Some(c.consumer.as_str()) == consumer)
+            .map(|c| c.cluster.as_str())
+            .collect();
+        if clusters.is_empty() {
+            let consumer = consumer.unwrap_or("?");
+            let held: Vec<&str> = self
+                .coverage
+                .iter()
+                .filter(|c| {
+                    c.source == "kube" && c.resource == "appliedmanifestworks" && c.collected
+                })
+                .filter_map(|c| c.cluster.as_deref())
+                .collect();
+            return Some(if held.is_empty() {
+                format!(
+                    "AppliedManifestWorks not collected (consumer {consumer}: the bundle holds no management cluster's AppliedManifestWorks)"
+                )
+            } else {
+                format!(
+                    "AppliedManifestWorks of consumer {consumer}'s cluster not collected (the bundle holds those of {}, none known to run {consumer})",
+                    held.join(", ")
+                )
+            });
+        }
+        let gaps: Vec<String> = clusters
+            .iter()
+            .filter_map(|c| self.kube_gap(c, "appliedmanifestworks"))
+            .collect();
+        (!gaps.is_empty()).then(|| gaps.join("; "))
+    }
+
     /// The service cluster (where the Maestro DB runs), when the bundle names one.
     pub fn service_cluster(&self) -> Option<&str> {
         self.clusters
@@ -174,5 +279,17 @@ impl SnapshotFacts {
         format!(
             "{svc} -n maestro exec -i $({svc} -n maestro get pods -l name=maestro-db -o name | head -1) -- psql -U maestro -d maestro -c \"{sql}\""
         )
+    }
+}
+
+/// How a resource is named in a "not collected" message.
+fn kind_words(resource: &str) -> String {
+    match resource {
+        "appliedmanifestworks" => "AppliedManifestWorks".into(),
+        "manifestworks" => "ManifestWorks".into(),
+        "managedclusters" => "ManagedClusters".into(),
+        "hostedclusters" => "HostedClusters".into(),
+        "nodepools" => "NodePools".into(),
+        other => other.to_string(),
     }
 }

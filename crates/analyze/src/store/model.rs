@@ -238,4 +238,3 @@ impl LinkDocument for WorkLinks {
         }
     }
 }
-

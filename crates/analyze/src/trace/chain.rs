@@ -14,7 +14,9 @@ use mwtrace_bundle::kinds::{canonical_kind, resource_of_kind};
 
 use super::model::*;
 use super::{ManifestRef, work};
-use crate::store::{AppliedBy, NameLinks, NamedObject, SnapshotFacts, StoreError, TraceStore, WorksBy};
+use crate::store::{
+    AppliedBy, NameLinks, NamedObject, SnapshotFacts, StoreError, TraceStore, WorksBy,
+};
 
 /// Ownership is followed at most this deep (Pod -> ReplicaSet -> Deployment -> AMW -> ... is 6).
 const MAX_DEPTH: usize = 16;
@@ -93,7 +95,8 @@ pub(crate) fn trace_manifest(
             let top = hops.iter().rev().find(|h| h.role == "maestro_resource");
             Chain {
                 resource_id: top.map(|h| h.name.clone()),
-                work_name: top.and_then(|h| h.note.clone()),
+                // The note of a resource in the snapshot is its work name; else it says why not.
+                work_name: top.filter(|h| h.in_snapshot).and_then(|h| h.note.clone()),
                 hops,
             }
         })
@@ -177,7 +180,10 @@ pub(crate) fn trace_manifest(
 
 /// The trace of the Maestro resource `id`, when the snapshot holds it.
 fn resource(links: &dyn TraceStore, id: &str) -> Result<Option<WorkTrace>, StoreError> {
-    Ok(work::works(links, WorksBy::Id, &[id])?.into_iter().next())
+    let facts = links.facts()?;
+    Ok(work::works(links, &facts, WorksBy::Id, &[id])?
+        .into_iter()
+        .next())
 }
 
 fn display_ns_name(ns: Option<&str>, name: &str) -> String {
@@ -198,8 +204,7 @@ fn same(a: &Option<String>, b: Option<&str>) -> bool {
 }
 
 /// Every chain from `hop` (an object in the snapshot) up to the top it can reach.
-fn walk_up(
-    links: &dyn TraceStore, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>, StoreError> {
+fn walk_up(links: &dyn TraceStore, hop: &Hop, depth: usize) -> Result<Vec<Vec<Hop>>, StoreError> {
     if depth >= MAX_DEPTH {
         return Ok(vec![]);
     }
@@ -365,7 +370,10 @@ fn applied_by(named: &NameLinks, keep: impl Fn(&AppliedBy) -> bool) -> Vec<(&str
 /// From an AppliedManifestWork up: layer 1 ends at the Maestro resource, layer 2 continues
 /// through the local-cluster ManifestWork.
 fn from_amw(
-    links: &dyn TraceStore, amw: &AmwRef, depth: usize) -> Result<Vec<Vec<Hop>>, StoreError> {
+    links: &dyn TraceStore,
+    amw: &AmwRef,
+    depth: usize,
+) -> Result<Vec<Vec<Hop>>, StoreError> {
     let amw_hop = amw_hop(amw, None);
     let Some(work_name) = amw.manifest_work_name.clone() else {
         return Ok(vec![vec![amw_hop]]);
@@ -373,10 +381,11 @@ fn from_amw(
     if amw.layer == 1 {
         // Linked by resource id or, with an older agent, by work name; an ambiguous work
         // name links to no row.
-        let Some(id) = amw.resource_id.as_deref() else {
-            return Ok(vec![vec![amw_hop]]);
+        let hop = match amw.resource_id.as_deref() {
+            Some(id) => resource_hop(links, id)?,
+            None => unlinked_maestro_hop(links, amw, &work_name)?,
         };
-        return Ok(vec![vec![amw_hop, resource_hop(links, id)?]]);
+        return Ok(vec![vec![amw_hop, hop]]);
     }
     // Layer 2: the ManifestWork CR that this AMW applies, in local-cluster when there.
     let crs = links.work_object(&work_name)?.manifest_works;
@@ -470,7 +479,10 @@ fn carrying_resources<'a>(named: &'a NameLinks, kind: &str) -> Vec<&'a str> {
 
 /// Maestro resources whose manifests include this ManifestWork (used when its CR is absent).
 fn carriers(
-    links: &dyn TraceStore, ns: Option<&str>, name: &str) -> Result<Vec<Vec<Hop>>, StoreError> {
+    links: &dyn TraceStore,
+    ns: Option<&str>,
+    name: &str,
+) -> Result<Vec<Vec<Hop>>, StoreError> {
     let named = links.named(ns, name)?;
     let mut chains = Vec::new();
     for id in carrying_resources(&named, "ManifestWork") {
@@ -490,9 +502,29 @@ fn carriers(
 }
 
 /// The Maestro resource hop of `id`; `note` carries the work name.
-fn resource_hop(
-    links: &dyn TraceStore, id: &str) -> Result<Hop, StoreError> {
+fn resource_hop(links: &dyn TraceStore, id: &str) -> Result<Hop, StoreError> {
     Ok(maestro_hop(id, resource(links, id)?.as_ref()))
+}
+
+/// The Maestro resource of a layer-1 AMW linked to no DB row: named by its manifestWorkName,
+/// with why no row is shown (the DB not collected, several rows sharing the work name, or none).
+fn unlinked_maestro_hop(
+    links: &dyn TraceStore,
+    amw: &AmwRef,
+    work_name: &str,
+) -> Result<Hop, StoreError> {
+    let facts = links.facts()?;
+    let note = if amw.linked_by.as_deref() == Some("work_name_ambiguous") {
+        "several DB rows have this work name and none runs on this cluster's consumer: cannot tell which".to_string()
+    } else if let Some(gap) = facts.db_gap("resources") {
+        gap
+    } else {
+        "no DB row with this id or work name (hard-deleted, or another Maestro's)".to_string()
+    };
+    Ok(Hop {
+        note: Some(note),
+        ..maestro_hop(work_name, None)
+    })
 }
 
 fn maestro_hop(id: &str, work: Option<&WorkTrace>) -> Hop {

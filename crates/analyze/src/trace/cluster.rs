@@ -7,14 +7,13 @@ use super::model::*;
 use super::work;
 use crate::store::{ClusterDoc, SnapshotFacts, StoreError, TraceStore, WorksBy};
 
-
 pub(crate) fn trace_cluster(
     store: &dyn TraceStore,
     ctx: &SnapshotFacts,
     cid: &str,
     report: &mut TraceReport,
 ) -> Result<(), StoreError> {
-    let works = work::works(store, WorksBy::Cid, &[cid])?;
+    let works = work::works(store, ctx, WorksBy::Cid, &[cid])?;
     let doc = store.cluster_doc(cid)?;
     if !report_cluster(ctx, cid, works, doc, report) {
         report.matches = super::search::suggest(store.database()?, cid)?;

@@ -13,11 +13,11 @@ use std::collections::BTreeSet;
 use duckdb::Connection;
 use serde_json::Value;
 
-use super::model::*;
 use super::Query;
+use super::model::*;
+use crate::log_query::{LogLine, SELECT_LINE, line_of};
 use crate::query::rows;
 use crate::store::SnapshotFacts;
-use crate::log_query::{LogLine, SELECT_LINE, line_of};
 
 /// Which side of Maestro logs a stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

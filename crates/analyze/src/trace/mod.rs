@@ -108,18 +108,18 @@ pub fn run(store: &dyn TraceStore, query: &Query) -> Result<TraceReport, StoreEr
     let mut report = new_report(&facts, query);
     match query {
         Query::ResourceId(id) => {
-            let works = work::works(store, WorksBy::Id, &[&id.trim().to_lowercase()])?;
-            work::report_works(store, &facts, works, &mut report, id)?;
+            let works = work::works(store, &facts, WorksBy::Id, &[&id.trim().to_lowercase()])?;
+            work::report_works(store, &facts, works, &mut report, WorksBy::Id, id)?;
         }
         Query::WorkName(name) => {
-            let works = work::works(store, WorksBy::WorkName, &[name.trim()])?;
-            work::report_works(store, &facts, works, &mut report, name)?;
+            let works = work::works(store, &facts, WorksBy::WorkName, &[name.trim()])?;
+            work::report_works(store, &facts, works, &mut report, WorksBy::WorkName, name)?;
         }
         Query::OpId(op) => {
             let ids = log_stages::resources_of_op(store.database()?, op)?;
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            let works = work::works(store, WorksBy::Id, &ids)?;
-            work::report_works(store, &facts, works, &mut report, op)?;
+            let works = work::works(store, &facts, WorksBy::Id, &ids)?;
+            work::report_works(store, &facts, works, &mut report, WorksBy::Id, op)?;
         }
         Query::Manifest(m) => {
             chain::trace_manifest(store, &facts, m, &mut report)?;

@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::doctor::Severity;
+pub use crate::store::model::{
+    AmwRef, AppliedResource, Condition, ManifestStatus, NestedWork, ObjectStatus,
+};
+
 pub const SCHEMA: &str = "mwtrace/trace/v1";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -28,6 +33,33 @@ pub struct TraceReport {
     /// With `--logs`: the request's lifecycle in the container logs; null otherwise.
     #[serde(default)]
     pub logs: Option<LogTrace>,
+}
+
+impl TraceReport {
+    /// How bad what was traced is, for `trace --fail-on`: critical when a work is failing or
+    /// a stage of the cluster's creation flow fails; warning when a work is stuck in deletion,
+    /// not applied, or of unknown state, or a stage is missing. What the bundle did not
+    /// collect is not a failure. None when all is well.
+    pub fn severity(&self) -> Option<Severity> {
+        let of_state = |state: WorkState| match state {
+            WorkState::Failing => Some(Severity::Critical),
+            WorkState::Deleting | WorkState::NotApplied | WorkState::Unknown => {
+                Some(Severity::Warning)
+            }
+            WorkState::Applied | WorkState::Deleted => None,
+        };
+        let works = self.works.iter().map(|w| of_state(w.state));
+        let stages = self
+            .cluster
+            .iter()
+            .flat_map(|c| &c.stages)
+            .map(|s| match s.status.as_str() {
+                "failing" => Some(Severity::Critical),
+                "missing" => Some(Severity::Warning),
+                _ => None,
+            });
+        works.chain(stages).flatten().max()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,7 +97,8 @@ pub struct WorkTrace {
     pub conditions: Vec<Condition>,
     /// The layer-1 AppliedManifestWork, when on the cluster.
     pub applied_manifest_work: Option<AmwRef>,
-    /// `present`, `deleted` (gone after deletion), or `not_applied` (never applied yet).
+    /// `present`, `deleted` (gone after deletion), `not_applied` (never applied yet), or
+    /// `not_collected` (the bundle cannot show it: see `missing_sources`).
     pub amw_status: AmwStatus,
     /// The manifests from the DB with their per-manifest status.
     pub manifests: Vec<ManifestStatus>,
@@ -74,6 +107,10 @@ pub struct WorkTrace {
     /// ManifestWorks in this bundle that another agent applies (layer 2), with their own AMW.
     pub nested_works: Vec<NestedWork>,
     pub verdict: String,
+    /// The sources this trace needed that the bundle does not hold, each named ("AppliedManifestWorks
+    /// of mgmt-2 not collected"); no verdict claims an absence they would have to show.
+    #[serde(default)]
+    pub missing_sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -99,12 +136,9 @@ pub enum AmwStatus {
     Present,
     Deleted,
     NotApplied,
+    /// The AppliedManifestWorks of the work's cluster are not in the bundle.
+    NotCollected,
 }
-
-
-
-
-
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Chain {
@@ -152,7 +186,6 @@ pub struct WorkSummary {
     pub applied_manifest_work: Option<AmwRef>,
     pub manifests: Vec<String>,
 }
-
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Stage {

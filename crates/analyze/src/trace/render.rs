@@ -91,7 +91,16 @@ fn work_block(out: &mut String, work: &WorkTrace) {
     let _ = writeln!(out, "User-Created Work Name: {}", opt(&work.work_name));
     let _ = writeln!(out, "Resource ID (DB):       {}", work.resource_id);
     let amw = match (&work.applied_manifest_work, work.amw_status) {
-        (Some(a), _) => format!("{} (cluster {}, layer {})", a.name, a.cluster, a.layer),
+        (Some(a), _) => match a.linked_by.as_deref() {
+            Some("work_name") => format!(
+                "{} (cluster {}, layer {}, named after the work name: agent before maestro PR #434)",
+                a.name, a.cluster, a.layer
+            ),
+            _ => format!("{} (cluster {}, layer {})", a.name, a.cluster, a.layer),
+        },
+        (None, AmwStatus::NotCollected) => {
+            format!("Unknown: {}", work.missing_sources.join("; "))
+        }
         (None, AmwStatus::Deleted) => "Not found on cluster (work deleted)".into(),
         (None, _) => "Not found on cluster (not applied yet)".into(),
     };

@@ -7,19 +7,27 @@ use super::model::*;
 use super::search;
 use crate::store::{SnapshotFacts, StoreError, TraceStore, WorkDoc, WorksBy};
 
-/// Fills `report` with `works`, or with suggestions for `asked` when there are none.
+/// Fills `report` with `works`, or, when there are none, says why: the DB was not collected,
+/// or nothing has that value in the column `by` (with suggestions for `asked`).
 pub(crate) fn report_works(
     store: &dyn TraceStore,
     ctx: &SnapshotFacts,
     works: Vec<WorkTrace>,
     report: &mut TraceReport,
+    by: WorksBy,
     asked: &str,
 ) -> Result<(), StoreError> {
     if works.is_empty() {
         report.outcome = Outcome::NotFound;
+        if let Some(gap) = ctx.db_gap("resources") {
+            // Nothing to suggest from, and no typo to suspect: say what is missing.
+            report.message = format!("{gap}: cannot look up {asked} in this snapshot");
+            report.next_steps = vec![lookup_on_live_db(ctx, by, asked)];
+            return Ok(());
+        }
         report.message = format!("No resource found with this ID/name: {asked}");
         report.matches = search::suggest(store.database()?, asked)?;
-        report.next_steps = not_found_steps(ctx, asked);
+        report.next_steps = not_found_steps(ctx, by, asked, !report.matches.is_empty());
         return Ok(());
     }
     report.works = works;
@@ -37,17 +45,18 @@ pub(crate) fn report_works(
 /// The traces of the resources whose `by` column is one of `values`.
 pub(crate) fn works(
     store: &dyn TraceStore,
+    facts: &SnapshotFacts,
     by: WorksBy,
     values: &[&str],
 ) -> Result<Vec<WorkTrace>, StoreError> {
     Ok(store
         .works(by, values)?
         .into_iter()
-        .map(work_trace)
+        .map(|doc| work_trace(doc, facts))
         .collect())
 }
 
-fn work_trace(doc: WorkDoc) -> WorkTrace {
+fn work_trace(doc: WorkDoc, facts: &SnapshotFacts) -> WorkTrace {
     let mut work = WorkTrace {
         resource_id: doc.resource_id,
         work_name: doc.work_name,
@@ -67,7 +76,12 @@ fn work_trace(doc: WorkDoc) -> WorkTrace {
         applied_resources: doc.applied_resources,
         nested_works: doc.nested_works,
         verdict: String::new(),
+        missing_sources: Vec::new(),
     };
+    if work.applied_manifest_work.is_none() {
+        work.missing_sources
+            .extend(facts.amw_gap(work.consumer.as_deref()));
+    }
     finish(
         &mut work,
         doc.applied,
@@ -81,6 +95,8 @@ fn work_trace(doc: WorkDoc) -> WorkTrace {
 fn finish(work: &mut WorkTrace, applied: Option<bool>, available: Option<bool>, has_status: bool) {
     work.amw_status = match (&work.applied_manifest_work, &work.deleted_at) {
         (Some(_), _) => AmwStatus::Present,
+        // Absent from a bundle that does not hold the cluster's AMWs is not evidence.
+        (None, _) if !work.missing_sources.is_empty() => AmwStatus::NotCollected,
         (None, Some(_)) => AmwStatus::Deleted,
         (None, None) => AmwStatus::NotApplied,
     };
@@ -93,6 +109,7 @@ fn finish(work: &mut WorkTrace, applied: Option<bool>, available: Option<bool>, 
         (Some(_), AmwStatus::Present) => WorkState::Deleting,
         (Some(_), _) => WorkState::Deleted,
         _ if !has_status && work.amw_status == AmwStatus::Present => WorkState::Unknown,
+        _ if !has_status && work.amw_status == AmwStatus::NotCollected => WorkState::Unknown,
         _ if !has_status => WorkState::NotApplied,
         _ if applied == Some(false) || available == Some(false) || failing_manifests > 0 => {
             WorkState::Failing
@@ -126,6 +143,11 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
                 .unwrap_or_else(|| "manifest conditions failing".into());
             format!("✗ Work failing: {bad}; {failing} of {n} manifests failing")
         }
+        WorkState::Deleted if work.amw_status == AmwStatus::NotCollected => format!(
+            "⚠ Deleted in the DB at {}; {}: cannot tell whether the agent removed it from the cluster",
+            work.deleted_at.as_deref().unwrap_or("?"),
+            work.missing_sources.join("; ")
+        ),
         WorkState::Deleted => "⚠ Work deleted from cluster, data available in DB only".into(),
         WorkState::Deleting => format!(
             "⚠ Deleted in the DB at {} but the AppliedManifestWork is still on the cluster: the agent has not confirmed the deletion",
@@ -135,6 +157,10 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
             "⚠ Work not applied to cluster yet: no AppliedManifestWork and no status from the agent"
                 .into()
         }
+        WorkState::Unknown if work.amw_status == AmwStatus::NotCollected => format!(
+            "? No status from the agent in the DB, and {}: cannot tell whether it was applied",
+            work.missing_sources.join("; ")
+        ),
         WorkState::Unknown => {
             "? AppliedManifestWork present but the DB holds no status for this work".into()
         }
@@ -204,14 +230,26 @@ fn work_steps(ctx: &SnapshotFacts, works: &[WorkTrace]) -> Vec<String> {
     steps
 }
 
-fn not_found_steps(ctx: &SnapshotFacts, asked: &str) -> Vec<String> {
-    vec![
-        "Verify the ID/name; check for typos (suggestions above are partial matches)".to_string(),
-        ctx.psql(
-            &format!(
-                "SELECT id, payload->'metadata'->>'name' AS name, created_at, deleted_at FROM resources WHERE payload->'metadata'->>'name' LIKE '%{}%' ORDER BY created_at DESC LIMIT 10",
-                asked.replace(['\'', '"', '$', '`', '\\'], "")
-            ),
-        ),
-    ]
+fn not_found_steps(ctx: &SnapshotFacts, by: WorksBy, asked: &str, suggested: bool) -> Vec<String> {
+    let check = match suggested {
+        true => "Verify the ID/name; check for typos (the suggestions above are partial matches)",
+        false => "Verify the ID/name: nothing in the snapshot is even a partial match",
+    };
+    vec![check.to_string(), lookup_on_live_db(ctx, by, asked)]
+}
+
+/// The psql query that looks `asked` up in the live DB, in the column of the entry point:
+/// the id for a resource id, the user work name for a work name, the cid label for a cluster.
+fn lookup_on_live_db(ctx: &SnapshotFacts, by: WorksBy, asked: &str) -> String {
+    let value = asked.trim().replace(['\'', '"', '$', '`', '\\'], "");
+    let filter = match by {
+        WorksBy::Id => format!("id::text LIKE '%{}%'", value.to_lowercase()),
+        WorksBy::WorkName => format!("payload->'metadata'->>'name' LIKE '%{value}%'"),
+        WorksBy::Cid => {
+            format!("payload->'metadata'->'labels'->>'api.openshift.com/id' = '{value}'")
+        }
+    };
+    ctx.psql(&format!(
+        "SELECT id, payload->'metadata'->>'name' AS name, created_at, deleted_at FROM resources WHERE {filter} ORDER BY created_at DESC LIMIT 10"
+    ))
 }
