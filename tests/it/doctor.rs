@@ -515,7 +515,10 @@ fn list_rules_prints_the_catalog_without_a_snapshot() {
         .find(|r| r.id == "deletion-stuck")
         .unwrap();
     assert_eq!(rule.severity, Severity::Critical);
-    assert_eq!(rule.file, "src/doctor/rules/deletion-stuck.sql");
+    assert_eq!(
+        rule.file,
+        "crates/analyze/src/doctor/rules/deletion-stuck.sql"
+    );
     assert!(rule.sql.starts_with("WITH delete_event AS"), "{}", rule.sql);
     assert!(rule.evidence.contains(&"age".to_string()));
     assert!(

@@ -217,3 +217,46 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn doctor_skips_the_rules_whose_sources_were_not_collected_and_says_why() {
+    let env = Env::new();
+    let tree = env.path("kube-only");
+    copy_tree(&repo().join("testdata/sample"), &tree);
+    std::fs::remove_dir_all(tree.join("db")).unwrap();
+    let bundle = env.path("kube-only.tar.zst");
+    let out = env.run(&[
+        "pack",
+        tree.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = env.run(&["doctor", bundle.to_str().unwrap(), "-o", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rule = |id: &str| -> Value {
+        report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    // A DB rule: skipped, with the source named; no finding claims a missing row.
+    let orphan = rule("orphan-amw-layer1");
+    assert_eq!(orphan["skipped"], "DB not collected", "{orphan}");
+    assert!(
+        !report["findings"].to_string().contains("orphan-amw-layer1"),
+        "{}",
+        report["findings"]
+    );
+    // A kube rule still runs on the kube side.
+    assert_eq!(rule("hostedcluster-unhealthy")["skipped"], Value::Null);
+    let text = stdout(&env.run(&["doctor", bundle.to_str().unwrap()]));
+    assert!(text.contains("RULES SKIPPED"), "{text}");
+    assert!(
+        text.contains("work-never-applied: DB not collected"),
+        "{text}"
+    );
+}

@@ -1177,3 +1177,54 @@ fn a_large_must_gather_prints_a_short_summary() {
     assert!(err.contains("(8 other kinds)"), "{err}");
     assert!(err.lines().count() < 40, "{err}");
 }
+
+/// Issue 16: YAML nested 20,000 deep, inside a .tar.gz, stops at the nesting bound with an
+/// error naming the file; the import goes on and nothing crashes (it overflowed the stack).
+#[test]
+fn deeply_nested_yaml_is_refused_without_crashing() {
+    let env = Env::new();
+    let dir = env.path("deep");
+    let ns = dir.join("namespaces/default/core");
+    std::fs::create_dir_all(&ns).unwrap();
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: {}{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    std::fs::write(ns.join("configmaps.yaml"), deep).unwrap();
+    std::fs::write(
+        ns.join("services.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: fine\n    namespace: default\n",
+    )
+    .unwrap();
+    let archive = env.path("deep.tar.gz");
+    let status = std::process::Command::new("tar")
+        .args([
+            "-czf",
+            archive.to_str().unwrap(),
+            "-C",
+            dir.to_str().unwrap(),
+            ".",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bundle = env.path("deep.tar.zst");
+    let out = env.run(&[
+        "import",
+        archive.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = env.run(&[
+        "sql",
+        bundle.to_str().unwrap(),
+        "SELECT (SELECT count(*) FROM objects WHERE name = 'fine') AS kept,
+                (SELECT count(*) FROM collection_errors WHERE source LIKE '%configmaps.yaml%') AS refused",
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(stdout(&out), "kept,refused\n1,1\n", "{}", stderr(&out));
+}

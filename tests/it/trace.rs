@@ -458,3 +458,43 @@ fn fail_on_exits_1_when_the_traced_work_is_failing_at_that_level() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn search_matches_the_cluster_labels_support_uses_and_says_how_many() {
+    let env = Env::new();
+    // The ARM/CS name of the sample's hosted cluster, only in its labels.
+    let (code, report) = env.trace_json(&sample_bundle(), &["--search", "my-cluster"]);
+    assert_eq!(code, 0, "{report}");
+    let labels: Vec<&Value> = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["what"] == "label")
+        .collect();
+    assert!(!labels.is_empty(), "{report}");
+    assert!(
+        labels.iter().all(|m| m["trace"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("--cluster-id {CID}"))),
+        "{labels:?}"
+    );
+    // More matches than are shown: the message says so.
+    let rows: Vec<Value> = (0..60)
+        .map(|i| {
+            let id = format!("00000000-0000-0000-0000-{i:012}");
+            serde_json::json!({"id": id, "consumer_name": "mgmt-1", "created_at": "2026-11-21T09:00:00Z",
+                "payload": {"metadata": {"name": format!("bulk-work-{i}")}, "data": {"manifests": []}}})
+        })
+        .collect();
+    let bulk = env.path("bulk.tar.zst");
+    write_bundle(&bulk, &[("db/resources.ndjson", rows)]);
+    let (_, report) = env.trace_json(&bulk, &["--search", "bulk-work"]);
+    let shown = report["matches"].as_array().unwrap().len();
+    let message = report["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        format!("60 matches for \"bulk-work\", showing the best {shown}")
+    );
+    assert!(shown < 60);
+}

@@ -1184,8 +1184,23 @@ impl<'scope, 'env> Pipeline<'scope, 'env> {
     }
 }
 
-/// Parses jobs on the rayon pool; one result per job, in order.
+/// The pool parsers run on. Parsing untrusted YAML is bounded at 128 levels of nesting
+/// (yaml.rs), which a dev build's recursive descent needs more than rayon's default 2 MiB of
+/// stack for: every parser thread gets 64 MiB of address space (touched only as deep as used).
+static PARSE_POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .thread_name(|i| format!("mwtrace-parse-{i}"))
+        .build()
+        .expect("a thread pool")
+});
+
+/// Parses jobs on the parser pool; one result per job, in order.
 fn parse_batch(jobs: &[&Job], settings: ParseSettings) -> Vec<Vec<Record>> {
+    PARSE_POOL.install(|| parse_batch_here(jobs, settings))
+}
+
+fn parse_batch_here(jobs: &[&Job], settings: ParseSettings) -> Vec<Vec<Record>> {
     jobs.par_iter()
         .map(|job| {
             let loose = Layout::Loose { table: None };

@@ -101,6 +101,35 @@ pub struct SnapshotSource<'a> {
     pub sha256: &'a str,
 }
 
+/// Why a rule cannot rest on the bundle: the first of `needs` that no cluster (or the DB)
+/// had collected. A source collected on some clusters only lets the rule run: its query
+/// checks coverage row by row.
+fn unmet_need(facts: &SnapshotFacts, needs: &[String]) -> Option<String> {
+    needs.iter().find_map(|need| match need.split_once('/') {
+        Some(("db", table)) => facts.db_gap(table),
+        Some(("kube", resource)) => {
+            let rows: Vec<_> = facts
+                .coverage
+                .iter()
+                .filter(|c| c.source == "kube" && c.resource == resource)
+                .collect();
+            match rows.iter().any(|c| c.collected) {
+                true => None,
+                false if rows.is_empty() => Some(format!(
+                    "{resource} not collected (no management cluster in the bundle)"
+                )),
+                false => Some(
+                    rows.iter()
+                        .filter_map(|c| facts.kube_gap(c.cluster.as_deref()?, resource))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            }
+        }
+        _ => Some(format!("unknown source {need:?} in the rule's needs")),
+    })
+}
+
 /// Runs every rule. A rule whose query fails is reported in `rules[].error` and the others still
 /// run; only failing to read the snapshot's own facts is an error.
 pub fn run(
@@ -112,7 +141,12 @@ pub fn run(
     let mut findings = Vec::new();
     let mut results = Vec::new();
     for rule in rules {
-        let (count, error) = match run_rule(conn, &env, rule) {
+        let skipped = unmet_need(&env.ctx, &rule.meta.needs);
+        let outcome = match &skipped {
+            Some(_) => Ok(Vec::new()),
+            None => run_rule(conn, &env, rule),
+        };
+        let (count, error) = match outcome {
             Ok(mut found) => {
                 let count = found.len();
                 findings.append(&mut found);
@@ -128,6 +162,7 @@ pub fn run(
             next_step: rule.meta.next_step.trim().to_string(),
             findings: count,
             error,
+            skipped,
         });
     }
     // Stable: catalog order and row order are kept within a severity.

@@ -108,6 +108,9 @@ pub struct RuleResult {
     pub findings: usize,
     /// Why the rule's query failed, when it did.
     pub error: Option<String>,
+    /// Why the rule did not run: a source it needs was not collected ("DB not collected").
+    #[serde(default)]
+    pub skipped: Option<String>,
 }
 
 /// `--list-rules -o json|yaml`.

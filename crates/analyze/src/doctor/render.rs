@@ -56,6 +56,26 @@ pub fn report(report: &DoctorReport) -> String {
             );
         }
     }
+    let skipped: Vec<&RuleResult> = report
+        .rules
+        .iter()
+        .filter(|r| r.skipped.is_some())
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nRULES SKIPPED: A SOURCE THEY NEED WAS NOT COLLECTED ({})",
+            skipped.len()
+        );
+        for rule in skipped {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                rule.id,
+                rule.skipped.as_deref().unwrap_or_default()
+            );
+        }
+    }
     out
 }
 
@@ -155,6 +175,7 @@ mod tests {
             next_step: "do it".into(),
             findings,
             error: None,
+            skipped: None,
         }
     }
 

@@ -61,6 +61,11 @@ pub struct Meta {
     pub commands: Vec<CommandTemplate>,
     pub message: String,
     pub evidence: Vec<String>,
+    /// The sources the rule's verdict rests on, `db/<table>` or `kube/<resource>`: when the
+    /// bundle holds none of a source (not collected anywhere), the rule is skipped and the
+    /// report says why, rather than finding nothing.
+    #[serde(default)]
+    pub needs: Vec<String>,
 }
 
 /// One next-step command; the variant says where it runs. Written in a rule as a map with one
@@ -189,6 +194,15 @@ impl Rule {
         }
         if meta.evidence.is_empty() {
             return Err(err("evidence lists no column".into()));
+        }
+        for need in &meta.needs {
+            let known =
+                matches!(need.split_once('/'), Some(("db" | "kube", name)) if is_column(name));
+            if !known {
+                return Err(err(format!(
+                    "needs {need:?}: expected db/<table> or kube/<resource>"
+                )));
+            }
         }
         for (i, column) in meta.evidence.iter().enumerate() {
             if !is_column(column) {

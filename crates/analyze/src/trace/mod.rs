@@ -129,13 +129,18 @@ pub fn run(store: &dyn TraceStore, query: &Query) -> Result<TraceReport, StoreEr
         }
         Query::ClusterId(cid) => cluster::trace_cluster(store, &facts, cid.trim(), &mut report)?,
         Query::Search(text) => {
-            report.matches = search::search(store.database()?, text)?;
-            if report.matches.is_empty() {
-                report.outcome = Outcome::NotFound;
-                report.message = format!("Nothing in the snapshot matches {text:?}");
-            } else {
-                report.message = format!("{} matches for {text:?}", report.matches.len());
-            }
+            let (matches, total) = search::search_counted(store.database()?, text)?;
+            report.matches = matches;
+            report.message = match (report.matches.len(), total) {
+                (0, _) => {
+                    report.outcome = Outcome::NotFound;
+                    format!("Nothing in the snapshot matches {text:?}")
+                }
+                (shown, total) if shown < total => {
+                    format!("{total} matches for {text:?}, showing the best {shown}")
+                }
+                (shown, _) => format!("{shown} matches for {text:?}"),
+            };
         }
     }
     Ok(report)

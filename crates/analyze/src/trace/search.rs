@@ -40,18 +40,50 @@ hits AS (
            'layer ' || a.layer || ' AppliedManifestWork on ' || a.cluster || ' for ' || a.manifest_work_name,
            '--manifest appliedmanifestwork/' || a.name
     FROM applied_manifest_works a, q WHERE contains(lower(a.name), q.q)
+    UNION ALL
+    -- The labels support engineers know a cluster by (its ARM/CS name and id).
+    SELECT 'label', 7, r.value,
+           'label ' || r.key || ' of resource ' || r.id || coalesce(' (cluster id ' || r.cid || ')', ''),
+           coalesce('--cluster-id ' || r.cid, '--resource-id ' || r.id)
+    FROM (SELECT id, cid, key, json_extract_string(labels, '$.\"' || key || '\"') AS value
+          FROM (SELECT id, cid, labels,
+                       unnest(['api.openshift.com/name', 'api.openshift.com/id']) AS key
+                FROM resources)) r, q
+    WHERE contains(lower(r.value), q.q)
+    UNION ALL
+    SELECT 'label', 7, o.value,
+           'label ' || o.key || ' of ' || o.kind || ' ' || coalesce(o.namespace || '/', '') || o.name || ' on ' || o.cluster,
+           coalesce('--cluster-id ' || o.cid,
+                    '--manifest ' || lower(o.kind) || '/' || coalesce(o.namespace || '/', '') || o.name)
+    FROM (SELECT cluster, kind, namespace, name, key,
+                 json_extract_string(labels, '$.\"' || key || '\"') AS value,
+                 json_extract_string(labels, '$.\"api.openshift.com/id\"') AS cid
+          FROM (SELECT cluster, kind, namespace, name, labels,
+                       unnest(['api.openshift.com/name', 'api.openshift.com/id']) AS key
+                FROM objects
+                WHERE kind IN ('HostedCluster', 'NodePool', 'ManagedCluster', 'ManifestWork'))) o, q
+    WHERE contains(lower(o.value), q.q)
+), ranked AS (
+    SELECT DISTINCT CASE WHEN lower(value) = q.q THEN 0 WHEN starts_with(lower(value), q.q) THEN 1 ELSE 2 END AS rank,
+           what, ord, value, detail, trace
+    FROM hits, q
 )
-SELECT DISTINCT CASE WHEN lower(value) = q.q THEN 0 WHEN starts_with(lower(value), q.q) THEN 1 ELSE 2 END AS rank,
-       what, ord, value, detail, trace
-FROM hits, q
+SELECT rank, what, ord, value, detail, trace, count(*) OVER () AS total
+FROM ranked
 ORDER BY rank, ord, value, detail
 LIMIT ?";
 
-pub(crate) fn search(conn: &Connection, text: &str) -> duckdb::Result<Vec<SearchMatch>> {
+/// The best matches of `text` (at most [`LIMIT`]) and how many there are in all.
+pub(crate) fn search_counted(
+    conn: &Connection,
+    text: &str,
+) -> duckdb::Result<(Vec<SearchMatch>, usize)> {
     if text.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
-    rows(conn, SEARCH_SQL, duckdb::params![text, LIMIT], |r| {
+    let mut total = 0;
+    let found = rows(conn, SEARCH_SQL, duckdb::params![text, LIMIT], |r| {
+        total = r.get::<_, i64>(6)? as usize;
         Ok(SearchMatch {
             rank: r.get(0)?,
             what: r.get(1)?,
@@ -59,7 +91,12 @@ pub(crate) fn search(conn: &Connection, text: &str) -> duckdb::Result<Vec<Search
             detail: r.get(4)?,
             trace: format!("mwtrace trace SNAPSHOT {}", r.get::<_, String>(5)?),
         })
-    })
+    })?;
+    Ok((found, total))
+}
+
+pub(crate) fn search(conn: &Connection, text: &str) -> duckdb::Result<Vec<SearchMatch>> {
+    Ok(search_counted(conn, text)?.0)
 }
 
 /// Suggestions for something not found: matches of the whole text, else of its longer parts

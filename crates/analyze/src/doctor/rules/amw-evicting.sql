@@ -1,5 +1,6 @@
 -- id: amw-evicting
 -- severity: warning
+-- needs: [kube/appliedmanifestworks]
 -- title: AppliedManifestWork being evicted
 -- explanation: >-
 --   The work agent set status.evictionStartTime on an AppliedManifestWork: its ManifestWork is

@@ -1,5 +1,6 @@
 -- id: applied-object-missing
 -- severity: warning
+-- needs: [kube/appliedmanifestworks]
 -- title: Applied object missing from the cluster
 -- explanation: >-
 --   An AppliedManifestWork lists a resource that is not on the cluster, although that kind of

@@ -1,5 +1,6 @@
 -- id: applied-resources-drift
 -- severity: warning
+-- needs: [kube/appliedmanifestworks]
 -- title: Drift between the work's manifests and what its AppliedManifestWork applied
 -- explanation: >-
 --   The manifests a work asks for (layer 1: the bundle's manifests in the Maestro DB; layer 2:

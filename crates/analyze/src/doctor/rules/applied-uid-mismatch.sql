@@ -1,5 +1,6 @@
 -- id: applied-uid-mismatch
 -- severity: warning
+-- needs: [kube/appliedmanifestworks]
 -- title: "Applied object recreated: uid differs from the AppliedManifestWork's entry"
 -- explanation: >-
 --   An AppliedManifestWork lists a resource with one uid, and the object of that name present

@@ -1,5 +1,6 @@
 -- id: creation-flow
 -- severity: critical
+-- needs: [db/resources]
 -- title: Hosted cluster creation flow broken
 -- explanation: >-
 --   For each hosted cluster (cid) present in the snapshot, the ARO HCP creation flow is checked

@@ -1,5 +1,6 @@
 -- id: delete-event-not-reconciled
 -- severity: warning
+-- needs: [db/events]
 -- title: Delete event not published
 -- explanation: >-
 --   A Delete row in the Maestro events table (the spec outbox) has no reconciled_date more than

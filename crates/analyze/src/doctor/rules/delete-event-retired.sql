@@ -1,5 +1,6 @@
 -- id: delete-event-retired
 -- severity: warning
+-- needs: [db/events]
 -- title: Delete event retired by the stale-delete detector
 -- explanation: >-
 --   A Delete event was marked reconciled 55 minutes or more after it was created while its

@@ -1,5 +1,6 @@
 -- id: deletion-stuck
 -- severity: critical
+-- needs: [db/resources, kube/appliedmanifestworks]
 -- title: "Deletion stuck: deleted in the DB, AppliedManifestWork still on the cluster"
 -- explanation: >-
 --   The bundle's deleted_at is set in the Maestro DB more than 10 minutes before the snapshot,

@@ -1,5 +1,6 @@
 -- id: deletion-unconfirmed
 -- severity: warning
+-- needs: [db/resources, kube/appliedmanifestworks]
 -- title: "Deletion never confirmed: AppliedManifestWork gone, DB row still soft-deleted"
 -- explanation: >-
 --   The bundle was deleted in the Maestro DB more than 1 hour before the snapshot and its
@@ -19,11 +20,14 @@
 -- message: "{work}: deleted in the DB {age} before the snapshot, no AppliedManifestWork left on {consumer}, but the agent never confirmed (no StatusDelete); the row stays soft-deleted"
 -- evidence: [resource_id, work_name, consumer, cid, deleted_at, age, delete_event_published]
 WITH collected_consumers AS (
-    SELECT DISTINCT r.consumer_name AS consumer
-    FROM resources r JOIN applied_manifest_works a ON a.resource_id = r.id
-    UNION
-    SELECT c.name FROM clusters c, bundle_files f
-    WHERE f.path = 'kube/' || c.name || '/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson'
+    -- consumers whose every cluster's AppliedManifestWorks were collected (coverage): there
+    -- the absence of an AMW is evidence
+    SELECT cc.consumer
+    FROM consumer_clusters cc
+    LEFT JOIN coverage c
+           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
+    GROUP BY cc.consumer
+    HAVING bool_and(coalesce(c.collected, false))
 )
 SELECT r.id AS resource_id, r.work_name, coalesce(r.work_name, r.id) AS work,
        r.consumer_name AS consumer, r.cid, mw_rfc3339(r.deleted_at) AS deleted_at,

@@ -1,5 +1,6 @@
 -- id: events-not-reconciled
 -- severity: warning
+-- needs: [db/events]
 -- title: Spec event not published
 -- explanation: >-
 --   A Create or Update row in the Maestro events table (the spec outbox) has no

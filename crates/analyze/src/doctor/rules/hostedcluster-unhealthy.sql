@@ -1,5 +1,6 @@
 -- id: hostedcluster-unhealthy
 -- severity: critical
+-- needs: [kube/hostedclusters]
 -- title: HostedCluster not available or degraded
 -- explanation: >-
 --   A HostedCluster reports Degraded=True, or Available is not True (False, Unknown or absent)

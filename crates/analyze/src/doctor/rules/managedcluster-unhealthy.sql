@@ -1,5 +1,6 @@
 -- id: managedcluster-unhealthy
 -- severity: critical
+-- needs: [kube/managedclusters]
 -- title: ManagedCluster not joined or not available
 -- explanation: >-
 --   A ManagedCluster is not accepted by the hub, not Joined, or its

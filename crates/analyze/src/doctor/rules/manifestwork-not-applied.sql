@@ -1,5 +1,6 @@
 -- id: manifestwork-not-applied
 -- severity: critical
+-- needs: [kube/manifestworks]
 -- title: ManifestWork CR not applied (layer 2)
 -- explanation: >-
 --   A ManifestWork CR on the management cluster (layer 2: the local-cluster works that carry

@@ -1,5 +1,6 @@
 -- id: manifestwork-not-available
 -- severity: warning
+-- needs: [kube/manifestworks]
 -- title: ManifestWork CR applied but not available (layer 2)
 -- explanation: >-
 --   A ManifestWork CR on the management cluster is Applied but its condition Available is False

@@ -1,5 +1,6 @@
 -- id: no-live-server-instance
 -- severity: critical
+-- needs: [db/server_instances]
 -- title: No Maestro server instance alive at snapshot time
 -- explanation: >-
 --   The server_instances table has rows, but none sent a heartbeat in the 2 minutes before the

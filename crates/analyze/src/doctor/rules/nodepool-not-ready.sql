@@ -1,5 +1,6 @@
 -- id: nodepool-not-ready
 -- severity: warning
+-- needs: [kube/nodepools]
 -- title: NodePool not ready
 -- explanation: >-
 --   A NodePool's Ready condition is not True (False, Unknown or absent) more than 30 minutes

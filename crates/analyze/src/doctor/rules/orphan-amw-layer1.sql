@@ -1,5 +1,6 @@
 -- id: orphan-amw-layer1
 -- severity: warning
+-- needs: [db/resources, kube/appliedmanifestworks]
 -- title: "Orphan AppliedManifestWork (layer 1): no bundle in the Maestro DB"
 -- explanation: >-
 --   A Maestro-agent AppliedManifestWork has no row in the DB's resources table, soft-deleted or

@@ -1,5 +1,6 @@
 -- id: orphan-amw-layer2
 -- severity: warning
+-- needs: [kube/appliedmanifestworks, kube/manifestworks]
 -- title: "Orphan AppliedManifestWork (layer 2): no ManifestWork CR"
 -- explanation: >-
 --   A klusterlet AppliedManifestWork (spec.manifestWorkName names a local-cluster ManifestWork)

@@ -1,5 +1,6 @@
 -- id: resource-unknown-consumer
 -- severity: warning
+-- needs: [db/resources, db/consumers]
 -- title: Bundles of an unknown consumer
 -- explanation: >-
 --   Rows of the resources table name a consumer that is not in the consumers table (by name,

@@ -1,5 +1,6 @@
 -- id: server-instance-stale
 -- severity: info
+-- needs: [db/server_instances]
 -- title: Maestro server instance without a recent heartbeat
 -- explanation: >-
 --   A server_instances row has no heartbeat in the 2 minutes before the snapshot while another

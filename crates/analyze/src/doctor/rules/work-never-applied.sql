@@ -1,5 +1,6 @@
 -- id: work-never-applied
 -- severity: critical
+-- needs: [db/resources, kube/appliedmanifestworks]
 -- title: Maestro work never applied
 -- explanation: >-
 --   The bundle is in the Maestro DB, not deleted, and older than 10 minutes before the snapshot
@@ -18,13 +19,14 @@
 -- message: "{work} created {age} before the snapshot was never applied: no status from the agent and no AppliedManifestWork on {consumer}; last event: {last_event}"
 -- evidence: [resource_id, work_name, consumer, cid, created_at, age, version, last_event]
 WITH collected_consumers AS (
-    -- consumers whose agent's cluster is in the snapshot: it holds one of their layer-1 AMWs,
-    -- or a cluster of that name whose AppliedManifestWorks were collected
-    SELECT DISTINCT r.consumer_name AS consumer
-    FROM resources r JOIN applied_manifest_works a ON a.resource_id = r.id
-    UNION
-    SELECT c.name FROM clusters c, bundle_files f
-    WHERE f.path = 'kube/' || c.name || '/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson'
+    -- consumers whose every cluster's AppliedManifestWorks were collected (coverage): there
+    -- the absence of an AMW is evidence
+    SELECT cc.consumer
+    FROM consumer_clusters cc
+    LEFT JOIN coverage c
+           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
+    GROUP BY cc.consumer
+    HAVING bool_and(coalesce(c.collected, false))
 ), last_event AS (
     SELECT source_id,
            arg_max(event_type || ' at ' || mw_rfc3339(created_at)

@@ -1,5 +1,6 @@
 -- id: work-no-status
 -- severity: info
+-- needs: [db/resources, kube/appliedmanifestworks]
 -- title: Maestro work applied on the cluster but without status in the DB
 -- explanation: >-
 --   An AppliedManifestWork for the bundle is on the management cluster, but the DB row holds no

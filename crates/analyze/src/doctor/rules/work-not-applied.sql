@@ -1,5 +1,6 @@
 -- id: work-not-applied
 -- severity: critical
+-- needs: [db/resources]
 -- title: Maestro work not applied
 -- explanation: >-
 --   The agent reported the bundle's work-level condition Applied as False or Unknown in the

@@ -1,5 +1,6 @@
 -- id: work-not-available
 -- severity: warning
+-- needs: [db/resources]
 -- title: Maestro work applied but not available
 -- explanation: >-
 --   The bundle is Applied, but its work-level condition Available is False or Unknown in the

@@ -1,5 +1,6 @@
 -- id: work-spec-not-observed
 -- severity: warning
+-- needs: [db/resources]
 -- title: "Maestro work: the agent has not applied the latest spec"
 -- explanation: >-
 --   The agent's last status reports a spec version (status.resourceversion) older than the
