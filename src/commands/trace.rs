@@ -48,6 +48,11 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     for m in &mut report.matches {
         m.trace = m.trace.replace("SNAPSHOT", &path);
     }
+    for step in &mut report.next_steps {
+        if let Some(rest) = step.strip_prefix("mwtrace trace SNAPSHOT ") {
+            *step = format!("mwtrace trace {path} {rest}");
+        }
+    }
     write_document(args.output, &report, || trace::render::render(&report))?;
     Ok(match report.outcome {
         Outcome::NotFound | Outcome::NotManaged => ExitStatus::NotFound,

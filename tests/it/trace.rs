@@ -498,3 +498,28 @@ fn search_matches_the_cluster_labels_support_uses_and_says_how_many() {
     );
     assert!(shown < 60);
 }
+
+#[test]
+fn cluster_id_names_the_failing_reason_and_first_traces_that_hop() {
+    let env = Env::new();
+    let (code, report) = env.trace_json(&sample_bundle(), &["--cluster-id", CID]);
+    assert_eq!(code, 0);
+    let message = report["message"].as_str().unwrap();
+    // R3's failing manifest is named with its reason, inline.
+    let stage = report["cluster"]["first_failing_stage"].as_str().unwrap();
+    assert!(message.contains(stage), "{message}");
+    assert!(message.contains('(') && message.contains(':'), "{message}");
+    let first = report["next_steps"][0].as_str().unwrap();
+    assert!(
+        first.starts_with(&format!("mwtrace trace {} ", sample_bundle().display())),
+        "{first}"
+    );
+    // An unknown cluster id: suggestions, no empty skeleton.
+    let (code, report) = env.trace_json(&sample_bundle(), &["--cluster-id", "2qrppk0otds3"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["cluster"], Value::Null, "{report}");
+    assert!(
+        !report["matches"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+}

@@ -60,15 +60,18 @@ fn report_cluster(
         managed_clusters,
     } = doc;
     let stages = stages(
+        ctx,
+        &works,
         &resources,
         &manifest_works,
         &hosted_clusters,
         &node_pools,
         &managed_clusters,
     );
+    // What the bundle did not collect is not the failing stage.
     let first_failing = stages
         .iter()
-        .find(|s| s.status != "ok")
+        .find(|s| s.status != "ok" && s.status != "not_collected")
         .map(|s| s.name.clone());
     let anything = !resources.is_empty()
         || !manifest_works.is_empty()
@@ -78,7 +81,16 @@ fn report_cluster(
         report.outcome = Outcome::NotFound;
         report.message = format!("Nothing in the snapshot belongs to hosted cluster {cid}");
     } else {
+        let not_collected: Vec<&str> = stages
+            .iter()
+            .filter(|s| s.status == "not_collected")
+            .map(|s| s.name.as_str())
+            .collect();
         report.message = match &first_failing {
+            None if !not_collected.is_empty() => format!(
+                "✓ Hosted cluster {cid}: every collected stage of the creation flow passes; not collected: {}",
+                not_collected.join(", ")
+            ),
             None => format!("✓ Hosted cluster {cid}: every stage of the creation flow passes"),
             Some(stage) => {
                 let s = stages
@@ -120,6 +132,23 @@ fn report_cluster(
             ));
         }
     }
+    if let Some(step) = first_failing.as_deref().and_then(|stage| {
+        trace_of_stage(
+            stage,
+            &works,
+            &resources,
+            &manifest_works,
+            &hosted_clusters,
+            &node_pools,
+            &managed_clusters,
+        )
+    }) {
+        report.next_steps.insert(0, step);
+    }
+    if !anything {
+        // Nothing to show: the suggestions say where to look instead.
+        return false;
+    }
     report.cluster = Some(ClusterTrace {
         cid: cid.to_string(),
         resources,
@@ -133,6 +162,91 @@ fn report_cluster(
     anything
 }
 
+/// The trace of the hop a failing stage names: `mwtrace trace SNAPSHOT ...` (the command fills
+/// in the bundle's path).
+fn trace_of_stage(
+    stage: &str,
+    works: &[WorkTrace],
+    resources: &[WorkSummary],
+    manifest_works: &[NestedWork],
+    hosted: &[ObjectStatus],
+    pools: &[ObjectStatus],
+    managed: &[ObjectStatus],
+) -> Option<String> {
+    let unhealthy = |objects: &[ObjectStatus], kind: &str| {
+        objects.iter().find(|o| o.healthy != Some(true)).map(|o| {
+            let ns = o
+                .namespace
+                .as_ref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default();
+            format!("--manifest {kind}/{ns}{}", o.name)
+        })
+    };
+    let entry = match stage {
+        "layer1_applied" => resources
+            .iter()
+            .find(|r| {
+                r.applied_manifest_work.is_none()
+                    || matches!(r.state, WorkState::Failing | WorkState::Deleting)
+            })
+            .or_else(|| resources.first())
+            .map(|r| format!("--resource-id {}", r.resource_id)),
+        "local_cluster_manifestworks" | "layer2_applied" => manifest_works
+            .iter()
+            .find(|w| !w.in_snapshot || w.applied != Some(true) || w.available != Some(true))
+            .map(|w| format!("--manifest manifestwork/{}/{}", w.namespace, w.name)),
+        "hosted_cluster_available" => unhealthy(hosted, "hostedcluster"),
+        "node_pools_ready" => unhealthy(pools, "nodepool"),
+        "managed_cluster_joined_available" => unhealthy(managed, "managedcluster"),
+        _ => works
+            .first()
+            .map(|w| format!("--resource-id {}", w.resource_id)),
+    }?;
+    Some(format!("mwtrace trace SNAPSHOT {entry}"))
+}
+
+/// Why a work fails, from its first failing manifest (else its failing condition).
+fn failing_reason(work: &WorkTrace) -> Option<String> {
+    let manifest = work
+        .manifests
+        .iter()
+        .find(|m| m.applied == Some(false) || m.available == Some(false));
+    if let Some(m) = manifest {
+        let what = format!(
+            "{} {}{}",
+            m.kind.as_deref().unwrap_or("?"),
+            m.namespace
+                .as_ref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default(),
+            m.name.as_deref().unwrap_or("?")
+        );
+        let why = m
+            .message
+            .as_deref()
+            .or(m.reason.as_deref())
+            .unwrap_or("no reason");
+        return Some(format!("{what}: {why}"));
+    }
+    work.conditions
+        .iter()
+        .find(|c| {
+            c.status.as_deref() != Some("True") && (c.type_ == "Applied" || c.type_ == "Available")
+        })
+        .map(|c| {
+            format!(
+                "{}={}: {}",
+                c.type_,
+                c.status.as_deref().unwrap_or("?"),
+                c.message
+                    .as_deref()
+                    .or(c.reason.as_deref())
+                    .unwrap_or("no reason")
+            )
+        })
+}
+
 fn stage(name: &str, status: &str, detail: String) -> Stage {
     Stage {
         name: name.to_string(),
@@ -142,6 +256,8 @@ fn stage(name: &str, status: &str, detail: String) -> Stage {
 }
 
 fn stages(
+    ctx: &SnapshotFacts,
+    traces: &[WorkTrace],
     resources: &[WorkSummary],
     works: &[NestedWork],
     hosted: &[ObjectStatus],
@@ -170,13 +286,34 @@ fn stages(
         .filter(|r| r.applied_manifest_work.is_none())
         .map(|r| r.work_name.as_deref().unwrap_or(&r.resource_id))
         .collect();
-    let failing: Vec<&str> = live
+    // Each failing work with the reason of its first failing manifest, inline.
+    let failing: Vec<String> = live
         .iter()
         .filter(|r| matches!(r.state, WorkState::Failing | WorkState::Deleting))
-        .map(|r| r.work_name.as_deref().unwrap_or(&r.resource_id))
+        .map(|r| {
+            let name = r.work_name.as_deref().unwrap_or(&r.resource_id);
+            let reason = traces
+                .iter()
+                .find(|t| t.resource_id == r.resource_id)
+                .and_then(failing_reason);
+            match reason {
+                Some(reason) => format!("{name} ({reason})"),
+                None => name.to_string(),
+            }
+        })
+        .collect();
+    let not_collected: Vec<&str> = traces
+        .iter()
+        .filter(|t| t.amw_status == AmwStatus::NotCollected)
+        .flat_map(|t| t.missing_sources.iter().map(String::as_str))
         .collect();
     out.push(if live.is_empty() {
         stage("layer1_applied", "missing", "no bundle to apply".into())
+    } else if !without_amw.is_empty() && !not_collected.is_empty() {
+        let mut sources = not_collected.clone();
+        sources.sort();
+        sources.dedup();
+        stage("layer1_applied", "not_collected", sources.join("; "))
     } else if !without_amw.is_empty() {
         stage(
             "layer1_applied",
@@ -259,18 +396,21 @@ fn stages(
         )
     });
     out.push(object_stage(
+        ctx,
         "hosted_cluster_available",
         "HostedCluster",
         hosted,
         &["Available", "Degraded"],
     ));
     out.push(object_stage(
+        ctx,
         "node_pools_ready",
         "NodePool",
         pools,
         &["Ready"],
     ));
     out.push(object_stage(
+        ctx,
         "managed_cluster_joined_available",
         "ManagedCluster",
         managed,
@@ -279,8 +419,33 @@ fn stages(
     out
 }
 
-fn object_stage(name: &str, kind: &str, objects: &[ObjectStatus], keys: &[&str]) -> Stage {
+fn object_stage(
+    ctx: &SnapshotFacts,
+    name: &str,
+    kind: &str,
+    objects: &[ObjectStatus],
+    keys: &[&str],
+) -> Stage {
     if objects.is_empty() {
+        // Missing only where the kind was collected; else the bundle cannot tell.
+        let resource = format!("{}s", kind.to_ascii_lowercase());
+        let listed: Vec<&str> = ctx
+            .coverage
+            .iter()
+            .filter(|c| c.source == "kube" && c.resource == resource)
+            .filter_map(|c| c.cluster.as_deref())
+            .collect();
+        let gaps: Vec<String> = listed
+            .iter()
+            .filter_map(|c| ctx.kube_gap(c, &resource))
+            .collect();
+        if listed.is_empty() || gaps.len() == listed.len() {
+            let why = match gaps.is_empty() {
+                true => format!("{kind}s not collected (no management cluster in the bundle)"),
+                false => gaps.join("; "),
+            };
+            return stage(name, "not_collected", why);
+        }
         return stage(name, "missing", format!("no {kind} in the snapshot"));
     }
     let unhealthy: Vec<String> = objects
