@@ -15,6 +15,7 @@ mod logs;
 mod maestro_db;
 mod pg;
 mod snapshot;
+mod suggested_sql;
 mod trace;
 mod trace_store;
 mod variants;
