@@ -260,3 +260,35 @@ fn doctor_skips_the_rules_whose_sources_were_not_collected_and_says_why() {
         "{text}"
     );
 }
+
+#[test]
+fn an_object_whose_kind_was_not_collected_is_not_called_absent() {
+    let env = Env::new();
+    let tree = env.path("no-deployments");
+    copy_tree(&repo().join("testdata/sample"), &tree);
+    std::fs::remove_file(tree.join("kube/mgmt-1/apps/v1/deployments.ndjson")).unwrap();
+    let bundle = env.path("no-deployments.tar.zst");
+    let out = env.run(&[
+        "pack",
+        tree.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_, report) = env.trace_json(
+        &bundle,
+        &["--manifest", "deployment/default/maestro-e2e-upgrade-test"],
+    );
+    let hop = &report["chains"][0]["hops"][0];
+    assert_eq!(hop["in_snapshot"], false, "{report}");
+    assert_eq!(
+        hop["note"], "not in the snapshot: deployments of mgmt-1 not collected",
+        "{report}"
+    );
+    // Where the kind was collected, absence is stated plainly.
+    let (_, report) = env.trace_json(
+        &sample_bundle(),
+        &["--manifest", "deployment/default/no-such-deployment"],
+    );
+    assert_ne!(report["outcome"], "found", "{report}");
+}

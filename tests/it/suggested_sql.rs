@@ -23,7 +23,11 @@ fn psql_statements(steps: &[String]) -> Vec<String> {
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -49,7 +53,11 @@ fn every_suggested_sql_runs_against_maestros_schema() {
         steps.extend(strings(&finding["next_steps"]));
     }
     let statements = psql_statements(&steps);
-    assert!(statements.len() >= 8, "{} statements in {steps:#?}", statements.len());
+    assert!(
+        statements.len() >= 8,
+        "{} statements in {steps:#?}",
+        statements.len()
+    );
 
     let pg = Pg::start();
     load_current(&pg);

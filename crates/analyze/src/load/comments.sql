@@ -85,3 +85,10 @@ COMMENT ON COLUMN resource_conditions.ordinal IS 'index in the status conditions
 COMMENT ON TABLE work_traces IS 'derived: each resource''s trace assembled at load (DB row, conditions, manifests, layer-1 AMW and what it applied, carried layer-2 works), so a trace reads one row';
 COMMENT ON COLUMN work_traces.trace IS 'JSON object: the fields of a `mwtrace trace -o json` works[] entry before its state and verdict are decided, plus applied, available and has_status';
 COMMENT ON TABLE cluster_traces IS 'derived: each hosted cluster''s trace parts assembled at load (its ManifestWorks resolved to layer 2, HostedClusters, NodePools, ManagedClusters with conditions)';
+COMMENT ON TABLE coverage IS 'what the bundle can show, per source: a DB table, or a kind of a management cluster; collected = listed in the bundle or not served by the cluster (CRD absent). Verdicts of absence rest on collected rows, else say not collected';
+COMMENT ON COLUMN coverage.source IS 'db or kube';
+COMMENT ON COLUMN coverage.cluster IS 'the cluster of a kube source; NULL for the DB';
+COMMENT ON COLUMN coverage.resource IS 'the DB table, or the plural resource name of the kind';
+COMMENT ON COLUMN coverage.detail IS 'the collection error recorded for the source, or why it counts as collected';
+COMMENT ON TABLE consumer_clusters IS 'which cluster runs which Maestro consumer, as far as the bundle tells: a layer-1 AMW linked by resource id to a row of the consumer, or a cluster named like the consumer (name or context)';
+COMMENT ON COLUMN consumer_clusters.evidence IS 'amw_by_resource_id, cluster_name or cluster_context';

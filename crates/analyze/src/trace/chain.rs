@@ -79,7 +79,7 @@ pub(crate) fn trace_manifest(
             layer: None,
             in_snapshot: false,
             via: None,
-            note: Some("not in the snapshot".into()),
+            note: Some(absence_note(ctx, &plural)),
         };
         for tail in links_to_absent(links, &named, &kind, &plural)? {
             let mut hops = vec![absent.clone()];
@@ -540,6 +540,39 @@ fn maestro_hop(id: &str, work: Option<&WorkTrace>) -> Hop {
         via: Some("spec.manifestWorkName".into()),
         note: work.and_then(|w| w.work_name.clone()),
     }
+}
+
+/// Why an object is not in the snapshot: absent where its kind was collected, else the
+/// sources that were not ("configmaps of mgmt-1 not collected").
+fn absence_note(ctx: &SnapshotFacts, plural: &str) -> String {
+    let clusters: Vec<&str> = ctx
+        .clusters
+        .iter()
+        .filter(|c| !c.service)
+        .map(|c| c.name.as_str())
+        .collect();
+    let gaps: Vec<String> = clusters
+        .iter()
+        .filter_map(|c| {
+            let listed = ctx.coverage.iter().any(|k| {
+                k.source == "kube" && k.cluster.as_deref() == Some(*c) && k.resource == plural
+            });
+            // A kind without a coverage row was never listed on that cluster.
+            match listed {
+                true => ctx.kube_gap(c, plural),
+                false => Some(format!("{plural} of {c} not collected")),
+            }
+        })
+        .collect();
+    if clusters.is_empty() || gaps.len() == clusters.len() {
+        return match gaps.is_empty() {
+            true => format!(
+                "not in the snapshot: {plural} not collected (no management cluster in the bundle)"
+            ),
+            false => format!("not in the snapshot: {}", gaps.join("; ")),
+        };
+    }
+    "not in the snapshot".to_string()
 }
 
 /// Chains for an object that is not in the snapshot, from the records that name it.
