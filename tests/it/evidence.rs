@@ -292,3 +292,57 @@ fn an_object_whose_kind_was_not_collected_is_not_called_absent() {
     );
     assert_ne!(report["outcome"], "found", "{report}");
 }
+
+#[test]
+fn a_bundle_without_the_kube_side_says_which_clusters_were_not_collected() {
+    let env = Env::new();
+    let tree = env.path("db-only");
+    copy_tree(&repo().join("testdata/sample"), &tree);
+    std::fs::remove_dir_all(tree.join("kube")).unwrap();
+    let bundle = env.path("db-only.tar.zst");
+    let out = env.run(&[
+        "pack",
+        tree.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // R6 has no status: without the cluster's AMWs it is unknown, not "not applied".
+    let (_, report) = env.trace_json(&bundle, &["--resource-id", R6_PENDING]);
+    let work = &report["works"][0];
+    assert_eq!(work["amw_status"], "not_collected", "{work}");
+    assert_eq!(work["state"], "unknown", "{work}");
+    assert_eq!(
+        work["missing_sources"][0],
+        "AppliedManifestWorks of mgmt-1 not collected"
+    );
+    // The cluster's kube stages are not collected, not missing.
+    let (_, report) = env.trace_json(&bundle, &["--cluster-id", CID]);
+    let stages = report["cluster"]["stages"].as_array().unwrap();
+    let status = |name: &str| {
+        stages
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        status("hosted_cluster_available"),
+        "not_collected",
+        "{report}"
+    );
+    assert_eq!(status("layer1_applied"), "not_collected", "{report}");
+    // Doctor: the AMW rules are skipped, naming the cluster.
+    let out = env.run(&["doctor", bundle.to_str().unwrap(), "-o", "json"]);
+    let doctor: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let orphan = doctor["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "work-never-applied")
+        .unwrap();
+    assert_eq!(
+        orphan["skipped"], "AppliedManifestWorks of mgmt-1 not collected",
+        "{orphan}"
+    );
+}

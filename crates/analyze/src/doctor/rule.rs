@@ -433,7 +433,7 @@ SELECT 'a' AS id, 'b' AS name, 'c' AS cluster;
         assert_eq!(rule.required_columns(), vec!["id", "name"]);
         let info = rule.info();
         assert_eq!(info.commands[0].kind, "kubectl");
-        assert_eq!(info.file, "src/doctor/rules/sample-rule.sql");
+        assert_eq!(info.file, "crates/analyze/src/doctor/rules/sample-rule.sql");
     }
 
     #[test]
