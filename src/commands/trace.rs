@@ -6,6 +6,7 @@ use crate::ExitStatus;
 use crate::cli::{FailOn, TraceArgs};
 use crate::output::write_document;
 use mwtrace_analyze::load;
+use mwtrace_analyze::shell::shell_word;
 use mwtrace_analyze::store::{DbStore, IndexStore};
 use mwtrace_analyze::trace::{self, ManifestRef, Outcome, Query};
 
@@ -44,7 +45,7 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
         }
     };
     // Suggested commands name the bundle the engineer is working on.
-    let path = args.snapshot.snapshot.display().to_string();
+    let path = shell_word(&args.snapshot.snapshot.display().to_string());
     for m in &mut report.matches {
         m.trace = m.trace.replace("SNAPSHOT", &path);
     }

@@ -523,3 +523,38 @@ fn cluster_id_names_the_failing_reason_and_first_traces_that_hop() {
         "{report}"
     );
 }
+
+/// Issue 16 (part): names from bundle data are shell-quoted in the commands a trace suggests.
+#[test]
+fn suggested_commands_quote_names_from_the_bundle() {
+    let env = Env::new();
+    let id = "6f1c1a52-0000-5000-8000-000000000001";
+    let hostile = "x-$(touch /tmp/pwned)";
+    let bundle = env.path("hostile.tar.zst");
+    write_bundle(
+        &bundle,
+        &[
+            (
+                "db/resources.ndjson",
+                vec![serde_json::json!({"id": id, "consumer_name": "mgmt-1",
+                    "created_at": "2026-11-21T09:00:00Z",
+                    "payload": {"metadata": {"name": "w"}, "data": {"manifests": []}}})],
+            ),
+            (
+                "kube/mgmt-1/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson",
+                vec![
+                    serde_json::json!({"apiVersion": "work.open-cluster-management.io/v1",
+                    "kind": "AppliedManifestWork",
+                    "metadata": {"name": hostile, "uid": "u-1"},
+                    "spec": {"hubHash": "h", "manifestWorkName": id}}),
+                ],
+            ),
+        ],
+    );
+    let (_, report) = env.trace_json(&bundle, &["--resource-id", id]);
+    assert_eq!(
+        report["next_steps"][0],
+        format!("kubectl --context mgmt-1 get appliedmanifestwork '{hostile}' -o yaml"),
+        "{report}"
+    );
+}

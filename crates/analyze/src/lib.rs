@@ -8,5 +8,6 @@ pub mod doctor;
 pub mod load;
 pub mod log_query;
 pub mod query;
+pub mod shell;
 pub mod store;
 pub mod trace;

@@ -15,10 +15,11 @@ use duckdb::Connection;
 use serde_json::{Map, Value};
 
 use crate::query::rows;
+use crate::shell::{psql_safe, shell_word};
 use crate::store::SnapshotFacts;
 pub use model::*;
 pub use rule::{CommandTemplate, Rule, RuleError};
-use rule::{SNAPSHOT_PLACEHOLDER, Template, display_value, psql_safe, shell_word};
+use rule::{SNAPSHOT_PLACEHOLDER, Template, display_value};
 
 /// `rule!("id")` embeds `rules/<id>.sql` with its file name.
 macro_rules! rule {

@@ -262,7 +262,7 @@ impl SnapshotFacts {
             .find(|c| c.name == cluster)
             .and_then(|c| c.context.clone())
             .unwrap_or_else(|| cluster.to_string());
-        format!("kubectl --context {context}")
+        format!("kubectl --context {}", crate::shell::shell_word(&context))
     }
 
     /// The kubectl prefix for the service cluster (where the Maestro DB runs).

@@ -5,6 +5,7 @@
 
 use super::model::*;
 use super::work;
+use crate::shell::shell_word;
 use crate::store::{ClusterDoc, SnapshotFacts, StoreError, TraceStore, WorksBy};
 
 pub(crate) fn trace_cluster(
@@ -107,8 +108,8 @@ fn report_cluster(
             report.next_steps.push(format!(
                 "{} get hostedcluster -n {} {} -o yaml",
                 ctx.kubectl(&hc.cluster),
-                hc.namespace.as_deref().unwrap_or(""),
-                hc.name
+                shell_word(hc.namespace.as_deref().unwrap_or("")),
+                shell_word(&hc.name)
             ));
         }
         for mw in manifest_works
@@ -119,8 +120,8 @@ fn report_cluster(
                 report.next_steps.push(format!(
                     "{} get manifestwork -n {} {} -o yaml",
                     ctx.kubectl(cluster),
-                    mw.namespace,
-                    mw.name
+                    shell_word(&mw.namespace),
+                    shell_word(&mw.name)
                 ));
             }
         }
@@ -128,7 +129,7 @@ fn report_cluster(
             report.next_steps.push(format!(
                 "{} get managedcluster {} -o yaml",
                 ctx.kubectl(&mc.cluster),
-                mc.name
+                shell_word(&mc.name)
             ));
         }
     }
@@ -180,7 +181,7 @@ fn trace_of_stage(
                 .as_ref()
                 .map(|n| format!("{n}/"))
                 .unwrap_or_default();
-            format!("--manifest {kind}/{ns}{}", o.name)
+            shell_word(&format!("--manifest={kind}/{ns}{}", o.name))
         })
     };
     let entry = match stage {
@@ -191,11 +192,16 @@ fn trace_of_stage(
                     || matches!(r.state, WorkState::Failing | WorkState::Deleting)
             })
             .or_else(|| resources.first())
-            .map(|r| format!("--resource-id {}", r.resource_id)),
+            .map(|r| format!("--resource-id {}", shell_word(&r.resource_id))),
         "local_cluster_manifestworks" | "layer2_applied" => manifest_works
             .iter()
             .find(|w| !w.in_snapshot || w.applied != Some(true) || w.available != Some(true))
-            .map(|w| format!("--manifest manifestwork/{}/{}", w.namespace, w.name)),
+            .map(|w| {
+                shell_word(&format!(
+                    "--manifest=manifestwork/{}/{}",
+                    w.namespace, w.name
+                ))
+            }),
         "hosted_cluster_available" => unhealthy(hosted, "hostedcluster"),
         "node_pools_ready" => unhealthy(pools, "nodepool"),
         "managed_cluster_joined_available" => unhealthy(managed, "managedcluster"),

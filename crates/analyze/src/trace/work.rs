@@ -5,6 +5,7 @@
 
 use super::model::*;
 use super::search;
+use crate::shell::{psql_safe, shell_word};
 use crate::store::{SnapshotFacts, StoreError, TraceStore, WorkDoc, WorksBy};
 
 /// Fills `report` with `works`, or, when there are none, says why: the DB was not collected,
@@ -167,17 +168,20 @@ fn verdict(work: &WorkTrace, failing: usize) -> String {
     }
 }
 
+/// Next steps for `works`; every value from the bundle is one shell word (`shell_word`), and a
+/// value that cannot sit inside `psql -c "..."` unchanged drops that step.
 fn work_steps(ctx: &SnapshotFacts, works: &[WorkTrace]) -> Vec<String> {
     let mut steps = Vec::new();
     let svc = ctx.service_kubectl();
     for work in works {
-        let id = &work.resource_id;
+        let id = shell_word(&work.resource_id);
+        let sql_id = psql_safe(&work.resource_id).then_some(work.resource_id.as_str());
         match &work.applied_manifest_work {
             Some(amw) => {
                 let kubectl = ctx.kubectl(&amw.cluster);
                 steps.push(format!(
                     "{kubectl} get appliedmanifestwork {} -o yaml",
-                    amw.name
+                    shell_word(&amw.name)
                 ));
                 for m in work
                     .manifests
@@ -189,18 +193,20 @@ fn work_steps(ctx: &SnapshotFacts, works: &[WorkTrace]) -> Vec<String> {
                         let ns = m
                             .namespace
                             .as_ref()
-                            .map(|n| format!(" -n {n}"))
+                            .map(|n| format!(" -n {}", shell_word(n)))
                             .unwrap_or_default();
                         steps.push(format!(
-                            "{kubectl} get {} {name}{ns} -o yaml",
-                            kind.to_ascii_lowercase()
+                            "{kubectl} get {} {}{ns} -o yaml",
+                            shell_word(&kind.to_ascii_lowercase()),
+                            shell_word(name)
                         ));
                     }
                 }
                 for nested in &work.nested_works {
                     steps.push(format!(
                         "{kubectl} get manifestwork -n {} {} -o yaml",
-                        nested.namespace, nested.name
+                        shell_word(&nested.namespace),
+                        shell_word(&nested.name)
                     ));
                 }
                 if matches!(
@@ -208,20 +214,24 @@ fn work_steps(ctx: &SnapshotFacts, works: &[WorkTrace]) -> Vec<String> {
                     WorkState::Failing | WorkState::Deleting | WorkState::Unknown
                 ) {
                     steps.push(format!(
-                        "{kubectl} logs -n maestro -l app=maestro-agent --since=1h | grep {id}"
+                        "{kubectl} logs -n maestro -l app=maestro-agent --since=1h | grep -F -- {id}"
                     ));
                 }
             }
             None => {
-                steps.push(ctx.psql(&format!(
-                    "SELECT id, deleted_at, jsonb_pretty(payload) FROM resources WHERE id = '{id}'"
-                )));
+                if let Some(sql_id) = sql_id {
+                    steps.push(ctx.psql(&format!(
+                        "SELECT id, deleted_at, jsonb_pretty(payload) FROM resources WHERE id = '{sql_id}'"
+                    )));
+                }
                 if work.state == WorkState::NotApplied {
-                    steps.push(ctx.psql(
-                        &format!("SELECT event_type, created_at, reconciled_date FROM events WHERE source_id = '{id}'"),
-                    ));
+                    if let Some(sql_id) = sql_id {
+                        steps.push(ctx.psql(&format!(
+                            "SELECT event_type, created_at, reconciled_date FROM events WHERE source_id = '{sql_id}'"
+                        )));
+                    }
                     steps.push(format!(
-                        "{svc} logs -n maestro -l app=maestro --since=1h | grep {id}"
+                        "{svc} logs -n maestro -l app=maestro --since=1h | grep -F -- {id}"
                     ));
                 }
             }
