@@ -1228,3 +1228,61 @@ fn deeply_nested_yaml_is_refused_without_crashing() {
     ]);
     assert_eq!(stdout(&out), "kept,refused\n1,1\n", "{}", stderr(&out));
 }
+
+/// Issue 16: import reads only the tree it was given. A symbolic link out of it (to a kubeconfig,
+/// /etc/passwd) is not followed, a FIFO is not opened, and each skip is recorded.
+#[test]
+fn links_out_of_the_tree_and_special_files_are_not_read() {
+    let env = Env::new();
+    let outside = env.path("outside.yaml");
+    std::fs::write(
+        &outside,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: exfiltrated\n  namespace: default\n",
+    )
+    .unwrap();
+    let dir = env.path("gather");
+    let core = dir.join("namespaces/default/core");
+    std::fs::create_dir_all(&core).unwrap();
+    std::fs::write(
+        core.join("services.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: inside\n    namespace: default\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside, core.join("configmaps.yaml")).unwrap();
+    // A link that stays inside the tree is read (its object is the same Service: merged).
+    std::os::unix::fs::symlink(core.join("services.yaml"), core.join("endpoints.yaml")).unwrap();
+    let fifo = core.join("pods.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bundle = env.path("gather.tar.zst");
+    let out = env.run(&[
+        "import",
+        dir.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = env.run(&[
+        "sql",
+        bundle.to_str().unwrap(),
+        "SELECT (SELECT count(*) FROM objects WHERE name = 'exfiltrated') AS leaked,
+                (SELECT count(*) FROM objects WHERE name = 'inside') AS inside,
+                (SELECT count(*) FROM collection_errors
+                  WHERE source LIKE '%configmaps.yaml' AND message LIKE '%outside the imported tree%') AS link,
+                (SELECT count(*) FROM collection_errors
+                  WHERE source LIKE '%pods.yaml' AND message LIKE 'not a regular file%') AS fifo,
+                (SELECT count(*) FROM collection_errors WHERE source LIKE '%endpoints.yaml') AS inner_link",
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "leaked,inside,link,fifo,inner_link\n0,1,1,1,0\n",
+        "{}",
+        stderr(&out)
+    );
+}

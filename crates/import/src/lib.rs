@@ -715,11 +715,12 @@ impl Run<'_> {
     fn directory(&mut self, skip: &Skip) -> io::Result<()> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
-        walk(&self.input.path, "", skip, &mut files, &mut errors);
-        for (dir, error) in errors {
+        let root = fs::canonicalize(&self.input.path)?;
+        walk(&root, &self.input.path, "", skip, &mut files, &mut errors);
+        for (entry, error) in errors {
             self.merge(Record::Error {
-                source: format!("{}/{dir}", self.input.display),
-                message: format!("cannot list: {error}"),
+                source: format!("{}/{entry}", self.input.display),
+                message: error.to_string(),
             })?;
         }
         self.progress.phase(
@@ -1241,17 +1242,34 @@ fn parse_job(ctx: &Ctx<'_>, job: &Job, out: &mut dyn FnMut(Record)) {
 
 /// Every file under `dir`, sorted, as (path relative to the PATH, path, size). Directory links
 /// are not followed (no loops); unreadable directories are reported and skipped.
+/// Why a directory entry was not read.
+#[derive(Debug, thiserror::Error)]
+enum WalkSkip {
+    #[error("cannot list: {0}")]
+    List(io::Error),
+    #[error("symbolic link to {target}, outside the imported tree: not followed")]
+    LinkOutside { target: String },
+    #[error("symbolic link that cannot be resolved: not followed")]
+    LinkBroken,
+    #[error("not a regular file (FIFO, socket or device): skipped")]
+    Special,
+}
+
+/// The files under `dir`, in name order. Import reads only the tree it was given: a symbolic
+/// link is followed only when it resolves inside `root` (the canonical import path) to a
+/// regular file or directory; links out of it and special files are skipped, each recorded.
 fn walk(
+    root: &Path,
     dir: &Path,
     rel: &str,
     skip: &Skip,
     out: &mut Vec<(String, PathBuf, u64)>,
-    errors: &mut Vec<(String, io::Error)>,
+    errors: &mut Vec<(String, WalkSkip)>,
 ) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            errors.push((rel.to_string(), e));
+            errors.push((rel.to_string(), WalkSkip::List(e)));
             return;
         }
     };
@@ -1272,12 +1290,32 @@ fn walk(
         let Ok(link_meta) = fs::symlink_metadata(&path) else {
             continue;
         };
-        if link_meta.is_dir() {
-            walk(&path, &child, skip, out, errors);
-        } else if let Ok(meta) = fs::metadata(&path)
-            && meta.is_file()
-        {
+        if link_meta.is_symlink() {
+            match fs::canonicalize(&path) {
+                Ok(target) if target.starts_with(root) => {}
+                Ok(target) => {
+                    let target = target.display().to_string();
+                    errors.push((child, WalkSkip::LinkOutside { target }));
+                    continue;
+                }
+                Err(_) => {
+                    errors.push((child, WalkSkip::LinkBroken));
+                    continue;
+                }
+            }
+        }
+        let Ok(meta) = fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            // A link inside the tree to a directory above it would loop: only real directories.
+            if !link_meta.is_symlink() {
+                walk(root, &path, &child, skip, out, errors);
+            }
+        } else if meta.is_file() {
             out.push((child, path, meta.len()));
+        } else {
+            errors.push((child, WalkSkip::Special));
         }
     }
 }
