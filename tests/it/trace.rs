@@ -557,4 +557,22 @@ fn suggested_commands_quote_names_from_the_bundle() {
         format!("kubectl --context mgmt-1 get appliedmanifestwork '{hostile}' -o yaml"),
         "{report}"
     );
+    // Search suggestions are commands too.
+    let (_, report) = env.trace_json(&bundle, &["--search", "touch"]);
+    let traces: Vec<&str> = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["trace"].as_str().unwrap())
+        .collect();
+    assert!(
+        traces.contains(
+            &format!(
+                "mwtrace trace {} --manifest 'appliedmanifestwork/{hostile}'",
+                bundle.display()
+            )
+            .as_str()
+        ),
+        "{traces:?}"
+    );
 }

@@ -6,6 +6,7 @@ use duckdb::Connection;
 
 use super::model::SearchMatch;
 use crate::query::rows;
+use crate::shell::shell_word;
 
 const LIMIT: i64 = 50;
 
@@ -89,10 +90,19 @@ pub(crate) fn search_counted(
             what: r.get(1)?,
             value: r.get(3)?,
             detail: r.get(4)?,
-            trace: format!("mwtrace trace SNAPSHOT {}", r.get::<_, String>(5)?),
+            trace: trace_command(&r.get::<_, String>(5)?),
         })
     })?;
     Ok((found, total))
+}
+
+/// `mwtrace trace SNAPSHOT --flag VALUE` for a hit's `--flag VALUE`, the value (from the
+/// bundle) one shell word.
+fn trace_command(entry: &str) -> String {
+    match entry.split_once(' ') {
+        Some((flag, value)) => format!("mwtrace trace SNAPSHOT {flag} {}", shell_word(value)),
+        None => format!("mwtrace trace SNAPSHOT {entry}"),
+    }
 }
 
 pub(crate) fn search(conn: &Connection, text: &str) -> duckdb::Result<Vec<SearchMatch>> {
