@@ -155,18 +155,7 @@ fn an_older_agent_raises_no_false_orphan_or_never_applied() {
 #[test]
 fn a_bundle_without_the_db_says_not_collected_instead_of_not_found() {
     let env = Env::new();
-    let bundle = env.path("kube-only.tar.zst");
-    // The sample's kube side only.
-    let tree = env.path("kube-only");
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    std::fs::remove_dir_all(tree.join("db")).unwrap();
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "-o",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bundle = sample_without(&env, "kube-only", "db");
     let (code, report) = env.trace_json(&bundle, &["--resource-id", R2_ID]);
     assert_eq!(code, 1);
     let message = report["message"].as_str().unwrap();
@@ -178,20 +167,11 @@ fn a_bundle_without_the_db_says_not_collected_instead_of_not_found() {
 #[test]
 fn a_bundle_without_amws_never_says_not_applied() {
     let env = Env::new();
-    let bundle = env.path("no-amws.tar.zst");
-    let tree = env.path("no-amws");
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    std::fs::remove_file(
-        tree.join("kube/mgmt-1/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson"),
-    )
-    .unwrap();
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "-o",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bundle = sample_without(
+        &env,
+        "no-amws",
+        "kube/mgmt-1/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson",
+    );
     let (_, report) = env.trace_json(&bundle, &["--resource-id", R2_ID]);
     let work = &report["works"][0];
     assert_eq!(work["amw_status"], "not_collected", "{work}");
@@ -203,6 +183,27 @@ fn a_bundle_without_amws_never_says_not_applied() {
     );
     let out = env.run(&["trace", bundle.to_str().unwrap(), "--resource-id", R2_ID]);
     assert!(stdout(&out).contains("AppliedManifestWorks of mgmt-1 not collected"));
+}
+
+/// The sample bundle without one of its files or directories (`db`, `kube`, a list), packed.
+fn sample_without(env: &Env, name: &str, removed: &str) -> PathBuf {
+    let tree = env.path(name);
+    copy_tree(&repo().join("testdata/sample"), &tree);
+    let path = tree.join(removed);
+    if path.is_dir() {
+        std::fs::remove_dir_all(path).unwrap();
+    } else {
+        std::fs::remove_file(path).unwrap();
+    }
+    let bundle = env.path(&format!("{name}.tar.zst"));
+    let out = env.run(&[
+        "pack",
+        tree.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    bundle
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -221,17 +222,7 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn doctor_skips_the_rules_whose_sources_were_not_collected_and_says_why() {
     let env = Env::new();
-    let tree = env.path("kube-only");
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    std::fs::remove_dir_all(tree.join("db")).unwrap();
-    let bundle = env.path("kube-only.tar.zst");
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "-o",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bundle = sample_without(&env, "kube-only", "db");
     let out = env.run(&["doctor", bundle.to_str().unwrap(), "-o", "json"]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rule = |id: &str| -> Value {
@@ -264,17 +255,11 @@ fn doctor_skips_the_rules_whose_sources_were_not_collected_and_says_why() {
 #[test]
 fn an_object_whose_kind_was_not_collected_is_not_called_absent() {
     let env = Env::new();
-    let tree = env.path("no-deployments");
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    std::fs::remove_file(tree.join("kube/mgmt-1/apps/v1/deployments.ndjson")).unwrap();
-    let bundle = env.path("no-deployments.tar.zst");
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "-o",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bundle = sample_without(
+        &env,
+        "no-deployments",
+        "kube/mgmt-1/apps/v1/deployments.ndjson",
+    );
     let (_, report) = env.trace_json(
         &bundle,
         &["--manifest", "deployment/default/maestro-e2e-upgrade-test"],
@@ -296,17 +281,7 @@ fn an_object_whose_kind_was_not_collected_is_not_called_absent() {
 #[test]
 fn a_bundle_without_the_kube_side_says_which_clusters_were_not_collected() {
     let env = Env::new();
-    let tree = env.path("db-only");
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    std::fs::remove_dir_all(tree.join("kube")).unwrap();
-    let bundle = env.path("db-only.tar.zst");
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "-o",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bundle = sample_without(&env, "db-only", "kube");
     // R6 has no status: without the cluster's AMWs it is unknown, not "not applied".
     let (_, report) = env.trace_json(&bundle, &["--resource-id", R6_PENDING]);
     let work = &report["works"][0];
