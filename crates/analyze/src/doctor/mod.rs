@@ -108,25 +108,7 @@ pub struct SnapshotSource<'a> {
 fn unmet_need(facts: &SnapshotFacts, needs: &[String]) -> Option<String> {
     needs.iter().find_map(|need| match need.split_once('/') {
         Some(("db", table)) => facts.db_gap(table),
-        Some(("kube", resource)) => {
-            let rows: Vec<_> = facts
-                .coverage
-                .iter()
-                .filter(|c| c.source == "kube" && c.resource == resource)
-                .collect();
-            match rows.iter().any(|c| c.collected) {
-                true => None,
-                false if rows.is_empty() => Some(format!(
-                    "{resource} not collected (no management cluster in the bundle)"
-                )),
-                false => Some(
-                    rows.iter()
-                        .filter_map(|c| facts.kube_gap(c.cluster.as_deref()?, resource))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            }
-        }
+        Some(("kube", resource)) => facts.kind_gap(resource),
         _ => Some(format!("unknown source {need:?} in the rule's needs")),
     })
 }

@@ -209,6 +209,31 @@ impl SnapshotFacts {
         }
     }
 
+    /// None when some cluster's `resource` was collected; else every source to name, or that
+    /// the bundle holds no management cluster. What may rest on a kind at all (a doctor rule, a
+    /// cluster stage); a claim about one cluster uses [`Self::kube_gap`].
+    pub fn kind_gap(&self, resource: &str) -> Option<String> {
+        let rows: Vec<&SourceCoverage> = self
+            .coverage
+            .iter()
+            .filter(|c| c.source == "kube" && c.resource == resource)
+            .collect();
+        if rows.iter().any(|c| c.collected) {
+            return None;
+        }
+        if rows.is_empty() {
+            return Some(format!(
+                "{} not collected (no management cluster in the bundle)",
+                kind_words(resource)
+            ));
+        }
+        let gaps: Vec<String> = rows
+            .iter()
+            .filter_map(|c| self.kube_gap(c.cluster.as_deref()?, resource))
+            .collect();
+        Some(gaps.join("; "))
+    }
+
     /// None when the bundle can show whether a work of `consumer` has an AppliedManifestWork:
     /// the AMWs of every cluster that runs the consumer were collected. Else the source to name.
     pub fn amw_gap(&self, consumer: Option<&str>) -> Option<String> {

@@ -435,22 +435,8 @@ fn object_stage(
     if objects.is_empty() {
         // Missing only where the kind was collected; else the bundle cannot tell.
         let resource = format!("{}s", kind.to_ascii_lowercase());
-        let listed: Vec<&str> = ctx
-            .coverage
-            .iter()
-            .filter(|c| c.source == "kube" && c.resource == resource)
-            .filter_map(|c| c.cluster.as_deref())
-            .collect();
-        let gaps: Vec<String> = listed
-            .iter()
-            .filter_map(|c| ctx.kube_gap(c, &resource))
-            .collect();
-        if listed.is_empty() || gaps.len() == listed.len() {
-            let why = match gaps.is_empty() {
-                true => format!("{kind}s not collected (no management cluster in the bundle)"),
-                false => gaps.join("; "),
-            };
-            return stage(name, "not_collected", why);
+        if let Some(gap) = ctx.kind_gap(&resource) {
+            return stage(name, "not_collected", gap);
         }
         return stage(name, "missing", format!("no {kind} in the snapshot"));
     }
