@@ -10,4 +10,5 @@ pub mod log_query;
 pub mod query;
 pub mod shell;
 pub mod store;
+pub mod terminal;
 pub mod trace;
