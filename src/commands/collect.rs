@@ -1,6 +1,7 @@
 //! `mwtrace collect`: resolve the command line into a plan (which clusters, how to reach the
 //! DB), run it, print a summary per source; exit 3 when any source failed.
 
+use mwtrace_analyze::terminal::escape_line;
 use std::io::Write;
 use std::time::Duration;
 
@@ -170,7 +171,7 @@ fn print_summary(plan: &CollectPlan, outcome: &mwtrace_collect::CollectOutcome) 
     for s in &outcome.sources {
         let status = match &s.error {
             None => "ok".to_string(),
-            Some(e) => format!("ERROR: {}", crate::output::sanitize(e)),
+            Some(e) => format!("ERROR: {}", escape_line(e)),
         };
         writeln!(
             err,
@@ -179,12 +180,7 @@ fn print_summary(plan: &CollectPlan, outcome: &mwtrace_collect::CollectOutcome) 
         )?;
     }
     for note in &outcome.manifest.notes {
-        writeln!(
-            err,
-            "note: {}: {}",
-            note.source,
-            crate::output::sanitize(&note.message)
-        )?;
+        writeln!(err, "note: {}: {}", note.source, escape_line(&note.message))?;
     }
     for e in outcome
         .manifest
@@ -192,12 +188,7 @@ fn print_summary(plan: &CollectPlan, outcome: &mwtrace_collect::CollectOutcome) 
         .iter()
         .filter(|e| !outcome.sources.iter().any(|s| s.source == e.source))
     {
-        writeln!(
-            err,
-            "ERROR: {}: {}",
-            e.source,
-            crate::output::sanitize(&e.message)
-        )?;
+        writeln!(err, "ERROR: {}: {}", e.source, escape_line(&e.message))?;
     }
     writeln!(
         err,

@@ -5,8 +5,9 @@ use anyhow::{Context, Result};
 
 use crate::ExitStatus;
 use crate::cli::{DoctorArgs, FailOn, SnapshotArgs};
-use crate::output::{sanitize, write_document};
+use crate::output::write_document;
 use mwtrace_analyze::doctor::{self, SnapshotSource, render};
+use mwtrace_analyze::terminal::escape_line;
 
 pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
     let rules = doctor::catalog().context("the embedded rule catalog is invalid (a bug)")?;
@@ -41,7 +42,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
             eprintln!(
                 "error: rule {} failed: {}",
                 rule.id,
-                sanitize(rule.error.as_deref().unwrap_or_default())
+                escape_line(rule.error.as_deref().unwrap_or_default())
             );
         }
         return Ok(ExitStatus::BadInput);

@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::ImportArgs;
-use crate::output::sanitize;
+use mwtrace_analyze::terminal::escape_line;
 use mwtrace_import::{ImportOutcome, ImportPlan};
 
 pub fn run(args: ImportArgs) -> Result<ExitStatus> {
@@ -77,7 +77,7 @@ fn print_summary(
             writeln!(
                 err,
                 "{:<width$} {rows:>9} {:>12}",
-                sanitize(&file.path),
+                escape_line(&file.path),
                 file.bytes
             )?;
         }
@@ -89,8 +89,8 @@ fn print_summary(
         writeln!(
             err,
             "{}: {}",
-            sanitize(&input.path),
-            sanitize(&mwtrace_import::describe(input))
+            escape_line(&input.path),
+            escape_line(&mwtrace_import::describe(input))
         )?;
     }
     if verbose {
@@ -98,8 +98,8 @@ fn print_summary(
             writeln!(
                 err,
                 "ERROR: {}: {}",
-                sanitize(&e.source),
-                sanitize(&e.message)
+                escape_line(&e.source),
+                escape_line(&e.message)
             )?;
         }
     } else {

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::ExitStatus;
 use crate::cli::InfoArgs;
-use crate::output::{sanitize, write_document};
+use crate::output::write_document;
+use mwtrace_analyze::terminal::escape_line;
 use mwtrace_bundle::{BundleReader, Limits, Manifest};
 
 /// `mwtrace info -o json`: the bundle's manifest, and the proof that it was verified.
@@ -98,14 +99,19 @@ fn render(report: &InfoReport<'_>, verbose: bool) -> String {
         let _ = writeln!(
             out,
             "  {:<80} {:>9} {:>12}",
-            sanitize(&f.path),
+            escape_line(&f.path),
             rows,
             f.bytes
         );
     }
     let _ = writeln!(out, "\nErrors ({}):", m.errors.len());
     for e in &m.errors {
-        let _ = writeln!(out, "  {}: {}", sanitize(&e.source), sanitize(&e.message));
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            escape_line(&e.source),
+            escape_line(&e.message)
+        );
     }
     out
 }

@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use crate::ExitStatus;
 use crate::cli::{LevelArg, LogFormat, LogsArgs, TimeArg};
-use crate::output::sanitize;
 use mwtrace_analyze::log_query::{Filter, LogLine, query};
 use mwtrace_analyze::query::rows;
+use mwtrace_analyze::terminal::escape_text;
 use mwtrace_logs::Level;
 
 pub fn run(args: LogsArgs) -> Result<ExitStatus> {
@@ -69,7 +69,7 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
             out.write_all(if first { b"\n" } else { b",\n" })?;
             serde_json::to_writer(&mut out, &line)?;
         } else {
-            out.write_all(sanitize(&text(&line)).as_bytes())?;
+            out.write_all(escape_text(&text(&line)).as_bytes())?;
         }
         first = false;
         Ok(())

@@ -7,8 +7,8 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
-use crate::output::sanitize;
 use mwtrace_analyze::query::rows;
+use mwtrace_analyze::terminal::escape_line;
 
 pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
     let snapshot = super::open(&args.snapshot)?;
@@ -38,7 +38,7 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
             Some(rows) => format!("{rows} rows"),
             None => "view".to_string(),
         };
-        writeln!(out, "{table} ({kind}): {}", sanitize(&comment))?;
+        writeln!(out, "{table} ({kind}): {}", escape_line(&comment))?;
         let columns = rows(
             conn,
             "SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()
@@ -56,9 +56,9 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
             writeln!(
                 out,
                 "    {:<28} {:<10} {}",
-                sanitize(&name),
+                escape_line(&name),
                 ty,
-                sanitize(&comment)
+                escape_line(&comment)
             )?;
         }
         writeln!(out)?;

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use mwtrace_bundle::{BundlePath, Manifest};
 
-use crate::output::sanitize;
+use mwtrace_analyze::terminal::escape_line;
 
 /// Kinds listed per cluster before the rest are folded into one line.
 const KINDS_SHOWN: usize = 12;
@@ -74,7 +74,7 @@ pub(crate) fn contents(m: &Manifest) -> String {
             .iter()
             .find(|c| &c.name == name)
             .map(|c| match &c.context {
-                Some(context) => format!(" ({}, context {})", c.role, sanitize(context)),
+                Some(context) => format!(" ({}, context {})", c.role, escape_line(context)),
                 None => format!(" ({})", c.role),
             })
             .unwrap_or_default();
@@ -84,7 +84,7 @@ pub(crate) fn contents(m: &Manifest) -> String {
         let _ = writeln!(
             out,
             "cluster {}{role}: {objects} objects of {} kinds, {}",
-            sanitize(name),
+            escape_line(name),
             kinds.len(),
             human_bytes(bytes)
         );
@@ -96,7 +96,7 @@ pub(crate) fn contents(m: &Manifest) -> String {
                 "  {:>9} {:>10}  {}",
                 t.rows,
                 human_bytes(t.bytes),
-                sanitize(kind)
+                escape_line(kind)
             );
         }
         if sorted.len() > KINDS_SHOWN {
@@ -133,7 +133,7 @@ pub(crate) fn contents(m: &Manifest) -> String {
                 "  {:>9} {:>10}  {}",
                 t.rows,
                 human_bytes(t.bytes),
-                sanitize(table)
+                escape_line(table)
             );
         }
     }
@@ -158,9 +158,9 @@ pub(crate) fn errors(m: &Manifest) -> String {
     }
     let _ = writeln!(out, "Errors: {} in {} kinds", m.errors.len(), groups.len());
     for (kind, sources) in groups.iter().take(ERROR_KINDS_SHOWN) {
-        let _ = writeln!(out, "  {:>5} x {}", sources.len(), sanitize(kind));
+        let _ = writeln!(out, "  {:>5} x {}", sources.len(), escape_line(kind));
         for source in sources.iter().take(PATHS_SHOWN) {
-            let _ = writeln!(out, "          {}", sanitize(source));
+            let _ = writeln!(out, "          {}", escape_line(source));
         }
         if sources.len() > PATHS_SHOWN {
             let _ = writeln!(

@@ -1,11 +1,12 @@
 //! Everything that reaches the terminal: errors, documents in text/json/yaml, progress bars,
-//! and the sanitizing of strings that come from clusters (which may hold escape sequences).
+//! with strings from data escaped (`mwtrace_analyze::terminal`).
 
 pub mod progress;
 pub mod table;
 
 use std::io::{self, Write};
 
+use mwtrace_analyze::terminal::escape_text;
 use serde::Serialize;
 
 use crate::cli::DocFormat;
@@ -30,7 +31,7 @@ fn render_error(err: &anyhow::Error) -> String {
     let mut text = String::new();
     for (i, link) in printed.iter().enumerate() {
         let label = if i == 0 { "error:" } else { "  Caused by:" };
-        text.push_str(&format!("{label} {}\n", sanitize(link)));
+        text.push_str(&format!("{label} {}\n", escape_text(link)));
     }
     text
 }
@@ -67,26 +68,6 @@ fn polars_broken_pipe(error: &polars::prelude::PolarsError) -> bool {
     }
 }
 
-/// Escapes control characters (ANSI escapes above all) so that data from a cluster or a bundle
-/// cannot drive the terminal. Newlines and tabs are kept.
-pub fn sanitize(text: &str) -> String {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// Writes a document (trace report, bundle info) as JSON or YAML, or its text rendering.
 pub fn write_document<T: Serialize>(
     format: DocFormat,
@@ -95,7 +76,7 @@ pub fn write_document<T: Serialize>(
 ) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
     match format {
-        DocFormat::Text => stdout.write_all(sanitize(&text()).as_bytes())?,
+        DocFormat::Text => stdout.write_all(escape_text(&text()).as_bytes())?,
         DocFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, doc)?;
             stdout.write_all(b"\n")?;
@@ -109,12 +90,6 @@ pub fn write_document<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sanitize_escapes_terminal_control_but_keeps_layout() {
-        assert_eq!(sanitize("a\tb\nc"), "a\tb\nc");
-        assert_eq!(sanitize("x\u{1b}[31mred"), "x\\u{1b}[31mred");
-    }
 
     #[test]
     fn errors_print_each_cause_on_its_own_line() {

@@ -74,6 +74,33 @@ impl Env {
     }
 }
 
+/// Copies a directory tree (a bundle's files in testdata/) so a test can change it.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Packs a bundle tree with `mwtrace pack` into `<name>.tar.zst` in the test's directory.
+pub fn pack_tree(env: &Env, tree: &Path, name: &str) -> PathBuf {
+    let bundle = env.path(&format!("{name}.tar.zst"));
+    let out = env.run(&[
+        "pack",
+        tree.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    bundle
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

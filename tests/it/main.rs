@@ -16,6 +16,7 @@ mod maestro_db;
 mod pg;
 mod snapshot;
 mod suggested_sql;
+mod terminal_escapes;
 mod trace;
 mod trace_store;
 mod variants;

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::model::*;
 use super::rule::display_value;
+use crate::terminal::escape_line;
 
 const WIDTH: usize = 100;
 
@@ -80,7 +81,7 @@ pub fn report(report: &DoctorReport) -> String {
 }
 
 fn finding_block(out: &mut String, finding: &Finding) {
-    let _ = writeln!(out, "\n  • {}", finding.message);
+    let _ = writeln!(out, "\n  • {}", escape_line(&finding.message));
     let width = finding
         .evidence
         .keys()
@@ -91,7 +92,7 @@ fn finding_block(out: &mut String, finding: &Finding) {
         let _ = writeln!(
             out,
             "      {key:<width$}  {}",
-            display_value(value).replace('\n', " ")
+            escape_line(&display_value(value))
         );
     }
     for step in &finding.next_steps {

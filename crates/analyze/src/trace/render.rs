@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::model::*;
+use crate::terminal::escape_line;
 
 /// Conditions shown in text for HostedClusters, NodePools and ManagedClusters (all are in JSON).
 const KEY_CONDITIONS: &[&str] = &[
@@ -136,7 +137,7 @@ fn work_block(out: &mut String, work: &WorkTrace) {
                 c.type_,
                 opt(&c.status),
                 opt(&c.reason),
-                c.message.as_deref().unwrap_or("")
+                escape_line(c.message.as_deref().unwrap_or(""))
             );
         }
     }
@@ -168,7 +169,7 @@ fn work_block(out: &mut String, work: &WorkTrace) {
                 yes_no(m.available)
             );
             if let Some(message) = &m.message {
-                let _ = writeln!(out, "    └─ {}: {message}", opt(&m.reason));
+                let _ = writeln!(out, "    └─ {}: {}", opt(&m.reason), escape_line(message));
             }
         }
     }
@@ -397,7 +398,7 @@ fn cluster(out: &mut String, report: &TraceReport) {
                     cond.type_,
                     opt(&cond.status),
                     opt(&cond.reason),
-                    cond.message.as_deref().unwrap_or("")
+                    escape_line(cond.message.as_deref().unwrap_or(""))
                 );
             }
             if shown.len() < o.conditions.len() {
@@ -431,10 +432,10 @@ fn log_line(e: &LogEvidence) -> String {
         e.pod,
         e.container,
         e.level.as_deref().unwrap_or("-").to_uppercase(),
-        e.msg.replace('\n', " ")
+        escape_line(&e.msg)
     );
     if let Some(err) = &e.error {
-        text.push_str(&format!(": {}", err.replace('\n', " ")));
+        text.push_str(&format!(": {}", escape_line(err)));
     }
     text
 }
