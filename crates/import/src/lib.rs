@@ -18,6 +18,8 @@
 
 mod archive;
 mod detect;
+#[doc(hidden)]
+pub mod fuzz;
 mod kube_tree;
 mod logs;
 mod maestro;
