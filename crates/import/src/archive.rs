@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 
 use super::detect::{self, Class, Format, LogTarget};
-use super::{Ctx, Record, SMALL_FILE, parse};
+use super::{Ctx, Record, SMALL_FILE, limits, parse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compression {
@@ -343,13 +343,8 @@ impl Reader<'_> {
                 })
             }
             class => {
-                let streamed = matches!(
-                    class,
-                    Class::Data {
-                        format: Format::Json | Format::Ndjson,
-                        ..
-                    }
-                ) && size > SMALL_FILE;
+                // Large entries are parsed here, one at a time, rather than queued whole.
+                let streamed = matches!(class, Class::Data { .. }) && size > SMALL_FILE;
                 if streamed {
                     return stream_entry(
                         &class,
@@ -363,10 +358,10 @@ impl Reader<'_> {
                     .then_some(())
                     .ok_or(Hangup);
                 }
-                let mut bytes = Vec::with_capacity(size.min(SMALL_FILE) as usize);
-                if let Err(e) = entry.read_to_end(&mut bytes) {
-                    return self.fail(&source, format!("cannot read: {e}"));
-                }
+                let bytes = match limits::read_entry(entry, size, limits::limits().entry_bytes) {
+                    Ok(bytes) => bytes,
+                    Err(e) => return self.fail(&source, e.to_string()),
+                };
                 self.send(Msg::Job {
                     source,
                     class,
@@ -417,8 +412,10 @@ impl Reader<'_> {
     }
 }
 
-/// Parses a large JSON/NDJSON entry here, sending records in chunks; false when the receiver
-/// is gone.
+/// Parses a large entry here, sending records in chunks; false when the receiver is gone. JSON
+/// and NDJSON are read as streams; YAML is read whole (within the entry limit, refused unread
+/// when the archive announces more) and parsed on the parser pool, whose threads have the stack
+/// that 100 levels of nesting need.
 fn stream_entry(
     class: &Class,
     entry: &mut dyn Read,
@@ -434,7 +431,7 @@ fn stream_entry(
     let ctx = Ctx::new(cluster, source, layout, redact, false);
     let mut chunk = Vec::new();
     let mut alive = true;
-    parse::parse(&ctx, Some(*format), entry, size, &mut |record| {
+    let mut send = |record| {
         if !alive {
             return;
         }
@@ -448,7 +445,16 @@ fn stream_entry(
                 })
                 .is_ok();
         }
-    });
+    };
+    if *format == Format::Yaml {
+        match limits::read_entry(entry, size, limits::limits().entry_bytes) {
+            Ok(bytes) => super::PARSE_POOL
+                .install(|| parse::parse(&ctx, Some(*format), &mut &bytes[..], size, &mut send)),
+            Err(e) => send(ctx.error(super::Loc::default(), &e.to_string())),
+        }
+    } else {
+        parse::parse(&ctx, Some(*format), entry, size, &mut send);
+    }
     alive
         && tx
             .send(Msg::Streamed {

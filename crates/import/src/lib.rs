@@ -21,6 +21,7 @@ mod detect;
 #[doc(hidden)]
 pub mod fuzz;
 mod kube_tree;
+mod limits;
 mod logs;
 mod maestro;
 mod merge;

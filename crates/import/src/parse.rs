@@ -6,20 +6,15 @@
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
-use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::detect::Format;
 use super::kube_tree::{self, ListCtx};
+use super::limits::{self, BoundedValue, Budget, Exceeded, Metered};
 use super::maestro::{self, REST_KINDS};
 use super::yaml::{self, DocBody};
 use super::{Ctx, Loc, Record};
-
-/// YAML is parsed in memory, a document at a time; beyond this, convert the file to JSON first.
-const MAX_YAML_BYTES: u64 = 2 << 30;
-/// The longest NDJSON line accepted (the loader's own bound).
-const MAX_LINE_BYTES: u64 = 256 << 20;
 
 /// Parses `content`; `format` is None for the must-gather `timestamp` file.
 pub(crate) fn parse(
@@ -31,18 +26,11 @@ pub(crate) fn parse(
 ) {
     match format {
         None => timestamp(content, out),
+        // YAML is parsed in memory, a document at a time, within the entry limit.
         Some(Format::Yaml) => {
-            if size > MAX_YAML_BYTES {
-                return out(ctx.error(
-                    Loc::default(),
-                    &format!("YAML file larger than {MAX_YAML_BYTES} bytes (convert it to JSON, which is streamed)"),
-                ));
+            if let Some(bytes) = read_whole(ctx, content, size, out) {
+                yaml_docs(ctx, &bytes, out)
             }
-            let mut bytes = Vec::with_capacity(size as usize);
-            if let Err(e) = content.take(MAX_YAML_BYTES).read_to_end(&mut bytes) {
-                return out(ctx.error(Loc::default(), &format!("cannot read: {e}")));
-            }
-            yaml_docs(ctx, &bytes, out);
         }
         Some(Format::Json) => json(ctx, content, size, out),
         Some(Format::Ndjson) => ndjson(ctx, content, out),
@@ -198,31 +186,74 @@ fn unrecognized(ctx: &Ctx<'_>, loc: Loc, out: &mut dyn FnMut(Record)) {
     }
 }
 
-/// A JSON file, read as a stream: a top-level array element by element, a List item by item.
-fn json(ctx: &Ctx<'_>, content: &mut dyn Read, size: u64, out: &mut dyn FnMut(Record)) {
-    let result = if size <= super::SMALL_FILE {
-        let mut bytes = Vec::with_capacity(size as usize);
-        if let Err(e) = content.read_to_end(&mut bytes) {
-            return out(ctx.error(Loc::default(), &format!("cannot read: {e}")));
+/// A whole file, within the entry limit: None (and an error recorded) when it cannot be read or
+/// is larger.
+fn read_whole(
+    ctx: &Ctx<'_>,
+    content: &mut dyn Read,
+    size: u64,
+    out: &mut dyn FnMut(Record),
+) -> Option<Vec<u8>> {
+    match limits::read_entry(content, size, limits::limits().entry_bytes) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            out(ctx.error(Loc::default(), &e.to_string()));
+            None
         }
+    }
+}
+
+/// A JSON file, read as a stream: a top-level array element by element, a List item by item,
+/// each value within the document limit (input and decoded size, nesting).
+fn json(ctx: &Ctx<'_>, content: &mut dyn Read, size: u64, out: &mut dyn FnMut(Record)) {
+    let budget = Budget::json(limits::limits().document_bytes);
+    let item = std::cell::Cell::new(None);
+    let result = if size <= super::SMALL_FILE {
+        let Some(bytes) = read_whole(ctx, content, size, out) else {
+            return;
+        };
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         de.deserialize_any(Top {
             ctx,
             out: &mut *out,
+            budget: &budget,
+            item: &item,
         })
         .and_then(|()| de.end())
     } else {
-        let mut de =
-            serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, content));
+        let input = Metered {
+            inner: BufReader::with_capacity(1 << 20, content),
+            budget: &budget,
+        };
+        let mut de = serde_json::Deserializer::from_reader(input);
         de.deserialize_any(Top {
             ctx,
             out: &mut *out,
+            budget: &budget,
+            item: &item,
         })
         .and_then(|()| de.end())
     };
     if let Err(e) = result {
-        out(json_error(ctx, &e, None));
+        match budget.exceeded() {
+            Some(why) => out(limit_error(ctx, &why, e.line(), item.get())),
+            None => out(json_error(ctx, &e, None)),
+        }
     }
+}
+
+/// A value refused by its limit, at `line` (0: unknown) and List item or array element `item`.
+fn limit_error(ctx: &Ctx<'_>, why: &Exceeded, line: usize, item: Option<usize>) -> Record {
+    let loc = if line > 0 {
+        Loc::line(line)
+    } else {
+        Loc::default()
+    };
+    let loc = match item {
+        Some(i) => loc.item(i),
+        None => loc,
+    };
+    ctx.error(loc, &why.to_string())
 }
 
 fn json_error(ctx: &Ctx<'_>, e: &serde_json::Error, line: Option<usize>) -> Record {
@@ -245,6 +276,9 @@ fn json_error(ctx: &Ctx<'_>, e: &serde_json::Error, line: Option<usize>) -> Reco
 struct Top<'c, 'o> {
     ctx: &'c Ctx<'c>,
     out: &'o mut dyn FnMut(Record),
+    budget: &'c Budget,
+    /// The List item or array element being read, for errors.
+    item: &'c std::cell::Cell<Option<usize>>,
 }
 
 impl<'de> Visitor<'de> for Top<'_, '_> {
@@ -256,10 +290,16 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;
-        while let Some(element) = seq.next_element::<Value>()? {
+        loop {
+            self.item.set(Some(i + 1));
+            let saved = self.budget.start();
+            let element = seq.next_element_seed(BoundedValue(self.budget))?;
+            self.budget.resume(saved);
+            let Some(element) = element else { break };
             i += 1;
             array_element(self.ctx, element, Loc::default().item(i), self.out);
         }
+        self.item.set(None);
         Ok(())
     }
 
@@ -275,6 +315,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     pending: Vec::new(),
+                    pending_bytes: 0,
                     seen: 0,
                     array: false,
                     other: None,
@@ -283,10 +324,12 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                     ctx: self.ctx,
                     out: &mut *self.out,
                     state: &mut state,
+                    budget: self.budget,
+                    item: self.item,
                 })?;
                 items = Some(state);
             } else {
-                let value: Value = map.next_value()?;
+                let value = map.next_value_seed(BoundedValue(self.budget))?;
                 rest.insert(key, value);
             }
         }
@@ -370,6 +413,8 @@ struct Items {
     /// Items kept until the end of the object: REST items, and items that need the List's
     /// kind or apiVersion when the List names them only after `items` (kubectl's key order).
     pending: Vec<(usize, Value)>,
+    /// Input bytes of the pending items, held within the document limit as one value.
+    pending_bytes: u64,
     seen: usize,
     array: bool,
     /// `items` when it is not an array.
@@ -380,6 +425,8 @@ struct ItemsSeed<'c, 'o, 's> {
     ctx: &'c Ctx<'c>,
     out: &'o mut dyn FnMut(Record),
     state: &'s mut Items,
+    budget: &'c Budget,
+    item: &'c std::cell::Cell<Option<usize>>,
 }
 
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, '_> {
@@ -405,7 +452,13 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
             .as_deref()
             .filter(|_| !rest_list)
             .map(|k| ListCtx::new(Some(k), self.state.api_version.as_deref()));
-        while let Some(item) = seq.next_element::<Value>()? {
+        loop {
+            self.item.set(Some(self.state.seen + 1));
+            let saved = self.budget.start();
+            let item = seq.next_element_seed(BoundedValue(self.budget))?;
+            let bytes = self.budget.input_used();
+            self.budget.resume(saved);
+            let Some(item) = item else { break };
             self.state.seen += 1;
             let i = self.state.seen;
             let complete = item
@@ -428,9 +481,13 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
                     Loc::default().item(i),
                 ));
             } else {
+                self.state.pending_bytes += bytes;
+                self.budget
+                    .check_held::<A::Error>(self.state.pending_bytes)?;
                 self.state.pending.push((i, item));
             }
         }
+        self.item.set(None);
         Ok(())
     }
 
@@ -439,7 +496,8 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        let value = BoundedValue(self.budget)
+            .deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
         self.state.other = Some(value);
         Ok(())
     }
@@ -451,12 +509,10 @@ fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
     let mut line = Vec::new();
     let mut line_no = 0usize;
     let mut recognized = false;
+    let limit = limits::limits().document_bytes;
     loop {
         line.clear();
-        let read = match (&mut input)
-            .take(MAX_LINE_BYTES + 1)
-            .read_until(b'\n', &mut line)
-        {
+        let read = match (&mut input).take(limit + 1).read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
@@ -464,20 +520,33 @@ fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
             }
         };
         line_no += 1;
-        if read as u64 > MAX_LINE_BYTES {
-            return out(ctx.error(
+        if read as u64 > limit {
+            out(ctx.error(
                 Loc::line(line_no),
-                &format!("line longer than {MAX_LINE_BYTES} bytes"),
+                &Exceeded::Document { limit }.to_string(),
             ));
+            // The rest of the line is skipped, a buffer at a time; the next line is read.
+            if let Err(e) = skip_line(&mut input) {
+                return out(ctx.error(Loc::line(line_no), &format!("cannot read: {e}")));
+            }
+            continue;
         }
         let text = line.trim_ascii();
         if text.is_empty() {
             continue;
         }
-        let value = match serde_json::from_slice::<Value>(text) {
+        let budget = Budget::json(limit);
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let value = match BoundedValue(&budget)
+            .deserialize(&mut de)
+            .and_then(|v| de.end().map(|()| v))
+        {
             Ok(value) => value,
             Err(e) => {
-                out(json_error(ctx, &e, Some(line_no)));
+                out(match budget.exceeded() {
+                    Some(why) => limit_error(ctx, &why, line_no, None),
+                    None => json_error(ctx, &e, Some(line_no)),
+                });
                 continue;
             }
         };
@@ -501,6 +570,26 @@ fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
         match value {
             Value::Object(map) => object_doc(ctx, map, loc, out),
             other => array_element(ctx, other, loc, out),
+        }
+    }
+}
+
+/// Reads up to the end of the current line, keeping nothing.
+fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                input.consume(n);
+            }
         }
     }
 }

@@ -5,11 +5,35 @@
 //!
 //! A file is cut at its `---` lines and each document read on its own: an error names its line
 //! and the next document is still read, whatever the error.
+//!
+//! Each document is read within serde-saphyr's budget ([`saphyr_options`], limits.rs), which
+//! stops an alias bomb before it is built, and built by [`BoundedValue`], which stops nesting
+//! beyond `MAX_NESTING`; either refusal is one error naming the document's line and the limit.
 
+use serde::de::{Deserialize, DeserializeSeed, Deserializer};
 use serde_json::Value;
 
-/// Deepest nesting of mappings and sequences read (serde_yaml's and serde_json's own limit).
-const MAX_DEPTH: usize = 128;
+use serde_saphyr::budget::BudgetBreach;
+
+use super::limits::{
+    self, BoundedValue, Budget, Exceeded, MAX_NESTING, YAML_MAX_ALIASES, YAML_MAX_ANCHORS,
+    YAML_MAX_REPLAY_DEPTH, YAML_MAX_REPLAYED_EVENTS,
+};
+
+thread_local! {
+    /// The budget of the document being read on this thread (serde-saphyr reads documents with
+    /// `Deserialize`, not with a seed, so [`Bounded`] finds its budget here).
+    static BUDGET: Budget = const { Budget::json(0) };
+}
+
+/// A document's value, read within this thread's [`BUDGET`].
+struct Bounded(Value);
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bounded, D::Error> {
+        BUDGET.with(|budget| BoundedValue(budget).deserialize(d).map(Bounded))
+    }
+}
 
 /// One document.
 #[derive(Debug)]
@@ -34,28 +58,32 @@ pub(crate) struct Doc {
 /// last value, `.inf`/`.nan` become null as serde_json holds no such numbers; one difference, a
 /// float beyond f64 such as `1e400` is null where serde_yaml kept the text), with its budget
 /// bounding what a hostile file can cost:
-/// * nesting: 128 levels (serde_yaml's and serde_json's recursion limit);
+/// * nesting: `MAX_NESTING` (100) levels, checked by [`BoundedValue`] (serde-saphyr's own
+///   bound, a little above, is a backstop);
 /// * aliases: at most 10,000 aliases and 1,000 anchors, 1,000,000 replayed events in all,
 ///   replays nested 64 deep (an alias bomb stops there);
-/// * size: events, nodes, documents and scalar bytes bounded by the input's own size (a larger
-///   count can only come from aliases), so that a 1 GiB List, one document, still reads.
+/// * size: events, nodes and documents bounded by the input's own size (a larger count can only
+///   come from aliases), scalar bytes by its size plus `MWTRACE_MAX_DOCUMENT_BYTES` (64 MiB) that
+///   aliases may add, so that a large List, one document, still reads.
 pub(crate) fn saphyr_options(len: usize) -> serde_saphyr::Options {
+    let alias_bytes = usize::try_from(limits::limits().document_bytes).unwrap_or(usize::MAX);
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: Some(len.saturating_add(1)),
             max_documents: len.saturating_add(1),
-            max_depth: MAX_DEPTH,
-            max_aliases: 10_000,
-            max_anchors: 1_000,
+            max_depth: MAX_NESTING + 4,
+            max_aliases: YAML_MAX_ALIASES,
+            max_anchors: YAML_MAX_ANCHORS,
             max_events: len.saturating_mul(2).saturating_add(1024),
             max_nodes: len.saturating_add(1024),
-            max_total_scalar_bytes: len.saturating_add(1024),
+            // Aliases may add the document limit's worth of scalars, no more.
+            max_total_scalar_bytes: len.saturating_add(alias_bytes),
             max_recorded_anchor_events: 1_000_000,
             max_recorded_anchor_bytes: 64 << 20,
         },
         alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: 1_000_000,
-            max_replay_stack_depth: 64,
+            max_total_replayed_events: YAML_MAX_REPLAYED_EVENTS,
+            max_replay_stack_depth: YAML_MAX_REPLAY_DEPTH,
         },
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
@@ -85,9 +113,10 @@ pub(crate) fn documents(src: &[u8]) -> Vec<Doc> {
     for segment in segments(src) {
         let text = &src[segment.range.clone()];
         let options = saphyr_options(text.len());
-        match serde_saphyr::from_slice_multiple_with_options::<Value>(text, options) {
+        BUDGET.with(Budget::reset_nesting_only);
+        match serde_saphyr::from_slice_multiple_with_options::<Bounded>(text, options) {
             Ok(values) => {
-                for value in values.into_iter().filter(|v| !v.is_null()) {
+                for Bounded(value) in values.into_iter().filter(|v| !v.0.is_null()) {
                     docs.push(Doc {
                         index: docs.len() + 1,
                         line: segment.content_line,
@@ -102,7 +131,10 @@ pub(crate) fn documents(src: &[u8]) -> Vec<Doc> {
                     .map_or(segment.content_line, |l| {
                         l.line() as usize - 1 + segment.first_line
                     });
-                let message = strip_location(&e.to_string()).to_string();
+                let message = match BUDGET.with(Budget::exceeded).or_else(|| beyond_budget(&e)) {
+                    Some(why) => why.to_string(),
+                    None => strip_location(&e.to_string()).to_string(),
+                };
                 docs.push(Doc {
                     index: docs.len() + 1,
                     line: segment.content_line,
@@ -112,6 +144,36 @@ pub(crate) fn documents(src: &[u8]) -> Vec<Doc> {
         }
     }
     docs
+}
+
+/// A document refused by serde-saphyr's budget, named by the limit it reached.
+fn beyond_budget(e: &serde_saphyr::Error) -> Option<Exceeded> {
+    use serde_saphyr::Error;
+    let mut e = e;
+    while let Error::AliasError { error, .. } | Error::WithSnippet { error, .. } = e {
+        e = error;
+    }
+    let what = match e {
+        Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Depth { .. } => return Some(Exceeded::Nesting { limit: MAX_NESTING }),
+            BudgetBreach::Aliases { .. } => format!("more than {YAML_MAX_ALIASES} aliases"),
+            BudgetBreach::Anchors { .. } => format!("more than {YAML_MAX_ANCHORS} anchors"),
+            BudgetBreach::Events { .. }
+            | BudgetBreach::Nodes { .. }
+            | BudgetBreach::ScalarBytes { .. } => {
+                "aliases expand it beyond its own size".to_string()
+            }
+            other => format!("{other:?}"),
+        },
+        Error::AliasReplayLimitExceeded { .. } | Error::AliasReplayCounterOverflow { .. } => {
+            format!("aliases replay more than {YAML_MAX_REPLAYED_EVENTS} events")
+        }
+        Error::AliasReplayStackDepthExceeded { .. } => {
+            format!("aliases nested more than {YAML_MAX_REPLAY_DEPTH} deep")
+        }
+        _ => return None,
+    };
+    Some(Exceeded::YamlBudget { what })
 }
 
 /// serde-saphyr appends " at line L, column C" to its messages; the line is reported separately.
@@ -257,12 +319,57 @@ mod tests {
         }
         let deep = format!("kind: A\nx: {}{}\n", "[".repeat(200), "]".repeat(200));
         let block_deep: String = (0..200).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
-        for src in [bomb, deep, block_deep] {
+        for src in [bomb, deep.clone(), block_deep.clone()] {
             let docs = documents(src.as_bytes());
             assert_eq!(docs.len(), 1, "{src}");
             assert!(matches!(&docs[0].body, DocBody::Error(_)), "{:?}", docs[0]);
         }
-        let ok = format!("kind: A\nx: {}{}\n", "[".repeat(100), "]".repeat(100));
+        for src in [deep, block_deep] {
+            match &documents(src.as_bytes())[0].body {
+                DocBody::Error(e) => assert!(e.contains("nested deeper than 100 levels"), "{e}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // 100 levels, the root mapping included, still read
+        let ok = format!("kind: A\nx: {}{}\n", "[".repeat(99), "]".repeat(99));
         assert_eq!(values(&ok).len(), 1);
+    }
+
+    /// The alias fan-out of issue 16: a 160 KB file whose one long scalar is aliased 10,000
+    /// times would build 1.5 GB; it stops once its scalars, replays included, pass its own
+    /// size plus the document limit, and the next document is still read. So does the classic billion laughs.
+    #[test]
+    fn alias_fan_out_stops_at_the_document_limit() {
+        let mut src = format!("kind: A\nbig: &big {}\nrefs:\n", "x".repeat(150_000));
+        for _ in 0..10_000 {
+            src.push_str("- *big\n");
+        }
+        src.push_str("---\nkind: B\n");
+        let started = std::time::Instant::now();
+        let docs = documents(src.as_bytes());
+        assert_eq!(docs.len(), 2);
+        match &docs[0].body {
+            DocBody::Error(e) => assert!(
+                e.contains(
+                    "YAML document beyond its budget (aliases expand it beyond its own size"
+                ),
+                "{e}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(docs[1].body, DocBody::Value(_)));
+        eprintln!("alias fan-out refused in {:?}", started.elapsed());
+        let mut laughs = String::from("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..12 {
+            let refs = vec![format!("*l{}", i - 1); 9].join(", ");
+            laughs.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        match &documents(laughs.as_bytes())[0].body {
+            DocBody::Error(e) => assert!(e.contains("YAML document beyond its budget"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        // the same scalar aliased a few times is fine
+        let few = format!("a: &a {}\nb: [*a, *a, *a]\n", "y".repeat(1000));
+        assert_eq!(values(&few)[0]["b"][2].as_str().map(str::len), Some(1000));
     }
 }
