@@ -199,6 +199,206 @@ fn redact_too_deep(value: &mut Value) -> usize {
     1
 }
 
+/// Secrets in container log text (issue 16 item 1): only where a pattern leaves no doubt, so
+/// that ordinary lines keep their bytes. Each value becomes a [`marker`] of its length:
+/// * a bearer token: `Bearer <token>` (token68 characters), when the line names
+///   `Authorization` before it or the token is at least 16 characters long;
+/// * a password: the value of a key ending in `password`, as `password=VALUE` (also quoted,
+///   `db_password=`, `--password=`) or JSON `"password":"VALUE"`; `password_policy=strict`, a
+///   bare `password` and an empty value are left alone;
+/// * a PEM private key: everything between `-----BEGIN ... PRIVATE KEY-----` and its
+///   `-----END` line, on one line (escaped newlines in a JSON log) or over the following lines
+///   ([`PEM_MAX_LINES`] at most, should the END line never come).
+///
+/// Lines are fed in order, without their line end; the redactor carries a PEM block from one
+/// line to the next.
+#[derive(Debug, Default)]
+pub struct LogRedactor {
+    /// Inside a PEM private key block: its body lines redacted so far.
+    pem_lines: Option<usize>,
+    redacted: usize,
+}
+
+/// The longest PEM body redacted line by line without its END line (a 16384-bit RSA key is
+/// about 200 lines of base64).
+pub const PEM_MAX_LINES: usize = 256;
+
+const PEM_BEGIN: &[u8] = b"-----BEGIN ";
+const PEM_END: &[u8] = b"-----END ";
+const PEM_DASHES: &[u8] = b"-----";
+
+impl LogRedactor {
+    pub fn new() -> LogRedactor {
+        LogRedactor::default()
+    }
+
+    /// Secret values redacted so far (a PEM block counts once).
+    pub fn redacted(&self) -> usize {
+        self.redacted
+    }
+
+    /// One line, redacted; borrowed as it was when nothing in it is secret.
+    pub fn line<'a>(&mut self, line: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        use std::borrow::Cow;
+        if let Some(n) = self.pem_lines {
+            if find(line, PEM_END).is_some() || n >= PEM_MAX_LINES {
+                self.pem_lines = None;
+            } else {
+                self.pem_lines = Some(n + 1);
+                return Cow::Owned(marker(line.len()).into_bytes());
+            }
+        }
+        let mut text = Cow::Borrowed(line);
+        for pass in [Self::pem, Self::bearer, Self::password] {
+            if let Some(changed) = pass(self, &text) {
+                text = Cow::Owned(changed);
+            }
+        }
+        text
+    }
+
+    /// A PEM private key starting on this line: its body, to the END marker or the line's end.
+    fn pem(&mut self, line: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut rest = line;
+        while let Some(begin) = find(rest, PEM_BEGIN) {
+            let label_from = begin + PEM_BEGIN.len();
+            let Some(label_len) = find(&rest[label_from..], PEM_DASHES) else {
+                break;
+            };
+            let body_from = label_from + label_len + PEM_DASHES.len();
+            if !rest[label_from..label_from + label_len].ends_with(b"PRIVATE KEY") {
+                out.extend_from_slice(&rest[..body_from]);
+                rest = &rest[body_from..];
+                continue;
+            }
+            out.extend_from_slice(&rest[..body_from]);
+            let body = &rest[body_from..];
+            self.redacted += 1;
+            match find(body, PEM_END) {
+                Some(end) => {
+                    out.extend_from_slice(marker(end).as_bytes());
+                    rest = &body[end..];
+                }
+                None => {
+                    if !body.trim_ascii().is_empty() {
+                        out.extend_from_slice(marker(body.len()).as_bytes());
+                    }
+                    self.pem_lines = Some(0);
+                    rest = &[];
+                    break;
+                }
+            }
+        }
+        if out.is_empty() {
+            return None;
+        }
+        out.extend_from_slice(rest);
+        Some(out)
+    }
+
+    /// `Bearer <token>`.
+    fn bearer(&mut self, line: &[u8]) -> Option<Vec<u8>> {
+        let token_char = |b: u8| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        };
+        self.replace_values(line, b"bearer ", |line, at| {
+            let from = at + b"bearer ".len();
+            let mut to = from;
+            while to < line.len() && token_char(line[to]) {
+                to += 1;
+            }
+            while to < line.len() && line[to] == b'=' {
+                to += 1;
+            }
+            let len = to - from;
+            let named = find_ascii_ci(&line[..at], b"authorization").is_some();
+            (len >= 16 || (len > 0 && named)).then_some(from..to)
+        })
+    }
+
+    /// `password=VALUE`, `"password":"VALUE"`.
+    fn password(&mut self, line: &[u8]) -> Option<Vec<u8>> {
+        self.replace_values(line, b"password", |line, at| {
+            let after = &line[at + b"password".len()..];
+            let (skip, quoted_json) = match after {
+                [b'=', ..] => (1, false),
+                [b'"', b':', ..] => (2, true),
+                _ => return None,
+            };
+            let mut from = line.len() - after.len() + skip;
+            if quoted_json {
+                while line.get(from) == Some(&b' ') {
+                    from += 1;
+                }
+                if line.get(from) != Some(&b'"') {
+                    return None; // a number, null, an object: not a password value
+                }
+            }
+            if line[from..].starts_with(MARKER_PREFIX.as_bytes()) {
+                return None; // redacted already
+            }
+            let (from, to) = match line.get(from) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let start = from + 1;
+                    let mut end = start;
+                    while end < line.len() && line[end] != q {
+                        end += if line[end] == b'\\' { 2 } else { 1 };
+                    }
+                    (start, end.min(line.len()))
+                }
+                _ => {
+                    let end = line[from..]
+                        .iter()
+                        .position(|b| b.is_ascii_whitespace() || b"&,;\"'".contains(b))
+                        .map_or(line.len(), |i| from + i);
+                    (from, end)
+                }
+            };
+            let value = &line[from..to];
+            let already = std::str::from_utf8(value).is_ok_and(is_marker);
+            (!value.is_empty() && !already).then_some(from..to)
+        })
+    }
+
+    /// Replaces the value that `value_at` finds after each case-insensitive `needle`.
+    fn replace_values(
+        &mut self,
+        line: &[u8],
+        needle: &[u8],
+        value_at: impl Fn(&[u8], usize) -> Option<std::ops::Range<usize>>,
+    ) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let (mut copied, mut search) = (0, 0);
+        while let Some(i) = find_ascii_ci(&line[search..], needle) {
+            let at = search + i;
+            search = at + needle.len();
+            if let Some(range) = value_at(line, at) {
+                out.extend_from_slice(&line[copied..range.start]);
+                out.extend_from_slice(marker(range.len()).as_bytes());
+                copied = range.end;
+                search = search.max(range.end);
+                self.redacted += 1;
+            }
+        }
+        if copied == 0 {
+            return None;
+        }
+        out.extend_from_slice(&line[copied..]);
+        Some(out)
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// Cheap filter before parsing: `"Secret"` can only appear, at any level of JSON-in-JSON, as the
 /// literal letters or through a `\u` escape.
 fn might_hide_secret(text: &str) -> bool {
@@ -605,5 +805,84 @@ mod tests {
     /// A ConfigMap with unrelated data, beside the planted object.
     fn config_map_other() -> Value {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}})
+    }
+
+    fn log(lines: &[&str]) -> (Vec<String>, usize) {
+        let mut redactor = LogRedactor::new();
+        let out = lines
+            .iter()
+            .map(|l| String::from_utf8(redactor.line(l.as_bytes()).into_owned()).unwrap())
+            .collect();
+        (out, redactor.redacted())
+    }
+
+    #[test]
+    fn log_lines_lose_bearer_tokens_passwords_and_private_keys() {
+        let (out, n) = log(&[
+            "I0101 GET /api Authorization: Bearer abc.def-ghi",
+            r#"{"msg":"login","password":"hunter2","user":"a"}"#,
+            "connecting with password=hunter2 user=admin",
+            "db_password='s3cr et' --password=x&next=1",
+            "token eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.payload.sig in header: bearer eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "MIIEpAIBAAKCAQEA",
+            "-----END RSA PRIVATE KEY-----",
+            r#"{"key":"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"}"#,
+        ]);
+        assert_eq!(
+            out[0],
+            "I0101 GET /api Authorization: Bearer <redacted by mwtrace: 11 bytes>"
+        );
+        assert_eq!(
+            out[1],
+            r#"{"msg":"login","password":"<redacted by mwtrace: 7 bytes>","user":"a"}"#
+        );
+        assert_eq!(
+            out[2],
+            "connecting with password=<redacted by mwtrace: 7 bytes> user=admin"
+        );
+        assert_eq!(
+            out[3],
+            "db_password='<redacted by mwtrace: 7 bytes>' --password=<redacted by mwtrace: 1 bytes>&next=1"
+        );
+        assert!(
+            out[4].ends_with("bearer <redacted by mwtrace: 34 bytes>"),
+            "{}",
+            out[4]
+        );
+        assert!(
+            out[4].starts_with("token eyJ"),
+            "a token without Bearer stays: {}",
+            out[4]
+        );
+        assert_eq!(out[5], "-----BEGIN RSA PRIVATE KEY-----");
+        assert_eq!(out[6], "<redacted by mwtrace: 16 bytes>");
+        assert_eq!(out[7], "-----END RSA PRIVATE KEY-----");
+        assert_eq!(
+            out[8],
+            r#"{"key":"-----BEGIN PRIVATE KEY-----<redacted by mwtrace: 8 bytes>-----END PRIVATE KEY-----\n"}"#
+        );
+        assert_eq!(n, 8);
+        // redacting twice changes nothing
+        let again: Vec<&str> = out.iter().map(String::as_str).collect();
+        assert_eq!(log(&again[..5]).1, 0);
+    }
+
+    #[test]
+    fn ordinary_log_lines_keep_their_bytes() {
+        let lines = [
+            "password_policy=strict min_length=12",
+            "password reset requested for user bob",
+            "the password: field is required; password= (empty)",
+            r#"{"password":null,"passwordChanged":true}"#,
+            "Bearer tokens expire after 1h",
+            "-----BEGIN CERTIFICATE-----",
+            "MIIDdzCCAl+gAwIBAgIE",
+            "-----END CERTIFICATE-----",
+            "authorization failed: Bearer",
+        ];
+        let (out, n) = log(&lines);
+        assert_eq!(out, lines);
+        assert_eq!(n, 0);
     }
 }

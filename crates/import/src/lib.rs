@@ -388,7 +388,7 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
         reports.push(report);
     }
     progress.phase("writing the bundle", 0, Unit::Items);
-    let stats = merger.finish(&mut writer).map_err(write_err)?;
+    let stats = merger.finish(&mut writer, plan.redact).map_err(write_err)?;
 
     let used = &stats.clusters_used;
     let manifest = writer.manifest_mut();

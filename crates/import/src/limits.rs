@@ -43,6 +43,10 @@ pub(crate) const YAML_MAX_ANCHORS: usize = 1_000;
 pub(crate) const YAML_MAX_REPLAYED_EVENTS: usize = 1_000_000;
 pub(crate) const YAML_MAX_REPLAY_DEPTH: usize = 64;
 
+/// The longest log line copied whole: the log parser's own bound (crates/logs), so a bundle
+/// never holds a line the loader would cut differently.
+pub(crate) const LOG_LINE_BYTES: usize = mwtrace_logs::MAX_LINE_BYTES;
+
 /// What a decoded node costs on top of its string bytes (about a `serde_json::Value`).
 pub(crate) const NODE_COST: u64 = 32;
 

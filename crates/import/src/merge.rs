@@ -252,7 +252,7 @@ impl Merger {
     }
 
     /// Pass 2: every staging file into the bundle, without its dropped lines; then the logs.
-    pub fn finish(mut self, writer: &mut BundleWriter) -> io::Result<Stats> {
+    pub fn finish(mut self, writer: &mut BundleWriter, redact: bool) -> io::Result<Stats> {
         let mut stats = Stats {
             objects: 0,
             rows: 0,
@@ -287,7 +287,18 @@ impl Merger {
             }
             let _ = std::fs::remove_file(&stage.local);
         }
-        for (cluster, error) in self.logs.write(writer)? {
+        let (written, log_stats) = self.logs.write(writer, redact)?;
+        stats.redacted += log_stats.redacted;
+        if log_stats.redacted > 0 {
+            writer.manifest_mut().notes.push(mwtrace_bundle::manifest::SourceError {
+                source: "import".into(),
+                message: format!(
+                    "{} secret values in container logs redacted (bearer tokens, password= values, PEM private keys)",
+                    log_stats.redacted
+                ),
+            });
+        }
+        for (cluster, error) in written {
             match error {
                 None => {
                     stats.clusters_used.insert(cluster);
