@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Trace Maestro ManifestWorks offline, from a snapshot bundle of the Maestro DB and the \
              management clusters",
     after_help = "Exit codes: 0 found/ok, 1 not found or findings at the --fail-on level, \
-                  2 usage or unreadable input, 3 collected with errors."
+                  2 usage or unreadable input, 3 collected with errors, \
+                  130/143 interrupted by SIGINT/SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -136,6 +137,10 @@ pub struct CollectArgs {
     /// Statement timeout for each DB query, in seconds. Example: --statement-timeout 300
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub statement_timeout: u64,
+    /// How long to wait for the DB server to answer (connecting, each statement, each next row)
+    /// before the DB is recorded as failed and the rest is still collected. Example: --db-timeout 10
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_timeout: u64,
     /// The bundle to write. Example: -o snapshot.tar.zst
     #[arg(short, long = "output", value_name = "SNAPSHOT")]
     pub output: PathBuf,

@@ -24,6 +24,8 @@ pub enum ExitStatus {
     BadInput,
     /// 3: collected with errors (bundle written, errors in its manifest).
     Partial,
+    /// 130 (SIGINT) or 143 (SIGTERM): stopped, temporary files removed.
+    Interrupted(mwtrace_interrupt::Signal),
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -33,6 +35,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::NotFound => 1,
             ExitStatus::BadInput => 2,
             ExitStatus::Partial => 3,
+            ExitStatus::Interrupted(signal) => signal.exit_code(),
         })
     }
 }
@@ -47,7 +50,17 @@ pub fn main_entry() -> ExitCode {
             return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
         }
     };
-    match commands::run(cli) {
+    // From here on SIGINT and SIGTERM stop the work and its temporary files go with it.
+    if let Err(err) = mwtrace_interrupt::install() {
+        eprintln!("warning: cannot handle SIGINT/SIGTERM: {err}");
+    }
+    let result = commands::run(cli);
+    // A signal decides the exit code whatever the command made of it: the work was cut short.
+    if let Some(signal) = mwtrace_interrupt::received() {
+        eprintln!("error: interrupted by {signal}; temporary files removed");
+        return ExitStatus::Interrupted(signal).into();
+    }
+    match result {
         Ok(status) => status.into(),
         // `mwtrace ... | head` closing the pipe early is not a failure.
         Err(err) if output::is_broken_pipe(&err) => ExitStatus::Success.into(),

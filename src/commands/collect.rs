@@ -19,12 +19,15 @@ pub fn run(args: CollectArgs) -> Result<ExitStatus> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // SIGINT/SIGTERM drop the collection wherever it waits (its temporary files go with it);
+    // main exits 130/143.
     let outcome = runtime.block_on(async {
         tokio::select! {
             outcome = mwtrace_collect::collect(&plan, progress.as_ref()) => Ok(outcome?),
-            _ = tokio::signal::ctrl_c() => {
-                bail!("interrupted: no bundle was written at {}", plan.output.display())
-            }
+            interrupted = interrupted() => Err(anyhow::Error::new(interrupted).context(format!(
+                "no bundle was written at {}",
+                plan.output.display()
+            ))),
         }
     })?;
     print_summary(&plan, &outcome)?;
@@ -33,6 +36,16 @@ pub fn run(args: CollectArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Resolves once SIGINT or SIGTERM arrived (`mwtrace_interrupt` owns the signals).
+async fn interrupted() -> mwtrace_interrupt::Interrupted {
+    loop {
+        if let Err(interrupted) = mwtrace_interrupt::check() {
+            return interrupted;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Raw arguments -> the clusters and DB access to use, as kubectl would pair them.
@@ -91,6 +104,7 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
         redact: !args.no_redact,
         assume_yes: args.yes,
         statement_timeout: Duration::from_secs(args.statement_timeout.max(1)),
+        db_timeout: Duration::from_secs(args.db_timeout),
         logs: args
             .logs
             .then(|| args.since.unwrap_or(mwtrace_collect::DEFAULT_LOG_SINCE)),

@@ -3,8 +3,6 @@
 //! `--verbose`); exit 3 when any file failed to parse, 2 when a PATH held nothing recognized.
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 
@@ -19,9 +17,9 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus> {
         output: args.output,
         cluster_name: args.cluster_name,
         redact: !args.no_redact,
-        cancel: Arc::new(AtomicBool::new(false)),
+        // SIGINT/SIGTERM stop the import, which removes its temporary files (main exits 130/143).
+        cancel: mwtrace_interrupt::cancel_flag(),
     };
-    watch_ctrl_c(plan.cancel.clone());
     let progress = crate::output::progress::for_stderr();
     let started = std::time::Instant::now();
     let outcome = mwtrace_import::import(&plan, progress.as_ref())?;
@@ -31,24 +29,6 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Partial
     })
-}
-
-/// Ctrl-C asks the import to stop, so that it removes its temporary files (a killed process
-/// would leave them beside the target).
-fn watch_ctrl_c(cancel: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new()
-        .name("ctrl-c".into())
-        .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
-                cancel.store(true, Ordering::Relaxed);
-            }
-        });
 }
 
 fn print_summary(

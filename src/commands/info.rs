@@ -23,6 +23,8 @@ struct InfoReport<'a> {
 }
 
 pub fn run(args: InfoArgs) -> Result<ExitStatus> {
+    // Hashing reads the whole file: a FIFO or /dev/zero is refused before.
+    mwtrace_bundle::reader::ensure_regular_file(&args.snapshot)?;
     let sha256 = mwtrace_analyze::load::cache::bundle_sha256(&args.snapshot).map_err(|source| {
         mwtrace_bundle::BundleError::Io {
             bundle: args.snapshot.clone(),

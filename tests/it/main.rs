@@ -11,6 +11,7 @@ mod evidence;
 mod fake_kube;
 mod import;
 mod info_sql_schema;
+mod interrupt;
 mod logs;
 mod maestro_db;
 mod pg;

@@ -29,6 +29,10 @@ pub enum BundleError {
         bundle: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: {kind}, not a bundle file (refusing to read it)", bundle.display())]
+    NotAFile { bundle: PathBuf, kind: &'static str },
+    #[error(transparent)]
+    Interrupted(#[from] mwtrace_interrupt::Interrupted),
     #[error("{}: not a zstd-compressed bundle (expected a .tar.zst written by mwtrace collect or import)", bundle.display())]
     NotZstd { bundle: PathBuf },
     #[error("{}: truncated or corrupt bundle: {message}", bundle.display())]

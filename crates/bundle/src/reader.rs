@@ -65,8 +65,10 @@ struct Stream {
 }
 
 impl BundleReader {
-    /// Opens a bundle and reads its manifest, refusing unknown formats.
+    /// Opens a bundle and reads its manifest, refusing unknown formats and anything but a
+    /// regular file.
     pub fn open(bundle: &Path, limits: Limits) -> Result<BundleReader, BundleError> {
+        ensure_regular_file(bundle)?;
         let mut reader = BundleReader {
             bundle: bundle.to_path_buf(),
             manifest: Manifest::new("", String::new()),
@@ -118,6 +120,9 @@ impl BundleReader {
 
     /// Wraps a read error: past the cap it is a bomb, otherwise truncation or corruption.
     fn corrupt(&self, exceeded: &AtomicBool, err: io::Error) -> BundleError {
+        if let Err(interrupted) = mwtrace_interrupt::check() {
+            return BundleError::Interrupted(interrupted);
+        }
         if exceeded.load(Ordering::Relaxed) {
             BundleError::TooLarge {
                 bundle: self.bundle.clone(),
@@ -329,6 +334,43 @@ impl BundleReader {
     }
 }
 
+/// Refuses a FIFO, a device or a directory before anything opens it: opening a FIFO blocks until
+/// a writer comes, and `/dev/zero` never ends. Links are followed, as `open` would.
+pub fn ensure_regular_file(bundle: &Path) -> Result<(), BundleError> {
+    let meta = std::fs::metadata(bundle).map_err(|source| BundleError::Io {
+        bundle: bundle.to_path_buf(),
+        source,
+    })?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let kind = file_kind(&meta.file_type());
+    Err(BundleError::NotAFile {
+        bundle: bundle.to_path_buf(),
+        kind,
+    })
+}
+
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        return "a directory";
+    }
+    "a special file"
+}
+
 fn entry_name<R: Read>(entry: &tar::Entry<'_, R>) -> String {
     String::from_utf8_lossy(&entry.path_bytes()).into_owned()
 }
@@ -354,6 +396,8 @@ struct CappedReader<R> {
 
 impl<R: Read> Read for CappedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Every read of a bundle comes through here: a first load stops at the next chunk.
+        mwtrace_interrupt::check()?;
         if self.remaining == 0 {
             // Probe for one more byte: a stream that ends exactly at the cap is fine.
             let mut probe = [0u8; 1];

@@ -2,13 +2,17 @@
 //! their checksums are computed (the manifest, which lists them, must come first in the tar),
 //! then packed into a temporary file beside the target, which is renamed into place only when
 //! complete: an interrupted write never leaves a partial bundle at the target path.
+//!
+//! Both temporaries are `mwtrace_interrupt` scratch guards: locked while they live, so a run
+//! killed outright leaves them for the next writer in the same directory to remove; and every
+//! write and copy stops with `Interrupted` once SIGINT or SIGTERM arrived, so the guards drop.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use mwtrace_interrupt::{Checked, ScratchDir, ScratchFile};
 use sha2::{Digest, Sha256};
-use tempfile::{NamedTempFile, TempDir};
 
 use super::layout::BundlePath;
 use super::manifest::{FileRecord, Manifest, SourceError};
@@ -18,7 +22,7 @@ const ZSTD_LEVEL: i32 = 3;
 
 pub struct BundleWriter {
     target: PathBuf,
-    spool: TempDir,
+    spool: ScratchDir,
     manifest: Manifest,
     spooled: Vec<(BundlePath, PathBuf)>,
 }
@@ -27,9 +31,7 @@ impl BundleWriter {
     /// Starts a bundle at `target` with `manifest` as the template (its `files` are replaced).
     pub fn create(target: &Path, mut manifest: Manifest) -> io::Result<BundleWriter> {
         let dir = parent_dir(target);
-        let spool = tempfile::Builder::new()
-            .prefix(".mwtrace-spool-")
-            .tempdir_in(dir)?;
+        let spool = ScratchDir::new_in(dir, ".mwtrace-spool-")?;
         manifest.files.clear();
         Ok(BundleWriter {
             target: target.to_path_buf(),
@@ -46,7 +48,7 @@ impl BundleWriter {
         mut content: impl Read,
     ) -> io::Result<&FileRecord> {
         let mut sink = self.start_file(path)?;
-        io::copy(&mut content, &mut sink)?;
+        io::copy(&mut Checked(&mut content), &mut sink)?;
         self.finish_file(sink)
     }
 
@@ -110,7 +112,7 @@ impl BundleWriter {
             .sort_by_key(|f| rank.iter().position(|p| *p == f.path));
 
         let mtime = entry_mtime(&self.manifest.created_at);
-        let tmp = NamedTempFile::with_prefix_in(".mwtrace-bundle-", parent_dir(&self.target))?;
+        let tmp = ScratchFile::new_in(parent_dir(&self.target), ".mwtrace-bundle-")?;
         let encoder = zstd::Encoder::new(BufWriter::new(tmp.as_file().try_clone()?), ZSTD_LEVEL)?;
         let mut tar = tar::Builder::new(encoder);
         tar.mode(tar::HeaderMode::Deterministic);
@@ -126,13 +128,14 @@ impl BundleWriter {
         for (path, spool_path) in &self.spooled {
             let file = File::open(spool_path)?;
             let len = file.metadata()?.len();
-            append(&mut tar, &path.to_string(), len, mtime, file)?;
+            append(&mut tar, &path.to_string(), len, mtime, Checked(file))?;
         }
         let encoder = tar.into_inner()?;
         let mut out = encoder.finish()?;
         out.flush()?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        tmp.persist(&self.target).map_err(|e| e.error)?;
+        mwtrace_interrupt::check()?;
+        tmp.persist(&self.target)?;
         Ok(self.manifest)
     }
 }
@@ -158,6 +161,8 @@ impl FileSink {
 
 impl Write for FileSink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Every collected row and imported object comes through here: one check stops them all.
+        mwtrace_interrupt::check()?;
         let n = self.out.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;

@@ -139,6 +139,9 @@ pub enum CollectError {
     },
     #[error("sslrootcert {path}")]
     RootCertAdd { path: String, source: rustls::Error },
+    /// The server accepted but did not answer in time (a stuck proxy, a hung server).
+    #[error("no answer within {seconds} s while {doing} (--db-timeout)")]
+    DbTimeout { doing: String, seconds: u64 },
     #[error("starting the read-only transaction")]
     Session { source: PgError },
     #[error("listing tables")]

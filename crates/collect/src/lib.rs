@@ -59,6 +59,9 @@ pub struct CollectPlan {
     pub redact: bool,
     pub assume_yes: bool,
     pub statement_timeout: Duration,
+    /// How long to wait for the DB server to answer (connect, each statement, each next row)
+    /// before the source is recorded as failed (`--db-timeout`).
+    pub db_timeout: Duration,
     /// Collect container logs going back this far (`--logs --since`); None: no logs.
     pub logs: Option<Duration>,
 }

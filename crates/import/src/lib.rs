@@ -59,8 +59,9 @@ pub struct ImportPlan {
     /// Put every object in this cluster; otherwise each PATH names its own.
     pub cluster_name: Option<String>,
     pub redact: bool,
-    /// Set (by a Ctrl-C handler) to stop: the import returns [`ImportError::Interrupted`] and
-    /// removes its temporary files; nothing is written at the target.
+    /// Set by SIGINT/SIGTERM (`mwtrace_interrupt::cancel_flag`) to stop: the import returns
+    /// [`ImportError::Interrupted`] and removes its temporary files; nothing is written at the
+    /// target.
     pub cancel: Arc<AtomicBool>,
 }
 
@@ -333,10 +334,10 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
     let mut manifest = Manifest::new("import", rfc3339(now));
     manifest.redaction.secrets = plan.redact;
     let mut writer = BundleWriter::create(&plan.output, manifest).map_err(write_err)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".mwtrace-import-")
-        .tempdir_in(parent_dir(&plan.output))
-        .map_err(write_err)?;
+    // Locked while it lives: an import killed outright leaves it for the next run to remove.
+    let staging =
+        mwtrace_interrupt::ScratchDir::new_in(parent_dir(&plan.output), ".mwtrace-import-")
+            .map_err(write_err)?;
     let mut merger = Merger::new(staging.path().to_path_buf(), clusters.clone());
     let skip = Skip::new(&plan.output);
 

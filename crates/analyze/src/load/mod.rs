@@ -34,6 +34,8 @@ const COMMENTS_SQL: &str = include_str!("comments.sql");
 pub enum LoadError {
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Interrupted(#[from] mwtrace_interrupt::Interrupted),
     #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
@@ -73,6 +75,8 @@ pub struct Snapshot {
 
 /// Where a bundle's database goes: `db` when given, else the cache.
 pub fn database_path(bundle: &Path, db: Option<&Path>) -> Result<(PathBuf, String), LoadError> {
+    // Hashing reads the whole file: a FIFO or /dev/zero is refused before.
+    mwtrace_bundle::reader::ensure_regular_file(bundle)?;
     let sha = cache::bundle_sha256(bundle).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
             LoadError::Bundle(BundleError::Io {
@@ -120,6 +124,10 @@ pub fn open_snapshot(
 
 fn db_err(db: &Path) -> impl Fn(duckdb::Error) -> LoadError + '_ {
     move |source| {
+        // A statement DuckDB stopped because of SIGINT/SIGTERM (see `build`).
+        if let Err(interrupted) = mwtrace_interrupt::check() {
+            return LoadError::Interrupted(interrupted);
+        }
         if source.to_string().contains("Out of Memory Error") {
             let limit = std::env::var(MEMORY_LIMIT_ENV)
                 .map(|value| format!("{MEMORY_LIMIT_ENV}={value}"))
@@ -191,10 +199,9 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
         move |error| LoadError::Io { path, error }
     };
     fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let work = tempfile::Builder::new()
-        .prefix(".mwtrace-load-")
-        .tempdir_in(parent)
-        .map_err(io_err(parent))?;
+    // Locked while it lives: a load killed outright leaves it for the next load to remove.
+    let work =
+        mwtrace_interrupt::ScratchDir::new_in(parent, ".mwtrace-load-").map_err(io_err(parent))?;
 
     let reader = BundleReader::open(bundle, Limits::from_env())?;
     let total: u64 = reader.manifest().files.iter().map(|f| f.bytes).sum();
@@ -212,6 +219,10 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     let _ = fs::remove_file(&final_index);
     {
         let conn = open_for_build(&tmp_db, work.path()).map_err(db_err(db))?;
+        // SIGINT/SIGTERM stop the statement running; the hook goes before the connection.
+        let handle = conn.interrupt_handle();
+        let _interrupt = mwtrace_interrupt::on_interrupt(move || handle.interrupt());
+        mwtrace_interrupt::check()?;
         if let Some(limit) = std::env::var_os(MEMORY_LIMIT_ENV) {
             let value = limit.to_string_lossy().into_owned();
             conn.execute_batch(&format!("SET memory_limit = {}", sql_string(&value)))
@@ -219,6 +230,9 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
         }
         // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
         ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(|e| {
+            if let Err(interrupted) = mwtrace_interrupt::check() {
+                return LoadError::Interrupted(interrupted);
+            }
             match stage::find_malformed(bundle, &staged) {
                 Some(malformed) => LoadError::Bundle(malformed),
                 None => db_err(db)(e),
@@ -237,6 +251,7 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
             index::WriteError::Db(source) => db_err(db)(source),
         })?;
     }
+    mwtrace_interrupt::check()?;
     // The index names the bundle and loader it was written for, so it is moved first: a
     // database is never current without its index.
     fs::rename(&tmp_index, &final_index).map_err(io_err(&final_index))?;

@@ -5,6 +5,7 @@
 //! postgres-breakglass pod through the Kubernetes exec API.
 
 use std::io::{BufRead, Write};
+use std::time::Duration;
 
 use futures::{StreamExt, pin_mut};
 use serde_json::Value;
@@ -164,22 +165,38 @@ pub fn write_row(
     sink.write(row, collector.progress)
 }
 
-/// The direct path: tokio-postgres over TCP, TLS as `sslmode` says.
+/// Awaits `work` for at most `limit`; past it the server is taken as gone (`--db-timeout`).
+pub(crate) async fn within<T>(
+    limit: Duration,
+    doing: &str,
+    work: impl Future<Output = T>,
+) -> Result<T, CollectError> {
+    tokio::time::timeout(limit, work)
+        .await
+        .map_err(|_| CollectError::DbTimeout {
+            doing: doing.to_string(),
+            seconds: limit.as_secs(),
+        })
+}
+
+/// The direct path: tokio-postgres over TCP, TLS as `sslmode` says. Every wait on the server is
+/// bounded: `--db-timeout` for the connection, each short statement and each next row; the first
+/// row of a table may take the statement timeout too (the server sorts before it sends).
 async fn direct(
     collector: &mut Collector<'_>,
     plan: &CollectPlan,
     url: &str,
     scope: &mut Scope,
 ) -> Result<(), CollectError> {
-    let client = tls::connect(url).await?;
+    let wait = plan.db_timeout;
+    let client = tls::connect(url, wait).await?;
     let timeout = plan.statement_timeout.as_millis();
-    client
-        .batch_execute(&session_sql(timeout))
-        .await
+    let doing = "starting the read-only transaction";
+    within(wait, doing, client.batch_execute(&session_sql(timeout)))
+        .await?
         .map_err(|e| CollectError::Session { source: e.into() })?;
-    let reported: Vec<String> = client
-        .query(tables_sql(), &[])
-        .await
+    let reported: Vec<String> = within(wait, "listing tables", client.query(tables_sql(), &[]))
+        .await?
         .map_err(|e| CollectError::ListTables { source: e.into() })?
         .iter()
         .map(|row| row.get::<_, String>(0))
@@ -200,13 +217,20 @@ async fn direct(
             table: table.clone(),
             source: PgError(e),
         };
+        let doing = format!("reading {table}");
         let outcome: Result<(), CollectError> = async {
-            let rows = client
-                .query_raw(sql, params.iter().copied())
-                .await
-                .map_err(query_err)?;
+            let first_wait = plan.statement_timeout + wait;
+            let rows = within(
+                first_wait,
+                &doing,
+                client.query_raw(sql, params.iter().copied()),
+            )
+            .await?
+            .map_err(query_err)?;
             pin_mut!(rows);
-            while let Some(row) = rows.next().await {
+            let mut limit = first_wait;
+            while let Some(row) = within(limit, &doing, rows.next()).await? {
+                limit = wait;
                 let row = row.map_err(query_err)?;
                 let text: String = row.try_get(0).map_err(query_err)?;
                 write_row(collector, &mut sink, &table, &text, scope)?;
@@ -224,7 +248,12 @@ async fn direct(
             }
         }
     }
-    let _ = client.batch_execute("ROLLBACK").await;
+    let _ = within(
+        wait,
+        "ending the transaction",
+        client.batch_execute("ROLLBACK"),
+    )
+    .await;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -81,8 +82,9 @@ pub fn parse_url(url: &str) -> Result<ParsedUrl, CollectError> {
     })
 }
 
-/// Connects and drives the connection in the background.
-pub async fn connect(url: &str) -> Result<Client, CollectError> {
+/// Connects and drives the connection in the background; a server that does not answer within
+/// `limit` (`--db-timeout`) is a [`CollectError::DbTimeout`].
+pub async fn connect(url: &str, limit: Duration) -> Result<Client, CollectError> {
     let parsed = parse_url(url)?;
     let mut config =
         Config::from_str(&parsed.url).map_err(|e| CollectError::DbUrl { source: PgError(e) })?;
@@ -91,9 +93,15 @@ pub async fn connect(url: &str) -> Result<Client, CollectError> {
         target: target.clone(),
         source: PgError(e),
     };
+    // connect_timeout bounds the TCP connect; the handshake after it (TLS, startup, auth) with a
+    // server that accepts and stays silent is bounded by the timeout around the whole connect.
+    config.connect_timeout(limit);
+    let doing = format!("connecting to {target}");
     if parsed.sslmode == LibpqSslMode::Disable {
         config.ssl_mode(SslMode::Disable);
-        let (client, connection) = config.connect(NoTls).await.map_err(connect_err)?;
+        let (client, connection) = super::within(limit, &doing, config.connect(NoTls))
+            .await?
+            .map_err(connect_err)?;
         tokio::spawn(connection);
         return Ok(client);
     }
@@ -105,7 +113,9 @@ pub async fn connect(url: &str) -> Result<Client, CollectError> {
         parsed.sslmode,
         parsed.sslrootcert.as_deref(),
     )?);
-    let (client, connection) = config.connect(tls).await.map_err(connect_err)?;
+    let (client, connection) = super::within(limit, &doing, config.connect(tls))
+        .await?
+        .map_err(connect_err)?;
     tokio::spawn(connection);
     Ok(client)
 }
