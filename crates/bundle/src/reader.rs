@@ -315,6 +315,10 @@ impl BundleReader {
                 .into());
             }
         }
+        // Read on to the end of the zstd stream (the tar's end blocks and anything after them,
+        // within the cap), so that the frame checksum, which covers manifest.json, is checked.
+        io::copy(&mut stream.archive.into_inner(), &mut io::sink())
+            .map_err(|e| self.corrupt(&exceeded, e))?;
         if exceeded.load(Ordering::Relaxed) {
             return Err(BundleError::TooLarge { bundle, limit }.into());
         }

@@ -113,7 +113,12 @@ impl BundleWriter {
 
         let mtime = entry_mtime(&self.manifest.created_at);
         let tmp = ScratchFile::new_in(parent_dir(&self.target), ".mwtrace-bundle-")?;
-        let encoder = zstd::Encoder::new(BufWriter::new(tmp.as_file().try_clone()?), ZSTD_LEVEL)?;
+        let mut encoder =
+            zstd::Encoder::new(BufWriter::new(tmp.as_file().try_clone()?), ZSTD_LEVEL)?;
+        // manifest.json lists every other file's sha256 but has none itself: the frame's
+        // checksum (XXH64 of everything decompressed) is what catches a damaged manifest
+        // (found by the byte-flip property test, crates/bundle/tests/roundtrip.rs).
+        encoder.include_checksum(true)?;
         let mut tar = tar::Builder::new(encoder);
         tar.mode(tar::HeaderMode::Deterministic);
 
