@@ -67,7 +67,8 @@ pub enum Command {
         mwtrace logs snapshot.tar.zst --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450\n  \
         mwtrace logs snapshot.tar.zst --grep '(?i)connection refused' --pod maestro-agent -o json")]
     Logs(LogsArgs),
-    /// Run any SQL query over the bundle's tables (read-only).
+    /// Run any SQL query over the bundle's tables (read-only, no file or network access unless
+    /// --allow-files).
     #[command(after_help = "Example:\n  \
         mwtrace sql testdata/sample.tar.zst \"SELECT id, work_name, applied FROM resources\" -o csv")]
     Sql(SqlArgs),
@@ -388,6 +389,12 @@ pub struct SqlArgs {
     /// Write the result to FILE instead of standard output. Example: --out result.csv
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Let the query read local files (read_csv, read_json, read_parquet, glob...). Without it
+    /// a query sees the snapshot only; with it, statements that write files, attach databases
+    /// or install extensions are still refused, and nothing is fetched from the network.
+    /// Example: --allow-files "SELECT * FROM read_csv('ids.csv')"
+    #[arg(long)]
+    pub allow_files: bool,
 }
 
 #[derive(Debug, Args)]

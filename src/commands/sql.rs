@@ -1,27 +1,45 @@
-//! `mwtrace sql`: any query over the snapshot, on a read-only connection, written through
-//! polars to the chosen format.
+//! `mwtrace sql`: any query over the snapshot, on a read-only connection locked down to the
+//! snapshot (`mwtrace_analyze::sandbox`), streamed as Arrow batches and written through polars
+//! to the chosen format (`output::arrow_frame` makes every result type fit).
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use duckdb::arrow::record_batch::RecordBatch;
 
 use crate::ExitStatus;
 use crate::cli::{SqlArgs, TableFormat};
+use crate::output::arrow_frame::Frames;
 use crate::output::table::{ResultWriter, configure_table_display};
-use mwtrace_analyze::query::rows;
+use mwtrace_analyze::sandbox::{self, FileAccess};
 
 pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     if args.output == TableFormat::Parquet && args.out.is_none() && io::stdout().is_terminal() {
         bail!("-o parquet writes binary data: give --out FILE or redirect standard output");
     }
+    if !sandbox::has_statement(&args.query) {
+        bail!("the query is empty");
+    }
+    if let Some(refusal) = sandbox::refused_statement(&args.query) {
+        bail!("refused: {refusal}");
+    }
+    let access = match args.allow_files {
+        true => FileAccess::Read,
+        false => FileAccess::None,
+    };
     configure_table_display();
     let snapshot = super::open(&args.snapshot)?;
     let conn = &snapshot.conn;
-    let query = args.query.trim().trim_end_matches(';').trim();
-    let sql = polars_safe(conn, query);
-    let mut stmt = conn.prepare(&sql).context("query")?;
-    let frames = stmt.query_polars([]).context("query")?;
+    sandbox::contain(conn, access).context("locking the query connection down")?;
+    // Several statements run in turn; the last one's result is written.
+    let mut stmt = conn.prepare(&args.query).map_err(query_error)?;
+    let stream = stmt.stream_arrow([]).map_err(query_error)?;
+    let schema = stream.get_schema();
+    let frames = Frames::new(&schema, args.output == TableFormat::Table);
+    for note in frames.notes() {
+        eprintln!("note: {note}");
+    }
     let out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
@@ -29,70 +47,32 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let mut writer = ResultWriter::new(args.output, out);
-    let mut frames = frames;
-    loop {
-        // duckdb-rs panics when a chunk cannot become a DataFrame; `polars_safe` casts the
-        // types that could, and this turns any panic left into an error.
-        let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| frames.next()))
-            .map_err(|_| {
-                anyhow::anyhow!("a result column has a type polars cannot hold; CAST it to VARCHAR")
-            })?;
-        match next {
-            Some(df) => writer.write(df)?,
-            None => break,
-        }
+    let mut batches = 0;
+    for batch in stream {
+        writer.write(frames.convert(&batch.map_err(query_error)?)?)?;
+        batches += 1;
     }
-    drop(frames);
-    let columns = stmt.column_names();
-    writer.finish(&columns)?;
+    if batches == 0 {
+        // An empty result still has its columns and their types (a CSV header, a Parquet schema).
+        writer.write(frames.convert(&RecordBatch::new_empty(schema))?)?;
+    }
+    writer.finish(&frames.names())?;
     Ok(ExitStatus::Success)
 }
 
-/// Wraps `query` so that every column has a type that converts to polars: JSON, nested,
-/// and exotic types become VARCHAR. Queries that cannot be described run as they are.
-fn polars_safe(conn: &duckdb::Connection, query: &str) -> String {
-    let Ok(columns) = rows(conn, &format!("DESCRIBE {query}"), [], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    }) else {
-        return query.to_string();
+/// DuckDB's message on one line of its own (not `Error code 1: Unknown error code` below it),
+/// with what to do when the sandbox stopped the query.
+fn query_error(err: duckdb::Error) -> anyhow::Error {
+    let message = match &err {
+        duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
     };
-    let mut names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let needs_cast = |ty: &str| !is_polars_native(ty);
-    if names.len() != columns.len() || !columns.iter().any(|(_, ty)| needs_cast(ty)) {
-        return query.to_string();
+    // DuckDB's pointer into the query (`LINE 1: ...`) adds nothing to a refusal.
+    if message.starts_with("Permission Error") {
+        let first = message.lines().next().unwrap_or_default();
+        return anyhow!(
+            "query: {first} (sql reads the snapshot, and local files with --allow-files; it writes no files and never reaches the network)"
+        );
     }
-    let select: Vec<String> = columns
-        .iter()
-        .map(|(name, ty)| {
-            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-            if needs_cast(ty) {
-                format!("CAST({quoted} AS VARCHAR) AS {quoted}")
-            } else {
-                quoted
-            }
-        })
-        .collect();
-    format!("SELECT {} FROM ({query}) AS q", select.join(", "))
-}
-
-fn is_polars_native(ty: &str) -> bool {
-    matches!(
-        ty,
-        "BOOLEAN"
-            | "TINYINT"
-            | "SMALLINT"
-            | "INTEGER"
-            | "BIGINT"
-            | "UTINYINT"
-            | "USMALLINT"
-            | "UINTEGER"
-            | "UBIGINT"
-            | "FLOAT"
-            | "DOUBLE"
-            | "VARCHAR"
-            | "DATE"
-            | "TIMESTAMP"
-    )
+    anyhow!("query: {message}")
 }

@@ -1,6 +1,8 @@
 //! Everything that reaches the terminal: errors, documents in text/json/yaml, progress bars,
 //! with strings from data escaped (`mwtrace_analyze::terminal`).
 
+mod arrow_json;
+pub mod arrow_frame;
 pub mod progress;
 pub mod table;
 

@@ -125,6 +125,7 @@ fn sql_casts_json_columns_and_writes_parquet() {
         ),
         "-o",
         "csv",
+        "--allow-files",
     ]);
     assert_eq!(
         stdout(&out),

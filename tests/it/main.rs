@@ -16,6 +16,7 @@ mod logs;
 mod maestro_db;
 mod pg;
 mod snapshot;
+mod sql_contained;
 mod suggested_sql;
 mod terminal_escapes;
 mod trace;

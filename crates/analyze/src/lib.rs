@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod load;
 pub mod log_query;
 pub mod query;
+pub mod sandbox;
 pub mod shell;
 pub mod store;
 pub mod terminal;

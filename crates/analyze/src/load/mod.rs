@@ -4,6 +4,7 @@
 //! used, and a cache written by another loader version is rebuilt.
 
 pub mod cache;
+pub mod settings;
 mod stage;
 mod tables;
 
@@ -11,7 +12,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use duckdb::{AccessMode, Config, Connection, params};
+use duckdb::{AccessMode, Connection, params};
 
 use mwtrace_bundle::progress::{Progress, Unit};
 use mwtrace_bundle::{BundleError, BundlePath, BundleReader, Limits, Manifest};
@@ -45,11 +46,8 @@ pub enum LoadError {
     Db { db: PathBuf, error: duckdb::Error },
     #[error("{}: not an mwtrace database (refusing to overwrite it; choose another --db)", db.display())]
     ForeignDb { db: PathBuf },
-    #[error("{MEMORY_LIMIT_ENV}={value}: not a DuckDB memory limit such as 8GB")]
-    MemoryLimit {
-        value: String,
-        source: duckdb::Error,
-    },
+    #[error(transparent)]
+    Settings(#[from] settings::SettingsError),
     /// DuckDB could not stay within its memory limit. Its own advice (`SET memory_limit`) is
     /// not something a user of mwtrace can follow, so the error says what they can do.
     #[error("{}: DuckDB ran out of memory (limit: {limit}); raise {MEMORY_LIMIT_ENV} or use a machine with more memory", db.display())]
@@ -60,9 +58,9 @@ pub enum LoadError {
     },
 }
 
-/// Caps DuckDB's memory while a bundle loads; beyond it, DuckDB spills to the load's work
-/// directory. Unset, DuckDB takes up to 80% of the machine's RAM, which a 1M-resource load uses.
-const MEMORY_LIMIT_ENV: &str = "MWTRACE_MEMORY_LIMIT";
+/// Caps DuckDB's memory (settings.rs); beyond it, DuckDB spills. Without a cap DuckDB takes up
+/// to 80% of the machine's RAM, which a 1M-resource load uses.
+use settings::MEMORY_LIMIT_ENV;
 
 /// An opened, loaded snapshot.
 pub struct Snapshot {
@@ -129,9 +127,7 @@ fn db_err(db: &Path) -> impl Fn(duckdb::Error) -> LoadError + '_ {
             return LoadError::Interrupted(interrupted);
         }
         if source.to_string().contains("Out of Memory Error") {
-            let limit = std::env::var(MEMORY_LIMIT_ENV)
-                .map(|value| format!("{MEMORY_LIMIT_ENV}={value}"))
-                .unwrap_or_else(|_| "DuckDB's default, 80% of RAM".into());
+            let limit = settings::memory_limit_label();
             return LoadError::OutOfMemory {
                 db: db.to_path_buf(),
                 limit,
@@ -145,8 +141,9 @@ fn db_err(db: &Path) -> impl Fn(duckdb::Error) -> LoadError + '_ {
     }
 }
 
+/// Opens a loaded database read-only, spilling into a directory of its own beside it.
 pub fn open_read_only(db: &Path) -> Result<Connection, LoadError> {
-    let config = Config::default()
+    let config = settings::base_config(&settings::spill_dir_beside(db))?
         .access_mode(AccessMode::ReadOnly)
         .map_err(db_err(db))?;
     Connection::open_with_flags(db, config).map_err(db_err(db))
@@ -218,16 +215,11 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
     // A stale index is never read (it names its loader and bundle), but it should not linger.
     let _ = fs::remove_file(&final_index);
     {
-        let conn = open_for_build(&tmp_db, work.path()).map_err(db_err(db))?;
+        let conn = open_for_build(&tmp_db, work.path(), db)?;
         // SIGINT/SIGTERM stop the statement running; the hook goes before the connection.
         let handle = conn.interrupt_handle();
         let _interrupt = mwtrace_interrupt::on_interrupt(move || handle.interrupt());
         mwtrace_interrupt::check()?;
-        if let Some(limit) = std::env::var_os(MEMORY_LIMIT_ENV) {
-            let value = limit.to_string_lossy().into_owned();
-            conn.execute_batch(&format!("SET memory_limit = {}", sql_string(&value)))
-                .map_err(|source| LoadError::MemoryLimit { value, source })?;
-        }
         // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
         ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(|e| {
             if let Err(interrupted) = mwtrace_interrupt::check() {
@@ -297,16 +289,16 @@ pub fn open_index(bundle: &Path, db: Option<&Path>) -> Option<index::TraceIndex>
 const ROW_GROUP_ROWS: u32 = 8192;
 
 /// A connection writing the database at `db` (attached as `snapshot`, made the default), with
-/// small row groups and spill files under `work`.
-fn open_for_build(db: &Path, work: &Path) -> duckdb::Result<Connection> {
-    let conn = Connection::open_in_memory()?;
+/// small row groups and spill files under `work`; errors name `target`, the database asked for.
+fn open_for_build(db: &Path, work: &Path, target: &Path) -> Result<Connection, LoadError> {
+    let config = settings::base_config(&work.join("spill"))?;
+    let conn = Connection::open_in_memory_with_flags(config).map_err(db_err(target))?;
     conn.execute_batch(&format!(
-        "SET temp_directory = {};
-         ATTACH {} AS snapshot (ROW_GROUP_SIZE {ROW_GROUP_ROWS});
+        "ATTACH {} AS snapshot (ROW_GROUP_SIZE {ROW_GROUP_ROWS});
          USE snapshot;",
-        sql_string(&work.join("spill").to_string_lossy()),
         sql_string(&db.to_string_lossy()),
-    ))?;
+    ))
+    .map_err(db_err(target))?;
     Ok(conn)
 }
 
