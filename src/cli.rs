@@ -3,7 +3,40 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// Parses the process's arguments. `--version` names the build (commit, date, DuckDB), and
+/// usage lines name the command as it was run: `kubectl mwtrace` when the binary is installed
+/// as the kubectl (or oc) plugin `kubectl-mwtrace`.
+pub fn parse() -> Result<Cli, clap::Error> {
+    let mut command = Cli::command().long_version(long_version());
+    if let Some(name) = plugin_invocation(std::env::args_os().next()) {
+        command = command.bin_name(name);
+    }
+    Cli::from_arg_matches(&command.try_get_matches()?)
+}
+
+/// `0.1.0 (commit 5f56e82a1b2c, built 2026-12-03, DuckDB v1.2.0)`.
+fn long_version() -> &'static str {
+    let text = format!(
+        "{} (commit {}, built {}, DuckDB {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("MWTRACE_GIT_COMMIT"),
+        env!("MWTRACE_BUILD_DATE"),
+        mwtrace_analyze::query::duckdb_version()
+    );
+    // Once per process: clap keeps the text for as long as the command.
+    Box::leak(text.into_boxed_str())
+}
+
+/// `kubectl mwtrace` for a binary run as `kubectl-mwtrace`, `oc mwtrace` for `oc-mwtrace`.
+fn plugin_invocation(arg0: Option<std::ffi::OsString>) -> Option<String> {
+    let arg0 = PathBuf::from(arg0?);
+    let file = arg0.file_name()?.to_str()?;
+    let file = file.strip_suffix(".exe").unwrap_or(file);
+    let (tool, plugin) = file.split_once('-')?;
+    (matches!(tool, "kubectl" | "oc") && plugin == "mwtrace").then(|| format!("{tool} {plugin}"))
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,6 +114,17 @@ pub enum Command {
     /// build the sample bundles in testdata/ and by tools that write the layout themselves.
     #[command(after_help = "Example:\n  mwtrace pack testdata/sample -o testdata/sample.tar.zst")]
     Pack(PackArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+        mwtrace completions bash > ~/.local/share/bash-completion/completions/mwtrace\n  \
+        mwtrace completions zsh > \"${fpath[1]}/_mwtrace\"\n  \
+        mwtrace completions fish > ~/.config/fish/completions/mwtrace.fish")]
+    Completions(CompletionsArgs),
+    /// Print the man page, or write one page per subcommand into a directory.
+    #[command(after_help = "Examples:\n  \
+        mwtrace man | man -l -\n  \
+        mwtrace man --out-dir ~/.local/share/man/man1")]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -410,6 +454,20 @@ pub struct PackArgs {
     /// The bundle to write. Example: -o sample.tar.zst
     #[arg(short, long = "output", value_name = "SNAPSHOT")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for. Example: bash
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write mwtrace.1 and one mwtrace-<subcommand>.1 per subcommand into this directory instead
+    /// of printing mwtrace.1. Example: --out-dir ~/.local/share/man/man1
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Formats of documents (a trace, a bundle summary).

@@ -11,7 +11,6 @@ pub mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 
 /// The outcome of a subcommand, mapped to the documented exit codes in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +41,7 @@ impl From<ExitStatus> for ExitCode {
 
 /// Parses the command line and runs it; every error is printed once, as `error:` plus its causes.
 pub fn main_entry() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();

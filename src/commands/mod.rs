@@ -6,6 +6,7 @@ mod doctor;
 mod import;
 mod info;
 mod logs;
+mod packaging;
 mod pack;
 mod schema;
 mod sql;
@@ -26,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Sql(args) => sql::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Pack(args) => pack::run(args),
+        Command::Completions(args) => packaging::completions(args),
+        Command::Man(args) => packaging::man(args),
     }
 }
 

@@ -14,6 +14,7 @@ mod info_sql_schema;
 mod interrupt;
 mod logs;
 mod maestro_db;
+mod packaging;
 mod pg;
 mod snapshot;
 mod sql_contained;

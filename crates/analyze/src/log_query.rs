@@ -24,7 +24,7 @@ pub struct Filter {
 }
 
 /// One entry, as `mwtrace logs -o json` prints it (a stable schema: fields are only added).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LogLine {
     /// RFC 3339, UTC, microseconds; null when the line carried no time.
     pub ts: Option<String>,

@@ -4,6 +4,13 @@
 
 use duckdb::Connection;
 
+/// The version of the DuckDB engine linked into mwtrace (`v1.2.0`), for `--version`.
+pub fn duckdb_version() -> String {
+    // SAFETY: duckdb_library_version returns a pointer to a static, NUL-terminated string.
+    let version = unsafe { std::ffi::CStr::from_ptr(duckdb::ffi::duckdb_library_version()) };
+    version.to_string_lossy().into_owned()
+}
+
 /// Runs a query and maps every row (prepared statements are cached per connection).
 pub fn rows<T, P: duckdb::Params>(
     conn: &Connection,

@@ -204,10 +204,56 @@ fn check_block(doc: &str, name: &str, rendered: &str) {
         "{doc}: the generated {name} block is stale (first difference at line {} of the block: \
          {:?} in the file, {:?} generated).\n\
          Regenerate it and commit the file:\n  \
-         {UPDATE_ENV}=1 cargo test -p mwtrace-analyze --test docs",
+         {UPDATE_ENV}=1 cargo test --workspace --test docs",
         first_difference + 1,
         current.lines().nth(first_difference).unwrap_or("<end>"),
         rendered.lines().nth(first_difference).unwrap_or("<end>"),
+    );
+}
+
+/// Compares the whole file `doc` with `rendered`, as `check_block` does for a block.
+fn check_file(doc: &str, rendered: &str) {
+    let path = repo_root().join(doc);
+    let current = fs::read_to_string(&path).unwrap_or_default();
+    if current == rendered {
+        return;
+    }
+    if std::env::var(UPDATE_ENV).as_deref() == Ok("1") {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, rendered).unwrap_or_else(|e| panic!("{doc}: {e}"));
+        eprintln!("{doc}: rewrote it");
+        return;
+    }
+    panic!(
+        "{doc} is stale or missing. Regenerate it and commit the file:\n  \
+         {UPDATE_ENV}=1 cargo test --workspace --test docs"
+    );
+}
+
+/// The JSON Schemas of the JSON outputs (`docs/schemas/`), generated from the types that
+/// serialize them, so the published contract is the code's. Real outputs are validated
+/// against them by the binary's tests (tests/it/json_schemas.rs).
+#[test]
+fn json_schemas_are_current() {
+    fn pretty(schema: schemars::Schema) -> String {
+        serde_json::to_string_pretty(&schema).unwrap() + "\n"
+    }
+    use mwtrace_analyze::{doctor, log_query, trace};
+    check_file(
+        "docs/schemas/trace.schema.json",
+        &pretty(schemars::schema_for!(trace::TraceReport)),
+    );
+    check_file(
+        "docs/schemas/doctor.schema.json",
+        &pretty(schemars::schema_for!(doctor::DoctorReport)),
+    );
+    check_file(
+        "docs/schemas/doctor-rules.schema.json",
+        &pretty(schemars::schema_for!(doctor::Catalog)),
+    );
+    check_file(
+        "docs/schemas/logs.schema.json",
+        &pretty(schemars::schema_for!(Vec<log_query::LogLine>)),
     );
 }
 

@@ -22,7 +22,7 @@ pub const SCHEMA: &str = "mwtrace/doctor/v1";
 pub const CATALOG_SCHEMA: &str = "mwtrace/doctor-rules/v1";
 
 /// How bad a finding is. Ordered: `Info < Warning < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth knowing, usually benign (a dead server replica's row, a legacy row without status).
@@ -49,7 +49,7 @@ impl std::fmt::Display for Severity {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct DoctorReport {
     /// Always `mwtrace/doctor/v1`.
     pub schema: String,
@@ -60,7 +60,7 @@ pub struct DoctorReport {
     pub rules: Vec<RuleResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SnapshotRef {
     /// The bundle as named on the command line.
     pub path: String,
@@ -69,7 +69,7 @@ pub struct SnapshotRef {
     pub created_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
     /// The one-line summary the text output starts with.
     pub line: String,
@@ -82,7 +82,7 @@ pub struct Summary {
     pub failed_rules: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Finding {
     /// The rule's id, e.g. `work-not-applied`.
     pub rule: String,
@@ -97,7 +97,7 @@ pub struct Finding {
     pub next_steps: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct RuleResult {
     pub id: String,
     pub severity: Severity,
@@ -114,14 +114,14 @@ pub struct RuleResult {
 }
 
 /// `--list-rules -o json|yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Catalog {
     /// Always `mwtrace/doctor-rules/v1`.
     pub schema: String,
     pub rules: Vec<RuleInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct RuleInfo {
     pub id: String,
     pub severity: Severity,
@@ -141,7 +141,7 @@ pub struct RuleInfo {
     pub sql: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CommandInfo {
     /// `kubectl` (management cluster of the finding), `kubectl_service` (service cluster),
     /// `psql` (the Maestro DB, through the maestro-db pod) or `mwtrace` (offline, on the bundle).

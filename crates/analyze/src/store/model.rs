@@ -39,7 +39,7 @@ pub struct ClusterDoc {
     pub managed_clusters: Vec<ObjectStatus>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Condition {
     #[serde(rename = "type")]
     pub type_: String,
@@ -49,7 +49,7 @@ pub struct Condition {
     pub last_transition_time: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct AmwRef {
     pub cluster: String,
     pub name: String,
@@ -66,7 +66,7 @@ pub struct AmwRef {
     pub linked_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ManifestStatus {
     pub ordinal: i64,
     pub api_version: Option<String>,
@@ -79,7 +79,7 @@ pub struct ManifestStatus {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct AppliedResource {
     pub group: Option<String>,
     pub version: Option<String>,
@@ -92,7 +92,7 @@ pub struct AppliedResource {
     pub in_snapshot: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct NestedWork {
     pub cluster: Option<String>,
     pub namespace: String,
@@ -105,7 +105,7 @@ pub struct NestedWork {
     pub manifests: Vec<ManifestStatus>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ObjectStatus {
     pub cluster: String,
     pub kind: String,
@@ -118,7 +118,7 @@ pub struct ObjectStatus {
 }
 
 /// What names an object: by its namespace (None when cluster-scoped) and name.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NameLinks {
     pub namespace: Option<String>,
     pub name: String,
@@ -132,7 +132,7 @@ pub struct NameLinks {
     pub in_resources: Vec<InResource>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NamedObject {
     pub cluster: Option<String>,
     pub kind: Option<String>,
@@ -140,14 +140,14 @@ pub struct NamedObject {
     pub uid: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppliedBy {
     pub cluster: Option<String>,
     pub amw_name: Option<String>,
     pub resource: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InWork {
     pub cluster: Option<String>,
     pub work_namespace: Option<String>,
@@ -155,20 +155,20 @@ pub struct InWork {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InResource {
     pub resource_id: Option<String>,
     pub kind: Option<String>,
 }
 
 /// The ownerReferences of the objects with a uid.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Owners {
     pub uid: String,
     pub owners: Vec<Owner>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Owner {
     pub cluster: Option<String>,
     pub kind: Option<String>,
@@ -178,14 +178,14 @@ pub struct Owner {
 }
 
 /// The AppliedManifestWorks and ManifestWork CRs with a name.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkLinks {
     pub name: String,
     pub amws: Vec<AmwRef>,
     pub manifest_works: Vec<WorkCr>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkCr {
     pub cluster: Option<String>,
     pub namespace: Option<String>,

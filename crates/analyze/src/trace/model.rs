@@ -10,7 +10,7 @@ pub use crate::store::model::{
 
 pub const SCHEMA: &str = "mwtrace/trace/v1";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct TraceReport {
     /// Always `mwtrace/trace/v1`.
     pub schema: String,
@@ -62,14 +62,14 @@ impl TraceReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct QueryEcho {
     /// `resource-id`, `work-name`, `op-id`, `manifest`, `cluster-id` or `search`.
     pub kind: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Exit 0.
@@ -80,7 +80,7 @@ pub enum Outcome {
     NotManaged,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct WorkTrace {
     pub resource_id: String,
     pub work_name: Option<String>,
@@ -113,7 +113,7 @@ pub struct WorkTrace {
     pub missing_sources: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkState {
     /// Applied and available.
@@ -130,7 +130,7 @@ pub enum WorkState {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AmwStatus {
     Present,
@@ -140,7 +140,7 @@ pub enum AmwStatus {
     NotCollected,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Chain {
     pub hops: Vec<Hop>,
     /// The Maestro resource at the top of the chain, when reached.
@@ -148,7 +148,7 @@ pub struct Chain {
     pub work_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Hop {
     /// `object`, `owner`, `applied_manifest_work`, `manifest_work`, `maestro_resource`.
     pub role: String,
@@ -165,7 +165,7 @@ pub struct Hop {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ClusterTrace {
     pub cid: String,
     pub resources: Vec<WorkSummary>,
@@ -178,7 +178,7 @@ pub struct ClusterTrace {
     pub first_failing_stage: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct WorkSummary {
     pub resource_id: String,
     pub work_name: Option<String>,
@@ -187,7 +187,7 @@ pub struct WorkSummary {
     pub manifests: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Stage {
     pub name: String,
     /// `ok`, `failing` or `missing`.
@@ -195,7 +195,7 @@ pub struct Stage {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SearchMatch {
     /// Lower is better: 0 exact, 1 prefix, 2 substring.
     pub rank: i64,
@@ -209,7 +209,7 @@ pub struct SearchMatch {
 
 /// A request traced through the Maestro server and agent logs (`trace --logs`), stage by stage
 /// as the trace-resource-request procedure greps them (maestro-data-model.md §5).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LogTrace {
     /// Resource ids whose log lines were gathered.
     pub resource_ids: Vec<String>,
@@ -231,13 +231,17 @@ pub struct LogTrace {
     pub errors: Vec<LogEvidence>,
     /// The gathered lines in time order.
     pub timeline: Vec<LogEvidence>,
+    /// Log files the load cut (`load_issues`, kind `log_truncated`): a stage or line not found
+    /// may lie past the cut, so the verdict does not claim it was never logged.
+    #[serde(default)]
+    pub truncated_files: Vec<String>,
 }
 
 impl LogTrace {
     pub const TIMELINE_MAX: usize = 500;
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LogStage {
     /// `received_from_client`, `published`, `sent_to_agent`, `received_by_agent`,
     /// `status_sent_by_agent`, `status_received`, `status_updated`, `status_broadcast`,
@@ -259,7 +263,7 @@ pub struct LogStage {
     pub evidence: Vec<LogEvidence>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LogEvidence {
     /// RFC 3339, UTC, microseconds.
     pub ts: Option<String>,
