@@ -114,6 +114,12 @@ pub enum Command {
     /// build the sample bundles in testdata/ and by tools that write the layout themselves.
     #[command(after_help = "Example:\n  mwtrace pack testdata/sample -o testdata/sample.tar.zst")]
     Pack(PackArgs),
+    /// List, prune or locate the loaded databases of the cache ($XDG_CACHE_HOME/mwtrace).
+    #[command(after_help = "Examples:\n  \
+        mwtrace cache ls\n  \
+        mwtrace cache prune --older-than 7d\n  \
+        duckdb -readonly \"$(mwtrace cache path snapshot.tar.zst)\"")]
+    Cache(CacheArgs),
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
         mwtrace completions bash > ~/.local/share/bash-completion/completions/mwtrace\n  \
@@ -454,6 +460,47 @@ pub struct PackArgs {
     /// The bundle to write. Example: -o sample.tar.zst
     #[arg(short, long = "output", value_name = "SNAPSHOT")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// List the loaded databases: bundle digest, size, age, loader version, bundle path.
+    Ls {
+        /// Output format. Example: -o json
+        #[arg(short, long, value_enum, default_value = "text")]
+        output: DocFormat,
+    },
+    /// Remove the databases no mwtrace of this version can use, and those older than
+    /// --older-than (or all with --all). A removed database is rebuilt on the bundle's next use.
+    Prune {
+        /// Also remove databases loaded longer ago than this (7d, 12h, 1w). Example: --older-than 7d
+        #[arg(long, value_name = "AGE", value_parser = parse_age)]
+        older_than: Option<jiff::SignedDuration>,
+        /// Remove every database.
+        #[arg(long)]
+        all: bool,
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the path of a bundle's loaded database (loading it first), for other tools:
+    /// duckdb -readonly "$(mwtrace cache path s.tar.zst)".
+    Path(SnapshotArgs),
+}
+
+/// An age such as `7d`, `12h`, `1w2d` or `90m` (days of 24 hours).
+fn parse_age(text: &str) -> Result<jiff::SignedDuration, String> {
+    let span: jiff::Span = text
+        .parse()
+        .map_err(|e| format!("{text:?}: not an age such as 7d, 12h or 90m ({e})"))?;
+    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|e| format!("{text:?}: {e}"))
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! One function per subcommand: arguments in, an [`ExitStatus`] out. Errors carry context
 //! naming the file or source at fault; `main_entry` prints them and exits 2.
 
+mod cache;
 mod collect;
 mod doctor;
 mod import;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Sql(args) => sql::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Pack(args) => pack::run(args),
+        Command::Cache(args) => cache::run(args),
         Command::Completions(args) => packaging::completions(args),
         Command::Man(args) => packaging::man(args),
     }

@@ -281,3 +281,71 @@ fn memory_limit_caps_the_load_and_a_bad_one_is_named() {
     assert_eq!(capped.status.code(), Some(0), "{}", stderr(&capped));
     assert_eq!(stdout(&capped), "n\n10\n");
 }
+
+#[test]
+fn cache_commands_list_locate_and_prune_the_loaded_databases() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let sample = sample.to_str().unwrap();
+
+    let empty = env.run(&["cache", "ls"]);
+    assert_eq!(empty.status.code(), Some(0), "{}", stderr(&empty));
+    assert!(stdout(&empty).contains("0 databases"), "{}", stdout(&empty));
+
+    // `cache path` loads the bundle when needed and prints the database DuckDB opens.
+    let path = env.run(&["cache", "path", sample]);
+    assert_eq!(path.status.code(), Some(0), "{}", stderr(&path));
+    let db = PathBuf::from(stdout(&path).trim());
+    assert_eq!(cached_databases(&env), vec![db.clone()]);
+
+    // A database another mwtrace wrote (here: not a database at all) is listed as not current.
+    let foreign = env
+        .cache()
+        .join("mwtrace")
+        .join(format!("{}.duckdb", "ab".repeat(32)));
+    fs::write(&foreign, b"not a database").unwrap();
+    let listed: serde_json::Value =
+        serde_json::from_slice(&env.run(&["cache", "ls", "-o", "json"]).stdout).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let ours = listed
+        .iter()
+        .find(|e| e["database"] == db.to_str().unwrap())
+        .unwrap();
+    assert_eq!(ours["current"], true);
+    assert_eq!(ours["bundle_path"], sample);
+    assert!(ours["bytes"].as_u64().unwrap() > 0 && ours["loaded_at"].is_string());
+    let theirs = listed.iter().find(|e| e["current"] == false).unwrap();
+    assert_eq!(theirs["database"], foreign.to_str().unwrap());
+    let text = stdout(&env.run(&["cache", "ls"]));
+    assert!(
+        text.contains("2 databases") && text.contains("?*"),
+        "{text}"
+    );
+    assert!(
+        text.contains("written by another mwtrace version"),
+        "{text}"
+    );
+
+    // Prune removes what cannot be used, keeps the current one; --all --dry-run only says.
+    let pruned = stdout(&env.run(&["cache", "prune", "--older-than", "7d"]));
+    assert!(pruned.contains("freed 1 of 2 databases"), "{pruned}");
+    assert!(!foreign.exists() && db.exists());
+    let dry = stdout(&env.run(&["cache", "prune", "--all", "--dry-run"]));
+    assert!(dry.contains("would free 1 of 1 databases"), "{dry}");
+    assert!(db.exists());
+    env.run(&["cache", "prune", "--all"]);
+    assert!(cached_databases(&env).is_empty());
+    assert!(
+        !PathBuf::from(format!("{}.traces", db.display())).exists(),
+        "the index goes too"
+    );
+
+    let bad = env.run(&["cache", "prune", "--older-than", "seven days ago"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not an age such as 7d"),
+        "{}",
+        stderr(&bad)
+    );
+}
