@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::ExitStatus;
 use crate::cli::InfoArgs;
 use crate::output::write_document;
+use mwtrace_analyze::load::issues::IssueSummary;
 use mwtrace_analyze::terminal::escape_line;
 use mwtrace_bundle::{BundleReader, Limits, Manifest};
 
@@ -20,6 +21,9 @@ struct InfoReport<'a> {
     /// Always true: a bundle that fails verification is an error (exit 2).
     verified: bool,
     manifest: &'a Manifest,
+    /// Bad rows the load kept and log files it cut, per file and kind; null when the bundle
+    /// has not been loaded yet (they are found by the load).
+    load_issues: Option<Vec<IssueSummary>>,
 }
 
 pub fn run(args: InfoArgs) -> Result<ExitStatus> {
@@ -33,12 +37,14 @@ pub fn run(args: InfoArgs) -> Result<ExitStatus> {
     })?;
     let reader = BundleReader::open(&args.snapshot, Limits::from_env())?;
     reader.verify()?;
+    let load_issues = mwtrace_analyze::load::issues::summary(&sha256);
     let report = InfoReport {
         schema: "mwtrace/info/v1",
         bundle: args.snapshot.display().to_string(),
         sha256,
         verified: true,
         manifest: reader.manifest(),
+        load_issues,
     };
     write_document(args.output, &report, || render(&report, args.verbose))?;
     Ok(ExitStatus::Success)
@@ -92,6 +98,7 @@ fn render(report: &InfoReport<'_>, verbose: bool) -> String {
             grouped if grouped.is_empty() => out.push_str("Errors: none\n"),
             grouped => out.push_str(&grouped),
         }
+        out.push_str(&load_issues(report));
         return out;
     }
     let _ = writeln!(out, "\nFiles ({}):", m.files.len());
@@ -113,6 +120,38 @@ fn render(report: &InfoReport<'_>, verbose: bool) -> String {
             "  {}: {}",
             escape_line(&e.source),
             escape_line(&e.message)
+        );
+    }
+    out.push_str(&load_issues(report));
+    out
+}
+
+/// What the load kept despite problems, per file and kind, with the first line of each.
+fn load_issues(report: &InfoReport<'_>) -> String {
+    let Some(issues) = &report.load_issues else {
+        return "\nLoad issues: not known until the bundle is loaded (by trace, logs, sql or doctor)\n"
+            .into();
+    };
+    if issues.is_empty() {
+        return "\nLoad issues: none\n".into();
+    }
+    let total: u64 = issues.iter().map(|i| i.count).sum();
+    let mut out = format!(
+        "\nLoad issues ({total}; kept, not fatal; all: mwtrace sql {} \"SELECT * FROM load_issues\"):\n",
+        escape_line(&report.bundle)
+    );
+    for i in issues {
+        let at = i
+            .first_line
+            .map(|l| format!("line {l}"))
+            .unwrap_or_else(|| "file".into());
+        let _ = writeln!(
+            out,
+            "  {} {:<22} {:>6}  first at {at}: {}",
+            escape_line(&i.file),
+            i.kind,
+            i.count,
+            escape_line(&i.first_problem)
         );
     }
     out

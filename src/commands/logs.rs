@@ -78,7 +78,20 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
     }
     out.flush()?;
+    // Entries past a cut are not in the table: never let silence read as absence.
+    let cut = mwtrace_analyze::load::issues::truncated_logs(conn)?;
+    let cut_note = match cut.first() {
+        None => String::new(),
+        Some(first) => format!(
+            "{} log files were cut at load (first: {}; see `mwtrace info`): entries past the cut are not shown",
+            cut.len(),
+            escape_text(first)
+        ),
+    };
     if count > 0 {
+        if !cut_note.is_empty() {
+            eprintln!("note: {cut_note}");
+        }
         return Ok(ExitStatus::Success);
     }
     let total: i64 = rows(conn, "SELECT count(*) FROM logs", [], |r| r.get(0))?
@@ -91,6 +104,9 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         );
     } else {
         eprintln!("no log entry matches ({total} entries in the snapshot)");
+        if !cut_note.is_empty() {
+            eprintln!("note: {cut_note}");
+        }
     }
     Ok(ExitStatus::NotFound)
 }

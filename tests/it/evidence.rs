@@ -206,7 +206,7 @@ fn sample_without(env: &Env, name: &str, removed: &str) -> PathBuf {
     bundle
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -2,6 +2,7 @@
 //! tests write (good ones through the library's writer, hostile ones by hand).
 
 mod bad_bundles;
+mod bad_rows;
 mod cache;
 mod collect_kube;
 mod collect_pg;

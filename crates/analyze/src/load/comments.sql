@@ -62,6 +62,11 @@ COMMENT ON TABLE snapshot IS 'the bundle: creation time (the snapshot''s now), o
 COMMENT ON TABLE clusters IS 'clusters the bundle was collected from, with their role';
 COMMENT ON TABLE bundle_files IS 'files of the bundle with rows, bytes and sha256';
 COMMENT ON TABLE collection_errors IS 'sources that failed during collection or import';
+COMMENT ON TABLE load_issues IS 'bad rows the load kept rather than failing on (row without id, value of the wrong type, condition without type) and log files it cut, each with its bundle file and line';
+COMMENT ON COLUMN load_issues.file IS 'bundle entry path, e.g. db/resources.ndjson';
+COMMENT ON COLUMN load_issues.line IS 'line in that file (1-based; for log_truncated the first line not loaded); NULL for the whole file';
+COMMENT ON COLUMN load_issues.kind IS 'no_id, wrong_type, condition_without_type or log_truncated';
+COMMENT ON COLUMN load_issues.problem IS 'what was wrong and what the load kept';
 COMMENT ON TABLE mwtrace_meta IS 'loader version and bundle digest of this database';
 -- Container logs (logs/<cluster>/<namespace>/<pod>/<container>.log), one row per entry
 COMMENT ON TABLE logs IS 'container log entries (one per message, stack traces attached), parsed from zap JSON/console, klog, logfmt or plain text; empty when the bundle has no logs';

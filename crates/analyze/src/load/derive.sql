@@ -48,9 +48,13 @@ CREATE TEMP MACRO mw_any_condition(conditions, t) AS
     list_bool_or(list_transform(list_filter(conditions, lambda c: c.type = t),
                                 lambda c: c.status = 'True'));
 
+-- A row without id is kept here (and in the `resources` view) but in no table keyed by id: it
+-- cannot be traced, and load_issues names its line. mw_ordinal (its row in the dump: the raw
+-- table keeps the file's order) and mw_untyped (its conditions without type) feed load_issues
+-- and are dropped below.
 CREATE TABLE mw_resources AS
 WITH parsed AS (
-    SELECT r.*,
+    SELECT r.*, r.rowid + 1 AS mw_ordinal,
            json_transform(r.payload, '{"metadata": "JSON", "logtracing": "JSON",
                "kind": "VARCHAR", "apiVersion": "VARCHAR",
                "data": {"manifest": "JSON", "manifests": [' || mw_manifest_head_shape() || ']},
@@ -88,7 +92,7 @@ WITH parsed AS (
            END AS manifest_heads
     FROM shaped
 )
-SELECT heads.* EXCLUDE (mw_p, mw_s, mw_meta, manifests_path, manifest_heads),
+SELECT heads.* EXCLUDE (mw_p, mw_s, mw_meta, manifests_path, manifest_heads, mw_ordinal),
        mw_meta ->> 'name' AS work_name,
        mw_meta ->> 'namespace' AS work_namespace,
        mw_label(mw_meta -> 'labels', 'api.openshift.com/id') AS cid,
@@ -108,9 +112,18 @@ SELECT heads.* EXCLUDE (mw_p, mw_s, mw_meta, manifests_path, manifest_heads),
        hash(id) AS id_key,
        hash(mw_meta ->> 'name') AS work_name_key,
        hash(mw_label(mw_meta -> 'labels', 'api.openshift.com/id')) AS cid_key,
-       manifest_heads
+       manifest_heads, mw_ordinal,
+       len(list_filter(mw_s.data.conditions, lambda c: c.type IS NULL)) AS mw_untyped
 FROM heads;
 DROP TABLE mw_raw_resources;
+
+INSERT INTO mw_issue_rows
+SELECT 'db/resources.ndjson', mw_ordinal, 'condition_without_type',
+       mw_untyped || CASE WHEN mw_untyped = 1 THEN ' condition' ELSE ' conditions' END
+           || ' of status.data.conditions without type (kept, with a NULL type)'
+FROM mw_resources WHERE mw_untyped > 0;
+ALTER TABLE mw_resources DROP COLUMN mw_untyped;
+ALTER TABLE mw_resources DROP COLUMN mw_ordinal;
 
 -- resource_manifests: one row per manifest, with its status from the DB status ---------------
 CREATE TEMP TABLE mw_manifest_status AS
@@ -119,7 +132,7 @@ WITH parsed AS (
            json_transform(mw_json_or_null(status),
                '{"data": {"resourceStatus": [' || mw_manifest_status_shape() || '],
                           "status": "JSON"}}') AS found
-    FROM mw_resources
+    FROM mw_resources WHERE id IS NOT NULL
 )
 SELECT resource_id, coalesce(s.resourceMeta.ordinal, 0) AS ordinal, s.conditions
 FROM (SELECT id AS resource_id,
@@ -136,7 +149,7 @@ FROM (SELECT id AS resource_id,
 CREATE TABLE mw_resource_manifests AS
 WITH numbered AS (
     SELECT id, unnest(manifest_heads) AS head, generate_subscripts(manifest_heads, 1) - 1 AS ordinal
-    FROM mw_resources WHERE manifest_count > 0
+    FROM mw_resources WHERE manifest_count > 0 AND id IS NOT NULL
 ), joined AS (
     SELECT n.id, n.ordinal, n.head,
            mw_first_condition(s.conditions, 'Applied') AS applied,
@@ -178,7 +191,7 @@ WITH unnested AS (
     SELECT resource_id, unnest(conditions) AS c, generate_subscripts(conditions, 1) - 1 AS ordinal
     FROM (SELECT id AS resource_id,
                  mw_json_array(mw_json_or_null(status) -> '$.data.conditions') AS conditions
-          FROM resources)
+          FROM resources WHERE id IS NOT NULL)
 )
 SELECT resource_id,
        c ->> 'type' AS type, c ->> 'status' AS status, c ->> 'reason' AS reason,
@@ -427,6 +440,16 @@ FROM (
 )
 ORDER BY name_key;
 
+-- An object condition without type is kept (type NULL); load_issues names its object's line.
+INSERT INTO mw_issue_objects
+SELECT o.cluster, o.api_group, o.resource, o.namespace, o.name, 'condition_without_type',
+       c.n || CASE WHEN c.n = 1 THEN ' condition' ELSE ' conditions' END
+           || ' of status.conditions without type (kept, with a NULL type)'
+FROM (SELECT cluster, kind, namespace, name, count(*) AS n FROM conditions
+      WHERE source = 'object' AND type IS NULL GROUP BY ALL) c
+JOIN objects o ON o.cluster = c.cluster AND o.kind IS NOT DISTINCT FROM c.kind
+              AND o.namespace IS NOT DISTINCT FROM c.namespace AND o.name = c.name;
+
 CREATE TEMP MACRO mw_object_condition(o_cluster, o_kind, o_namespace, o_name, t) AS (
     SELECT c.status = 'True' FROM conditions c
     WHERE c.source = 'object' AND c.cluster = o_cluster AND c.kind = o_kind
@@ -653,6 +676,7 @@ LEFT JOIN manifests m ON m.resource_id = r.id
 LEFT JOIN mw_first_amw a ON a.resource_id = r.id
 LEFT JOIN applied ar ON ar.cluster = a.amw.cluster AND ar.amw_name = a.amw.name
 LEFT JOIN mw_nested_works n ON n.owner_kind = 'resource' AND n.owner = r.id
+WHERE r.id IS NOT NULL
 ORDER BY r.id_key;
 
 CREATE TEMP MACRO mw_object_status(o_cluster, o_kind, o_namespace, o_name, o_uid, o_healthy, o_conditions) AS

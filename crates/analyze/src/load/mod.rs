@@ -4,6 +4,7 @@
 //! used, and a cache written by another loader version is rebuilt.
 
 pub mod cache;
+pub mod issues;
 pub mod settings;
 mod stage;
 mod tables;
@@ -24,7 +25,7 @@ use crate::store::SnapshotFacts;
 use crate::store::index;
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 10;
+pub const LOADER_VERSION: i64 = 11;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
@@ -317,6 +318,7 @@ fn ingest(
          CREATE MACRO mw_rfc3339(t) AS strftime(t, '%Y-%m-%dT%H:%M:%SZ');",
     )?;
     let reader_options = format!(", maximum_object_size = {}", stage::MAX_LINE_BYTES + 1);
+    issues::prepare(conn)?;
 
     let mut db_tables: Vec<(&str, &StagedFile)> = Vec::new();
     let mut kube_files = Vec::new();
@@ -341,6 +343,11 @@ fn ingest(
             || table,
             || load_table(conn, table, target, source, &reader_options),
         )?;
+        let (Target::Table(loaded) | Target::Temp(loaded)) = target;
+        let has_id = tables::known_columns(table).is_some_and(|c| c.iter().any(|c| c.name == "id"));
+        let id_check = source.filter(|_| has_id).map(|f| f.keys.contains("id"));
+        let file = source.map(|f| f.path.to_string());
+        issues::collect_raw(conn, loaded, table, file.as_deref(), id_check)?;
     }
     // Tables mwtrace does not know are kept too, prefixed so they cannot shadow the schema.
     for (table, file) in &db_tables {
@@ -352,6 +359,9 @@ fn ingest(
                 Some(file),
                 &reader_options,
             )?;
+            let path = file.path.to_string();
+            let loaded = format!("db_{table}");
+            issues::collect_raw(conn, &loaded, &loaded, Some(&path), None)?;
         }
     }
     timed(
@@ -362,6 +372,7 @@ fn ingest(
     // The manifest's tables first: derive.sql decides what was collected from them.
     load_manifest_tables(conn, manifest, sha, bundle)?;
     run_script(conn, DERIVE_SQL)?;
+    timed(|| "load issues", || issues::finish(conn, staged))?;
     conn.execute_batch(COMMENTS_SQL)?;
     comment_lookup_keys(conn)
 }

@@ -8,6 +8,13 @@
 //! Container logs are copied out the same way, then parsed into NDJSON rows (`mwtrace_logs`)
 //! by rayon tasks while the archive goes on streaming: the tar is read once, in order, and the
 //! logs are parsed in parallel, one file per task.
+//!
+//! What a load derives from logs is bounded by lines, not bytes: zstd packs 100 MiB of 2-byte
+//! lines into 9 KB, and each line becomes a row of about 150 bytes (that bundle once cost a load
+//! 19.7 GB of RAM and 7 GB of disk). Only the first [`LogCaps`] lines of each file, and of all
+//! files in bundle order, are staged; the rest of a file is read (its checksum is verified) but
+//! not written, and the cut is recorded ([`LogCut`]) so that answers never claim a line is absent
+//! from a file that was cut.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -32,6 +39,52 @@ pub(crate) struct StagedFile {
     pub local: PathBuf,
     /// Top-level keys of the first rows (NDJSON files; empty for logs).
     pub keys: BTreeSet<String>,
+    /// For a log file cut by [`LogCaps`]: how much of it was staged.
+    pub log_cut: Option<LogCut>,
+}
+
+/// Environment variable: log lines staged per bundle, over all files (default
+/// [`LogCaps::DEFAULT_PER_BUNDLE`]).
+pub(crate) const MAX_LOG_LINES_ENV: &str = "MWTRACE_MAX_LOG_LINES";
+/// Environment variable: log lines staged per file (default [`LogCaps::DEFAULT_PER_FILE`]).
+pub(crate) const MAX_LOG_LINES_PER_FILE_ENV: &str = "MWTRACE_MAX_LOG_LINES_PER_FILE";
+
+/// How many log lines a load stages: a row costs about 150 bytes of disk plus the line, and
+/// the `logs` table is sorted once, so 5 million rows (under 1 GB staged) is the ceiling of a
+/// load on a laptop; real container logs of a day are a few hundred thousand lines per pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogCaps {
+    pub per_file: u64,
+    pub per_bundle: u64,
+}
+
+impl LogCaps {
+    pub const DEFAULT_PER_FILE: u64 = 1_000_000;
+    pub const DEFAULT_PER_BUNDLE: u64 = 5_000_000;
+
+    /// The caps, from [`MAX_LOG_LINES_PER_FILE_ENV`] and [`MAX_LOG_LINES_ENV`] when set to a
+    /// number (anything else is ignored: a cap is a safety net, not an input to refuse).
+    pub fn from_env() -> LogCaps {
+        let var = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(default)
+        };
+        LogCaps {
+            per_file: var(MAX_LOG_LINES_PER_FILE_ENV, Self::DEFAULT_PER_FILE),
+            per_bundle: var(MAX_LOG_LINES_ENV, Self::DEFAULT_PER_BUNDLE),
+        }
+    }
+}
+
+/// A log file of which only the first `kept` of its `total` lines were staged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogCut {
+    pub kept: u64,
+    pub total: u64,
+    /// Whether the bundle's cap (rather than the file's) stopped it.
+    pub by_bundle_cap: bool,
 }
 
 /// Streams every NDJSON file of the bundle into `dir`, verifying checksums (by the reader) and
@@ -53,6 +106,8 @@ pub(crate) fn stage(
     // Results of the parsing tasks: (bundle order, staged file or the error).
     let parsed: Mutex<Vec<(usize, std::io::Result<StagedFile>)>> = Mutex::new(Vec::new());
     let mut next = 0usize;
+    let caps = LogCaps::from_env();
+    let mut log_budget = caps.per_bundle;
     rayon::in_place_scope(|scope| {
         reader.for_each_file(|file, content| {
             let index = next;
@@ -63,15 +118,23 @@ pub(crate) fn stage(
                 let raw = dir.join(format!("{index}.log"));
                 let mut out =
                     BufWriter::with_capacity(1 << 20, File::create(&raw).map_err(io_err)?);
-                copy_counted(content, &mut out, progress).map_err(io_err)?;
+                let allowed = caps.per_file.min(log_budget);
+                let copied = copy_lines(content, &mut out, allowed, progress).map_err(io_err)?;
                 out.flush().map_err(io_err)?;
                 drop(out);
+                log_budget -= copied.kept;
+                let log_cut = (copied.total > copied.kept).then_some(LogCut {
+                    kept: copied.kept,
+                    total: copied.total,
+                    by_bundle_cap: allowed < caps.per_file,
+                });
                 let (parsed, path) = (&parsed, file.path);
                 scope.spawn(move |_| {
                     let result = parse_log(&raw, &local, ctx).map(|_| StagedFile {
                         path,
                         local,
                         keys: BTreeSet::new(),
+                        log_cut,
                     });
                     let _ = std::fs::remove_file(&raw);
                     if let Ok(mut all) = parsed.lock() {
@@ -90,6 +153,7 @@ pub(crate) fn stage(
                     path: file.path,
                     local,
                     keys,
+                    log_cut: None,
                 },
             ));
             Ok::<(), BundleError>(())
@@ -111,20 +175,50 @@ fn reference_date(created_at: &str) -> Option<jiff::civil::Date> {
     Some(ts.to_zoned(jiff::tz::TimeZone::UTC).date())
 }
 
-fn copy_counted(
+/// What [`copy_lines`] copied: the lines written and the lines the input had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Copied {
+    kept: u64,
+    total: u64,
+}
+
+/// Copies the first `allowed` lines of `content` to `out`, and reads (without keeping) the
+/// rest, counting its lines. Memory: one 64 KiB buffer, whatever the lines.
+fn copy_lines(
     content: &mut dyn Read,
     out: &mut impl Write,
+    allowed: u64,
     progress: &dyn Progress,
-) -> std::io::Result<()> {
+) -> std::io::Result<Copied> {
     let mut buf = vec![0u8; 1 << 16];
+    // Complete lines (newlines) seen, and whether the input ends inside a line.
+    let mut newlines = 0u64;
+    let mut open_line = false;
     loop {
         let n = content.read(&mut buf)?;
         if n == 0 {
-            return Ok(());
+            break;
         }
-        out.write_all(&buf[..n])?;
+        let chunk = &buf[..n];
         progress.advance(n as u64);
+        if newlines < allowed {
+            let wanted = allowed - newlines;
+            let end = chunk
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth((wanted - 1) as usize)
+                .map_or(n, |(at, _)| at + 1);
+            out.write_all(&chunk[..end])?;
+        }
+        newlines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        open_line = chunk[n - 1] != b'\n';
     }
+    let total = newlines + u64::from(open_line);
+    Ok(Copied {
+        kept: total.min(allowed),
+        total,
+    })
 }
 
 fn parse_log(raw: &Path, local: &Path, ctx: mwtrace_logs::Context) -> std::io::Result<()> {
@@ -422,6 +516,7 @@ mod tests {
             path: resources(),
             local,
             keys: BTreeSet::new(),
+            log_cut: None,
         }];
         let err = find_malformed(Path::new("b.tar.zst"), &staged)
             .expect("found")
@@ -431,5 +526,25 @@ mod tests {
             err.contains(&format!("db/resources.ndjson line {line}: invalid JSON")),
             "{err}"
         );
+    }
+
+    fn copy(input: &str, allowed: u64) -> (String, Copied) {
+        let mut out = Vec::new();
+        let copied = copy_lines(&mut input.as_bytes(), &mut out, allowed, &NoProgress).unwrap();
+        (String::from_utf8(out).unwrap(), copied)
+    }
+
+    #[test]
+    fn log_copies_stop_at_the_cap_and_count_every_line() {
+        let c = |kept, total| Copied { kept, total };
+        assert_eq!(copy("a\nb\nc\n", 2), ("a\nb\n".into(), c(2, 3)));
+        assert_eq!(copy("a\nb\nc", 5), ("a\nb\nc".into(), c(3, 3)));
+        assert_eq!(copy("a\nb\nc", 0), ("".into(), c(0, 3)));
+        assert_eq!(copy("", 3), ("".into(), c(0, 0)));
+        // A 2-byte-line bomb spanning many buffers: the cut lands on a line boundary.
+        let bomb = "x\n".repeat(100_000);
+        let (out, copied) = copy(&bomb, 70_000);
+        assert_eq!(out.len(), 140_000);
+        assert_eq!(copied, c(70_000, 100_000));
     }
 }

@@ -46,6 +46,17 @@ impl ColumnType {
         }
     }
 
+    /// What a dumped value `key` is when it cannot be typed as this type; None for the types
+    /// every value has (text, JSON).
+    fn expected(self) -> Option<&'static str> {
+        match self {
+            ColumnType::Text | ColumnType::Json => None,
+            ColumnType::Timestamp => Some("a timestamp"),
+            ColumnType::BigInt => Some("an integer"),
+            ColumnType::Boolean => Some("a boolean"),
+        }
+    }
+
     /// The type of a column this module has no definition for, by naming convention.
     fn guess(column: &str) -> ColumnType {
         match column {
@@ -159,8 +170,13 @@ pub(crate) fn read_columns(table: &str, keys: &BTreeSet<String>) -> Option<Strin
     (!columns.is_empty()).then(|| format!("{{{}}}", columns.join(", ")))
 }
 
+/// The column of a freshly loaded raw table that lists, per row, the values that could not be
+/// typed (and were loaded as NULL): the loader reports them as load issues, then drops it.
+pub(crate) const BAD_VALUES_COLUMN: &str = "mw_bad_values";
+
 /// The SELECT list that types a raw table read with [`read_columns`] from rows that have
-/// `keys`. Known columns come first in schema order, then every other dumped column.
+/// `keys`. Known columns come first in schema order, then every other dumped column, then
+/// [`BAD_VALUES_COLUMN`].
 pub(crate) fn select_list(table: &str, keys: &BTreeSet<String>) -> String {
     let known = known_columns(table).unwrap_or_default();
     let mut items = Vec::new();
@@ -186,7 +202,39 @@ pub(crate) fn select_list(table: &str, keys: &BTreeSet<String>) -> String {
         let ty = ColumnType::guess(key);
         items.push(format!("{} AS {}", ty.extract(key), ident(key)));
     }
+    items.push(format!(
+        "{} AS {BAD_VALUES_COLUMN}",
+        bad_values(&known, keys)
+    ));
     items.join(",\n       ")
+}
+
+/// A list of one text per dumped value that its column's type refused (`version: "seven" is
+/// not an integer`), empty for a good row.
+fn bad_values(known: &[Column], keys: &BTreeSet<String>) -> String {
+    let checks: Vec<String> = keys
+        .iter()
+        .filter(|k| is_plain_identifier(k))
+        .filter_map(|key| {
+            let ty = type_of_key(known, key);
+            let expected = ty.expected()?;
+            let column = ident(key);
+            Some(format!(
+                "CASE WHEN {column} IS NOT NULL AND {} IS NULL THEN {} || to_json(left({column}, 60)) || {} END",
+                ty.extract(key),
+                sql_string(&format!("{key}: ")),
+                sql_string(&format!(" is not {expected} (loaded as NULL)")),
+            ))
+        })
+        .collect();
+    if checks.is_empty() {
+        "[]::VARCHAR[]".to_string()
+    } else {
+        format!(
+            "list_filter([{}], lambda v: v IS NOT NULL)",
+            checks.join(", ")
+        )
+    }
 }
 
 /// Dumped column names become SQL identifiers only if they look like column names.
@@ -223,6 +271,8 @@ mod tests {
         assert!(sql.contains("\"manifest\" AS \"payload\""), "{sql}");
         assert!(sql.contains("NULL::JSON AS \"status\""), "{sql}");
         assert!(sql.contains("TRY_CAST(\"version\" AS BIGINT)"), "{sql}");
+        assert!(sql.contains("is not an integer"), "{sql}");
+        assert!(sql.ends_with("AS mw_bad_values"), "{sql}");
         // the dumped columns stay available under their own names
         assert!(sql.contains("\"manifest\" AS \"manifest\""), "{sql}");
         assert!(sql.contains("\"consumer_id\" AS \"consumer_id\""), "{sql}");

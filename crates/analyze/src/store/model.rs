@@ -41,12 +41,18 @@ pub struct ClusterDoc {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Condition {
-    #[serde(rename = "type")]
+    /// Empty when the condition has none: a bad row is shown, not fatal (load_issues names it).
+    #[serde(rename = "type", default, deserialize_with = "null_as_empty")]
     pub type_: String,
     pub status: Option<String>,
     pub reason: Option<String>,
     pub message: Option<String>,
     pub last_transition_time: Option<String>,
+}
+
+/// A string that may be null or absent in the document, read as empty.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]

@@ -298,6 +298,7 @@ pub fn attach(conn: &Connection, query: &Query, report: &mut TraceReport) -> duc
         &lines,
     );
     note_verbosity(conn, &mut trace)?;
+    note_truncation(conn, &mut trace)?;
     if let Some(step) = next_step(conn, &ctx, &trace) {
         report.next_steps.push(step);
     }
@@ -446,7 +447,20 @@ fn build(
         verdict,
         errors,
         timeline,
+        truncated_files: Vec::new(),
     }
+}
+
+/// Says which log files the load cut: what is missing from them may lie past the cut.
+fn note_truncation(conn: &Connection, trace: &mut LogTrace) -> duckdb::Result<()> {
+    trace.truncated_files = crate::load::issues::truncated_logs(conn)?;
+    if !trace.truncated_files.is_empty() {
+        trace.verdict.push_str(&format!(
+            " ({} log files were cut at load, see `info`: what is missing may lie past the cut)",
+            trace.truncated_files.len()
+        ));
+    }
+    Ok(())
 }
 
 fn verdict(
