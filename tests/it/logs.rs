@@ -670,8 +670,16 @@ fn collect_logs_streams_server_agent_and_clusters_service_logs() {
     svc.failing_logs
         .insert("maestro/maestro-6c9d8b7f4d-q8n5w/service".into());
     let cs = "clusters-service/clusters-service-7f9c8d6b5-m2x8k/service";
-    svc.logs
-        .insert(cs.into(), fixture(&format!("svc-1/{cs}.log")));
+    // Secrets in a served log are redacted as import redacts them.
+    let token = "eyJhbGciOiJSUzI1NiJ9abcdefghijklmnop";
+    let secret_lines = format!(
+        "2026-11-21T09:30:00.000000000Z I1121 09:30:00.000000 1 http.go:1] Authorization: Bearer {token}\n\
+         2026-11-21T09:30:01.000000000Z I1121 09:30:01.000000 1 db.go:1] connecting password=hunter2 sslmode=require\n"
+    );
+    svc.logs.insert(
+        cs.into(),
+        fixture(&format!("svc-1/{cs}.log")) + &secret_lines,
+    );
 
     let mut mgmt = Cluster::from_fixture(&repo().join("testdata/sample/kube/mgmt-1"), "token-mgmt");
     mgmt.pods = vec![pod(
@@ -729,7 +737,6 @@ fn collect_logs_streams_server_agent_and_clusters_service_logs() {
             format!("logs/svc-1/{a}.previous.log"),
             format!("svc-1/{a}.previous.log"),
         ),
-        (format!("logs/svc-1/{cs}.log"), format!("svc-1/{cs}.log")),
         (
             format!("logs/mgmt-1/{agent}.log"),
             format!("mgmt-1/{agent}.log"),
@@ -741,11 +748,32 @@ fn collect_logs_streams_server_agent_and_clusters_service_logs() {
             .unwrap_or_else(|| panic!("no {path} in {:?}", files.keys()));
         assert_eq!(String::from_utf8_lossy(got), fixture(source), "{path}");
     }
+    let served = fixture(&format!("svc-1/{cs}.log"));
+    let collected = String::from_utf8_lossy(&files[&format!("logs/svc-1/{cs}.log")]).into_owned();
+    let redacted_lines = collected
+        .strip_prefix(&served)
+        .expect("ordinary lines kept as served");
+    assert!(
+        !redacted_lines.contains(token) && !redacted_lines.contains("hunter2"),
+        "{redacted_lines}"
+    );
+    assert!(
+        redacted_lines.contains(&format!(
+            "Authorization: Bearer {}\n",
+            mwtrace_bundle::redact::marker(token.len())
+        )) && redacted_lines.ends_with(" sslmode=require\n"),
+        "{redacted_lines}"
+    );
     let log_files: Vec<&String> = files.keys().filter(|p| p.starts_with("logs/")).collect();
     assert_eq!(log_files.len(), 4, "{log_files:?}");
 
     // The failing container is one recorded error; everything else went through.
     let manifest = manifest(&bundle);
+    let notes = manifest["notes"].to_string();
+    assert!(
+        notes.contains("2 secret values in the log redacted"),
+        "the redaction is noted on its source: {notes}"
+    );
     let errors = manifest["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{manifest:#}");
     assert_eq!(

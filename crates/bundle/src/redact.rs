@@ -219,6 +219,74 @@ pub struct LogRedactor {
     redacted: usize,
 }
 
+/// A log redacted on its way into `inner`, for logs that arrive in chunks (`collect --logs`
+/// streams them): complete lines go through a [`LogRedactor`]; a line longer than
+/// [`STREAM_LINE_BYTES`] is redacted and passed on in pieces of that size.
+pub struct RedactingWriter<W: std::io::Write> {
+    inner: W,
+    redactor: LogRedactor,
+    pending: Vec<u8>,
+}
+
+/// How much of one line a [`RedactingWriter`] holds before passing it on (the log parser
+/// reads lines up to 1 MiB).
+pub const STREAM_LINE_BYTES: usize = 1 << 20;
+
+impl<W: std::io::Write> RedactingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        RedactingWriter {
+            inner,
+            redactor: LogRedactor::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Passes on the last, unterminated line; returns the writer and the values redacted.
+    pub fn finish(mut self) -> std::io::Result<(W, usize)> {
+        self.pass_pending(false)?;
+        Ok((self.inner, self.redactor.redacted()))
+    }
+
+    fn pass_pending(&mut self, line_end: bool) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let line = self.redactor.line(&self.pending);
+            self.inner.write_all(&line)?;
+            self.pending.clear();
+        }
+        if line_end {
+            self.inner.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while !rest.is_empty() {
+            match rest.iter().position(|b| *b == b'\n') {
+                Some(end) => {
+                    self.pending.extend_from_slice(&rest[..end]);
+                    self.pass_pending(true)?;
+                    rest = &rest[end + 1..];
+                }
+                None => {
+                    self.pending.extend_from_slice(rest);
+                    rest = &[];
+                }
+            }
+            if self.pending.len() >= STREAM_LINE_BYTES {
+                self.pass_pending(false)?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The longest PEM body redacted line by line without its END line (a 16384-bit RSA key is
 /// about 200 lines of base64).
 pub const PEM_MAX_LINES: usize = 256;
@@ -462,6 +530,36 @@ fn oc_redacted_len(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_streamed_in_chunks_is_redacted_as_whole_lines() {
+        use std::io::Write;
+        let log = b"ok line\nAuthorization: Bearer abcdefghijklmnopqrstuvwxyz0123\npassword=hunter2 user=x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nlast without end";
+        let mut whole = Vec::new();
+        let mut redactor = LogRedactor::new();
+        for (i, line) in log.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                whole.push(b'\n');
+            }
+            whole.extend_from_slice(&redactor.line(line));
+        }
+        // Chunks of 3 bytes split tokens, keys and line ends: the result is the same.
+        let mut writer = RedactingWriter::new(Vec::new());
+        for chunk in log.chunks(3) {
+            writer.write_all(chunk).unwrap();
+        }
+        let (streamed, redacted) = writer.finish().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&whole)
+        );
+        assert_eq!(redacted, redactor.redacted());
+        assert_eq!(redacted, 3, "token, password and key");
+        let text = String::from_utf8(streamed).unwrap();
+        assert!(!text.contains("hunter2") && !text.contains("abcdefghijklmnop"));
+        assert!(!text.contains("MIIEpAIBAAKCAQEA") && text.starts_with("ok line\n"));
+        assert!(text.ends_with("last without end"));
+    }
     use serde_json::json;
 
     /// Planted values: base64 `data` (unpadded and padded) and plain `stringData`.

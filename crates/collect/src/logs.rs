@@ -22,6 +22,8 @@ use super::kube::client_of;
 use super::{ClusterTarget, CollectPlan, Collector, SourceReport};
 use mwtrace_bundle::BundlePath;
 use mwtrace_bundle::progress::Unit;
+use mwtrace_bundle::redact::RedactingWriter;
+use mwtrace_bundle::writer::FileSink;
 
 /// Namespace and label of the agent pods on a management cluster.
 pub const AGENT_NAMESPACE: &str = "maestro";
@@ -223,6 +225,36 @@ pub fn log_params(container: &str, previous: bool, since: Duration) -> LogParams
     }
 }
 
+/// A log's bundle file, written through a [`RedactingWriter`] when secrets are redacted.
+enum LogSink {
+    Redacted(RedactingWriter<FileSink>),
+    Plain(FileSink),
+}
+
+impl LogSink {
+    fn new(file: FileSink, redact: bool) -> LogSink {
+        match redact {
+            true => LogSink::Redacted(RedactingWriter::new(file)),
+            false => LogSink::Plain(file),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            LogSink::Redacted(w) => w.write_all(bytes),
+            LogSink::Plain(file) => file.write_all(bytes),
+        }
+    }
+
+    /// The file, and how many secret values were redacted.
+    fn finish(self) -> std::io::Result<(FileSink, usize)> {
+        match self {
+            LogSink::Redacted(w) => w.finish(),
+            LogSink::Plain(file) => Ok((file, 0)),
+        }
+    }
+}
+
 /// Streams one container's log into its bundle file.
 async fn stream_log(
     collector: &mut Collector<'_>,
@@ -255,13 +287,16 @@ async fn stream_log(
             return;
         }
     };
-    let mut sink = match collector.writer.start_file(path) {
+    let sink = match collector.writer.start_file(path) {
         Ok(sink) => sink,
         Err(e) => {
             collector.fail(&source, CollectError::Spool { source: e });
             return;
         }
     };
+    // Secrets in log lines are redacted as import redacts them (bearer tokens, password=
+    // values, PEM private keys), unless --no-redact.
+    let mut sink = LogSink::new(sink, collector.redact);
     collector.progress.phase(&source, 0, Unit::Bytes);
     let mut stream = Box::pin(stream);
     let mut buf = vec![0u8; 1 << 16];
@@ -285,6 +320,13 @@ async fn stream_log(
             }
         }
     }
+    let (sink, redacted) = match sink.finish() {
+        Ok(finished) => finished,
+        Err(e) => {
+            collector.fail(&source, CollectError::Spool { source: e });
+            return;
+        }
+    };
     let bytes = match collector.writer.finish_file(sink) {
         Ok(record) => record.bytes,
         Err(e) => {
@@ -292,6 +334,14 @@ async fn stream_log(
             return;
         }
     };
+    if redacted > 0 {
+        collector.note(
+            &source,
+            format!(
+                "{redacted} secret values in the log redacted (bearer tokens, password= values, PEM private keys)"
+            ),
+        );
+    }
     let error = error.map(|e| e.one_line());
     if let Some(message) = &error {
         collector.writer.record_error(&source, message);
