@@ -18,7 +18,7 @@ use super::super::error::CollectError;
 use super::super::kube::client_of;
 use super::super::scope::Scope;
 use super::super::{CollectPlan, Collector, DbAccess, RowSink};
-use super::{PsqlLine, classify, existing_tables, psql_script, tables_sql, write_row};
+use super::{PsqlLine, classify, existing_tables, psql_script, tables_sql, within, write_row};
 use mwtrace_bundle::BundlePath;
 
 const BREAKGLASS: &str = "postgres-breakglass";
@@ -72,7 +72,8 @@ pub async fn collect_via_exec(
     if critical {
         confirm_sql(&tables_script, plan.assume_yes)?;
     }
-    let listing = run_psql(&pods, &pod, &tables_script).await?;
+    let waits = Waits::of(plan);
+    let listing = run_psql(&pods, &pod, &tables_script, waits).await?;
     let reported: Vec<String> = listing
         .lines()
         .map(|l| l.trim().to_string())
@@ -87,7 +88,7 @@ pub async fn collect_via_exec(
     if critical {
         confirm_sql(&script, plan.assume_yes)?;
     }
-    stream_psql(collector, &pods, &pod, &script, scope).await
+    stream_psql(collector, &pods, &pod, &script, scope, waits).await
 }
 
 /// The Running pod labelled `name=maestro-db`.
@@ -282,17 +283,45 @@ fn psql_io(pod: &PsqlPod, source: std::io::Error) -> CollectError {
     }
 }
 
+/// How long psql in a pod may keep mwtrace waiting (`--db-timeout`; an answer may also take
+/// the statement timeout, as on the direct path). Past it the process is dropped, which closes
+/// the exec stream, and the DB source is recorded as failed.
+#[derive(Clone, Copy)]
+struct Waits {
+    start: Duration,
+    answer: Duration,
+}
+
+impl Waits {
+    fn of(plan: &CollectPlan) -> Waits {
+        Waits {
+            start: plan.db_timeout,
+            answer: plan.db_timeout + plan.statement_timeout,
+        }
+    }
+}
+
 /// Runs a short psql script and returns its whole output (used for the table list).
-async fn run_psql(pods: &Api<Pod>, pod: &PsqlPod, script: &str) -> Result<String, CollectError> {
-    let mut process = start_psql(pods, pod, script).await?;
+async fn run_psql(
+    pods: &Api<Pod>,
+    pod: &PsqlPod,
+    script: &str,
+    waits: Waits,
+) -> Result<String, CollectError> {
+    let starting = format!("starting psql in pod {}", pod.name);
+    let mut process = within(waits.start, &starting, start_psql(pods, pod, script)).await??;
     let mut out = String::new();
     let mut err = String::new();
     let mut stdout = process.stdout().ok_or_else(|| no_stream(pod, "stdout"))?;
     let mut stderr = process.stderr().ok_or_else(|| no_stream(pod, "stderr"))?;
-    let (a, b) = tokio::join!(
-        stdout.read_to_string(&mut out),
-        stderr.read_to_string(&mut err)
-    );
+    let waiting = format!("waiting for psql's answer in pod {}", pod.name);
+    let (a, b) = within(waits.answer, &waiting, async {
+        tokio::join!(
+            stdout.read_to_string(&mut out),
+            stderr.read_to_string(&mut err)
+        )
+    })
+    .await?;
     a.and(b).map_err(|source| psql_io(pod, source))?;
     let _ = process.join().await;
     if !err.trim().is_empty() {
@@ -312,8 +341,11 @@ async fn stream_psql(
     pod: &PsqlPod,
     script: &str,
     scope: &mut Scope,
+    waits: Waits,
 ) -> Result<(), CollectError> {
-    let mut process = start_psql(pods, pod, script).await?;
+    let starting = format!("starting psql in pod {}", pod.name);
+    let mut process = within(waits.start, &starting, start_psql(pods, pod, script)).await??;
+    let waiting = format!("waiting for the next row from psql in pod {}", pod.name);
     let mut stderr = process.stderr().ok_or_else(|| no_stream(pod, "stderr"))?;
     let errors = tokio::spawn(async move {
         let mut text = String::new();
@@ -324,9 +356,8 @@ async fn stream_psql(
     let mut lines = BufReader::new(stdout).lines();
     let mut current: Option<(String, RowSink)> = None;
     let streamed: Result<(), CollectError> = async {
-        while let Some(line) = lines
-            .next_line()
-            .await
+        while let Some(line) = within(waits.answer, &waiting, lines.next_line())
+            .await?
             .map_err(|source| psql_io(pod, source))?
         {
             match classify(&line) {
@@ -350,6 +381,11 @@ async fn stream_psql(
         Ok(())
     }
     .await;
+    if let Err(timeout @ CollectError::DbTimeout { .. }) = streamed {
+        // psql went silent: waiting for it to end would hang too.
+        errors.abort();
+        return Err(timeout);
+    }
     let _ = process.join().await;
     let stderr_text = errors.await.unwrap_or_default();
     let table = current
