@@ -72,6 +72,11 @@ impl<W: Write> ResultWriter<W> {
         self.chunks += 1;
         self.rows += df.height();
         match self.format {
+            TableFormat::Csv | TableFormat::Json | TableFormat::Ndjson => df = rfc3339_times(df)?,
+            // Parquet keeps its timestamp type (UTC, as every timestamp of the schema).
+            TableFormat::Parquet | TableFormat::Table => {}
+        }
+        match self.format {
             TableFormat::Table => match &mut self.held {
                 None => self.held = Some(df),
                 Some(held) => {
@@ -157,6 +162,23 @@ impl<W: Write> ResultWriter<W> {
         }
         Ok(self.rows)
     }
+}
+
+/// Timestamps as RFC 3339 in UTC (`2026-06-10T22:59:29Z`, fractions only when there are some),
+/// the one form of every machine output of mwtrace. The schema's timestamps are UTC.
+fn rfc3339_times(mut df: DataFrame) -> Result<DataFrame> {
+    let names: Vec<PlSmallStr> = df
+        .get_columns()
+        .iter()
+        .filter(|c| matches!(c.dtype(), DataType::Datetime(..)))
+        .map(|c| c.name().clone())
+        .collect();
+    for name in names {
+        let column = df.column(&name)?.as_materialized_series().clone();
+        let text = column.datetime()?.to_string("%Y-%m-%dT%H:%M:%S%.fZ")?;
+        df.with_column(text.into_series().with_name(name))?;
+    }
+    Ok(df)
 }
 
 /// The output, remembering the kind of the first error it returned.

@@ -79,6 +79,26 @@ fn sql_writes_csv_json_ndjson_and_table() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["work_name"], "pending-work");
 
+    // Timestamps in the one machine form of mwtrace: RFC 3339, UTC, as trace JSON prints them.
+    let created = |v: &Value| v["created_at"].as_str().unwrap().to_string();
+    let rfc3339 = regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$").unwrap();
+    assert!(
+        rfc3339.is_match(&created(&json[0])),
+        "{}",
+        created(&json[0])
+    );
+    assert_eq!(created(&rows[0]), created(&json[0]));
+    let csv_created = lines[1].rsplit(',').next().unwrap();
+    assert_eq!(csv_created, created(&json[0]), "{csv}");
+    let (_, trace) = env.trace_json(&sample_bundle(), &["--resource-id", R1_HEALTHY]);
+    let traced = trace["works"][0]["created_at"].as_str().unwrap();
+    let sql_created = created(&json[1]);
+    assert_eq!(
+        sql_created.trim_end_matches('Z').split('.').next(),
+        traced.trim_end_matches('Z').split('.').next(),
+        "sql and trace print the same instant the same way"
+    );
+
     let table = sql(&env, "table");
     assert!(
         table.contains("work_name") && table.contains("pending-work"),
