@@ -81,6 +81,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         mwtrace doctor testdata/sample.tar.zst\n  \
         mwtrace doctor snapshot.tar.zst -o json --fail-on critical\n  \
+        mwtrace doctor snapshot.tar.zst --brief --severity warning\n  \
+        mwtrace doctor snapshot.tar.zst --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591\n  \
         mwtrace doctor --list-rules")]
     Doctor(DoctorArgs),
     /// Show a bundle's sources, clusters, counts, errors and redaction, and verify its checksums.
@@ -236,6 +238,37 @@ pub struct DoctorArgs {
     /// Print the catalog of rules and exit.
     #[arg(long)]
     pub list_rules: bool,
+    /// Only the summary: one line per finding (severity, rule, age, object), no details.
+    #[arg(long)]
+    pub brief: bool,
+    /// Only the findings of this rule; repeat for several. Example: --rule deletion-stuck
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Only findings at this severity or worse. Example: --severity warning
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub severity: Option<SeverityArg>,
+    /// Only findings about this hosted cluster (CS cluster id). Example: --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591
+    #[arg(long, value_name = "CID")]
+    pub cluster_id: Option<String>,
+}
+
+/// A doctor severity, as findings name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl SeverityArg {
+    pub fn severity(self) -> mwtrace_analyze::doctor::Severity {
+        use mwtrace_analyze::doctor::Severity;
+        match self {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -394,6 +427,8 @@ pub enum LevelArg {
     Trace,
     Debug,
     Info,
+    /// Also `warning`, as doctor says it.
+    #[value(alias = "warning")]
     Warn,
     Error,
     Panic,

@@ -8,7 +8,8 @@ use jiff::{SignedDuration, Timestamp};
 use crate::ExitStatus;
 use crate::cli::{CacheArgs, CacheCommand};
 use crate::commands::summary::human_bytes;
-use crate::output::{short_age, write_document};
+use crate::output::write_document;
+use mwtrace_analyze::human::short_age;
 use mwtrace_analyze::load::cache::{self, CacheEntry};
 use mwtrace_analyze::terminal::escape_line;
 

@@ -33,7 +33,17 @@ pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
         },
     )
     .context("reading the snapshot")?;
-    write_document(args.output, &report, || render::report(&report))?;
+    let mut report = report;
+    let wanted = doctor::FindingFilter {
+        rules: args.rules.clone(),
+        min_severity: args.severity.map(|s| s.severity()),
+        cluster_id: args.cluster_id.clone(),
+    };
+    doctor::filter(&mut report, &wanted).map_err(anyhow::Error::msg)?;
+    write_document(args.output, &report, || match args.brief {
+        true => render::brief_report(&report),
+        false => render::report(&report),
+    })?;
 
     let failed: Vec<_> = report.rules.iter().filter(|r| r.error.is_some()).collect();
     if !failed.is_empty() {

@@ -70,26 +70,6 @@ fn polars_broken_pipe(error: &polars::prelude::PolarsError) -> bool {
     }
 }
 
-/// An age as people say it: `45s`, `12m`, `3h12m`, `2d4h`, `40d` (two units at most).
-pub fn short_age(age: jiff::SignedDuration) -> String {
-    let secs = age.as_secs().unsigned_abs();
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    let text = match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m"),
-        (0, _, 0) => format!("{h}h"),
-        (0, _, _) => format!("{h}h{m}m"),
-        (1..10, 0, _) => format!("{d}d"),
-        (1..10, _, _) => format!("{d}d{h}h"),
-        _ => format!("{d}d"),
-    };
-    if age.is_negative() {
-        format!("-{text}")
-    } else {
-        text
-    }
-}
-
 /// Writes a document (trace report, bundle info) as JSON or YAML, or its text rendering.
 pub fn write_document<T: Serialize>(
     format: DocFormat,
@@ -112,18 +92,6 @@ pub fn write_document<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_read_as_people_say_them() {
-        let age = |secs| short_age(jiff::SignedDuration::from_secs(secs));
-        assert_eq!(age(45), "45s");
-        assert_eq!(age(12 * 60 + 5), "12m");
-        assert_eq!(age(3 * 3600), "3h");
-        assert_eq!(age(3 * 3600 + 12 * 60 + 59), "3h12m");
-        assert_eq!(age(2 * 86_400 + 4 * 3600 + 60), "2d4h");
-        assert_eq!(age(40 * 86_400 + 3600), "40d");
-        assert_eq!(age(-90), "-1m");
-    }
 
     #[test]
     fn errors_print_each_cause_on_its_own_line() {

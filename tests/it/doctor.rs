@@ -567,3 +567,116 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn doctor_scans_first_and_filters_by_rule_severity_and_cluster() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let path = sample.to_str().unwrap();
+
+    // --brief: the summary line, then one line per finding with its age as people say it.
+    let brief = env.run(&["doctor", path, "--brief"]);
+    assert_eq!(brief.status.code(), Some(0), "{}", stderr(&brief));
+    let text = stdout(&brief);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("3 critical, 1 warning, 2 info from"),
+        "{text}"
+    );
+    let stuck = lines
+        .iter()
+        .find(|l| l.contains("deletion-stuck"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        stuck.contains("critical") && stuck.contains(" 3h ") && stuck.contains(R5_STUCK),
+        "{stuck}"
+    );
+    assert!(!text.contains("why:"), "no details with --brief: {text}");
+    assert!(
+        !text.contains("03:00:00"),
+        "ages never read like times of day: {text}"
+    );
+
+    // The full report starts with the same index, then the details.
+    let full = stdout(&env.run(&["doctor", path]));
+    assert!(
+        full.starts_with(&text[..text.find("\n\n").unwrap()]),
+        "{full}"
+    );
+    assert!(full.contains("3h before the snapshot (03:00:00)"), "{full}");
+
+    // Filters keep the matching findings; the summary says how many of how many.
+    let json = |args: &[&str]| -> Value {
+        let mut all = vec!["doctor", path, "-o", "json"];
+        all.extend_from_slice(args);
+        serde_json::from_slice(&env.run(&all).stdout).unwrap()
+    };
+    let rules_of = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let by_rule = json(&["--rule", "deletion-stuck", "--rule", "work-no-status"]);
+    assert_eq!(rules_of(&by_rule), ["deletion-stuck", "work-no-status"]);
+    assert!(
+        by_rule["summary"]["line"]
+            .as_str()
+            .unwrap()
+            .ends_with("(2 of 6 findings match the filters)"),
+        "{by_rule:#}"
+    );
+    let warning_up = json(&["--severity", "warning"]);
+    assert_eq!(warning_up["summary"]["info"], 0);
+    assert_eq!(rules_of(&warning_up).len(), 4);
+    let of_cluster = json(&["--cluster-id", CID, "--severity", "critical"]);
+    assert_eq!(rules_of(&of_cluster), ["work-not-applied", "creation-flow"]);
+
+    // --fail-on judges what the filters kept.
+    let info_only = env.run(&[
+        "doctor",
+        path,
+        "--severity",
+        "info",
+        "--rule",
+        "work-no-status",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(info_only.status.code(), Some(0), "{}", stdout(&info_only));
+
+    let unknown = env.run(&["doctor", path, "--rule", "no-such-rule"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("--rule no-such-rule: no such rule"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn logs_accept_the_severity_words_doctor_uses() {
+    let env = Env::new();
+    let bundle = crate::logs::logs_bundle(&env);
+    let warn = env.run(&[
+        "logs",
+        bundle.to_str().unwrap(),
+        "--level",
+        "warn",
+        "-o",
+        "json",
+    ]);
+    let warning = env.run(&[
+        "logs",
+        bundle.to_str().unwrap(),
+        "--level",
+        "warning",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(warning.status.code(), Some(0), "{}", stderr(&warning));
+    assert_eq!(warn.stdout, warning.stdout);
+    assert!(!warning.stdout.is_empty());
+}

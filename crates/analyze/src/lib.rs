@@ -5,6 +5,7 @@
 //! This is the only library crate that links DuckDB; bundle, import and collect build without it.
 
 pub mod doctor;
+pub mod human;
 pub mod load;
 pub mod log_query;
 pub mod query;

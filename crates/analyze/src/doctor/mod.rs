@@ -173,6 +173,74 @@ pub fn run(
     })
 }
 
+/// A column's value in a finding's message: an age (an INTERVAL, `03:12:00`, which reads like
+/// a time of day) as people say it, `3h12m`; any other value as `display_value` shows it.
+fn message_value(column: &str, value: &Value) -> String {
+    match value.as_str().and_then(crate::human::parse_interval) {
+        Some(age) if matches!(column, "age" | "waited") => crate::human::short_age(age),
+        _ => display_value(value),
+    }
+}
+
+/// Which findings a report keeps: `doctor --rule`, `--severity`, `--cluster-id`.
+#[derive(Debug, Default, Clone)]
+pub struct FindingFilter {
+    /// Rule ids; empty keeps every rule.
+    pub rules: Vec<String>,
+    /// The least severity kept.
+    pub min_severity: Option<Severity>,
+    /// A CS cluster id: findings whose evidence names it (its `cid`, or a namespace or name
+    /// that holds it, as `ocm-<env>-<cid>` does).
+    pub cluster_id: Option<String>,
+}
+
+impl FindingFilter {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.min_severity.is_none() && self.cluster_id.is_none()
+    }
+
+    pub fn keeps(&self, finding: &Finding) -> bool {
+        (self.rules.is_empty() || self.rules.contains(&finding.rule))
+            && self.min_severity.is_none_or(|min| finding.severity >= min)
+            && self.cluster_id.as_deref().is_none_or(|cid| {
+                finding
+                    .evidence
+                    .values()
+                    .any(|v| v.as_str().is_some_and(|text| text.contains(cid)))
+            })
+    }
+}
+
+/// Keeps the findings `filter` selects; the summary counts what is kept and says how many
+/// were left out. Rule ids that are not in the catalog are an error (a typo would otherwise
+/// read as "no findings").
+pub fn filter(report: &mut DoctorReport, filter: &FindingFilter) -> Result<(), String> {
+    if let Some(unknown) = filter
+        .rules
+        .iter()
+        .find(|id| !report.rules.iter().any(|r| &r.id == *id))
+    {
+        return Err(format!(
+            "--rule {unknown}: no such rule (mwtrace doctor --list-rules lists them)"
+        ));
+    }
+    if filter.is_empty() {
+        return Ok(());
+    }
+    let before = report.findings.len();
+    report.findings.retain(|f| filter.keeps(f));
+    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    report.summary.critical = count(Severity::Critical);
+    report.summary.warning = count(Severity::Warning);
+    report.summary.info = count(Severity::Info);
+    report.summary.line = format!(
+        "{} ({} of {before} findings match the filters)",
+        summary_line(&report.summary, report.snapshot.created_at.as_deref()),
+        report.findings.len()
+    );
+    Ok(())
+}
+
 /// The worst severity among the findings, if any.
 pub fn worst(report: &DoctorReport) -> Option<Severity> {
     report.findings.iter().map(|f| f.severity).max()
@@ -273,7 +341,7 @@ fn run_rule(conn: &Connection, env: &Env, rule: &Rule) -> Result<Vec<Finding>, S
             .map(|c| (c.clone(), row.get(c).cloned().unwrap_or(Value::Null)))
             .collect();
         let message = message
-            .fill(|c| Some(display_value(row.get(c).unwrap_or(&Value::Null))))
+            .fill(|c| Some(message_value(c, row.get(c).unwrap_or(&Value::Null))))
             .unwrap_or_default();
         let next_steps = commands
             .iter()

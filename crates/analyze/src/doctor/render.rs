@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::model::*;
 use super::rule::display_value;
+use crate::human::{parse_interval, short_age};
 use crate::terminal::escape_line;
 
 const WIDTH: usize = 100;
@@ -18,9 +19,9 @@ fn marker(severity: Severity) -> &'static str {
     }
 }
 
+/// The whole report: the summary line, one line per finding, then each finding's details.
 pub fn report(report: &DoctorReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", report.summary.line);
+    let mut out = brief(report);
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
         let findings: Vec<&Finding> = report
             .findings
@@ -45,6 +46,94 @@ pub fn report(report: &DoctorReport) -> String {
             }
         }
     }
+    not_run(&mut out, report);
+    out
+}
+
+/// `doctor --brief`: the summary line and one line per finding (severity, rule, object, age),
+/// and the rules that did not run.
+pub fn brief_report(report: &DoctorReport) -> String {
+    let mut out = brief(report);
+    not_run(&mut out, report);
+    out
+}
+
+fn brief(report: &DoctorReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", report.summary.line);
+    if report.findings.is_empty() {
+        return out;
+    }
+    let rule_width = report
+        .findings
+        .iter()
+        .map(|f| f.rule.chars().count())
+        .max()
+        .unwrap_or(4);
+    let _ = writeln!(
+        out,
+        "\n  {:<10}  {:<rule_width$}  {:>6}  OBJECT",
+        "SEVERITY", "RULE", "AGE"
+    );
+    for f in &report.findings {
+        let age = f
+            .evidence
+            .get("age")
+            .and_then(|v| v.as_str())
+            .and_then(parse_interval)
+            .map(short_age)
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "  {} {:<8}  {:<rule_width$}  {age:>6}  {}",
+            marker(f.severity),
+            f.severity.as_str(),
+            f.rule,
+            escape_line(&object(f))
+        );
+    }
+    out
+}
+
+/// What a finding is about, from its evidence: the Maestro resource, the object, the
+/// AppliedManifestWork, the pod...; the message when none of these is there.
+fn object(f: &Finding) -> String {
+    let text = |key: &str| {
+        f.evidence
+            .get(key)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(id) = text("resource_id") {
+        return match text("work_name") {
+            Some(work) => format!("resource {id} ({work})"),
+            None => format!("resource {id}"),
+        };
+    }
+    if let (Some(ns), Some(pod), Some(container)) =
+        (text("namespace"), text("pod"), text("container"))
+    {
+        return format!("pod {ns}/{pod} {container}");
+    }
+    if let Some(name) = text("name") {
+        let kind = text("kind").unwrap_or("");
+        return match text("namespace") {
+            Some(ns) => format!("{kind} {ns}/{name}").trim_start().to_string(),
+            None => format!("{kind} {name}").trim_start().to_string(),
+        };
+    }
+    for key in [
+        "object", "amw_name", "instance", "consumer", "source", "cid",
+    ] {
+        if let Some(value) = text(key) {
+            return format!("{} {value}", key.replace('_', " "));
+        }
+    }
+    f.message.clone()
+}
+
+/// The rules that failed or were skipped: the report says what it could not check.
+fn not_run(out: &mut String, report: &DoctorReport) {
     let failed: Vec<&RuleResult> = report.rules.iter().filter(|r| r.error.is_some()).collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nRULES THAT FAILED TO RUN ({})", failed.len());
@@ -77,7 +166,6 @@ pub fn report(report: &DoctorReport) -> String {
             );
         }
     }
-    out
 }
 
 fn finding_block(out: &mut String, finding: &Finding) {
@@ -89,11 +177,15 @@ fn finding_block(out: &mut String, finding: &Finding) {
         .max()
         .unwrap_or(0);
     for (key, value) in &finding.evidence {
-        let _ = writeln!(
-            out,
-            "      {key:<width$}  {}",
-            escape_line(&display_value(value))
-        );
+        let shown = display_value(value);
+        // An age is an INTERVAL (`03:12:00`), which reads like a time of day.
+        let shown = match value.as_str().and_then(parse_interval) {
+            Some(age) if key == "age" || key == "waited" => {
+                format!("{} before the snapshot ({shown})", short_age(age))
+            }
+            _ => shown,
+        };
+        let _ = writeln!(out, "      {key:<width$}  {}", escape_line(&shown));
     }
     for step in &finding.next_steps {
         let _ = writeln!(out, "      $ {step}");
