@@ -12,7 +12,7 @@ HostedClusters, NodePools and ManagedClusters exist on the management clusters. 
 50 KB (control-plane objects shaped like HyperShift's, see `manifests`), statuses are shaped like the Maestro examples, about 3 %
 of the resources are deleted. Output is streamed: memory stays small at any scale.
 
-The tree is packed with `mwtrace pack OUT_DIR -o OUT.tar.zst`; `bench/run.sh` does it all.
+The tree is packed with `mwtrace pack OUT_DIR --out OUT.tar.zst`; `bench/run.sh` does it all.
 """
 import base64
 import hashlib

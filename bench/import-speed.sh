@@ -126,7 +126,7 @@ find "$WORK/must-gather.local.1" -type f | wc -l | sed 's/^/files: /'
 cat $(find "$WORK/must-gather.local.1" -type f) > /dev/null
 if [ "$MWTRACE" != none ]; then
 START=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$WORK/rss" "$MWTRACE" import "$WORK/must-gather.local.1" -o "$WORK/snapshot.tar.zst" 2>"$WORK/import.log" \
+/usr/bin/time -f "%M" -o "$WORK/rss" "$MWTRACE" import "$WORK/must-gather.local.1" --out "$WORK/snapshot.tar.zst" 2>"$WORK/import.log" \
   || { cat "$WORK/import.log"; exit 1; }
 END=$(date +%s.%N)
 tail -1 "$WORK/import.log"

@@ -112,7 +112,7 @@ def prepare_data(scale, data_dir, gen_args):
         open(stamp_file, "w").write(stamp)
     if not os.path.exists(bundle):
         log("packing the bundle...")
-        packed = measure([MWTRACE, "pack", tree, "-o", bundle])
+        packed = measure([MWTRACE, "pack", tree, "--out", bundle])
         log(f"packed in {packed.seconds:.1f} s")
     return tree, bundle
 
@@ -437,7 +437,7 @@ def main():
         if pg:
             log("collect...")
             out = os.path.join(WORK, "collected.tar.zst")
-            col = measure([MWTRACE, "collect", "--db", pg.url, "-o", out])
+            col = measure([MWTRACE, "collect", "--db", pg.url, "--out", out])
             dumped = int(measure(pg.psql("-A", "-t", "-c", " + ".join(
                 f"(SELECT coalesce(sum(length(row_to_json(t)::text)), 0) FROM {t} t)" for t in PG_TABLES)
                 .join(["SELECT ", ""])), capture=True).out)

@@ -61,9 +61,9 @@ pub enum Command {
     /// ManagedClusters, HostedClusters and NodePools of every management cluster. A source that
     /// fails is recorded in the bundle and the rest is still collected (exit 3).
     #[command(after_help = "Examples:\n  \
-        mwtrace collect --svc-context svc-int --mgmt-context mgmt-int-1 -o snapshot.tar.zst\n  \
-        mwtrace collect --mgmt-kubeconfig mgmt.kubeconfig --db postgres://maestro@localhost:5432/maestro?sslmode=require -o s.tar.zst\n  \
-        mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o incident.tar.zst")]
+        mwtrace collect --svc-context svc-int --mgmt-context mgmt-int-1 --out snapshot.tar.zst\n  \
+        mwtrace collect --mgmt-kubeconfig mgmt.kubeconfig --db postgres://maestro@localhost:5432/maestro?sslmode=require --out s.tar.zst\n  \
+        mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 --out incident.tar.zst")]
     Collect(CollectArgs),
     /// Build a bundle from what engineers already have: must-gather and inspect trees (or their
     /// .tar/.tar.gz/.tar.zst/.tar.xz/.tar.bz2/.zip, also nested), hcpctl dump-crs trees, kubectl
@@ -72,10 +72,10 @@ pub enum Command {
     ///
     /// A PATH in which nothing is recognized is an error (exit 2): no bundle is written.
     #[command(after_help = "Examples:\n  \
-        mwtrace import must-gather.local.123/ -o snapshot.tar.zst\n  \
-        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 -o snapshot.tar.zst\n  \
-        mwtrace import mg-1.tar.xz mg-2.zip --verbose -o snapshot.tar.zst\n  \
-        mwtrace import week-1.tar.zst week-2.tar.zst -o merged.tar.zst")]
+        mwtrace import must-gather.local.123/ --out snapshot.tar.zst\n  \
+        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 --out snapshot.tar.zst\n  \
+        mwtrace import mg-1.tar.xz mg-2.zip --verbose --out snapshot.tar.zst\n  \
+        mwtrace import week-1.tar.zst week-2.tar.zst --out merged.tar.zst")]
     Import(ImportArgs),
     /// Report what is wrong in a snapshot: findings with evidence and the next step.
     #[command(after_help = "Examples:\n  \
@@ -114,7 +114,9 @@ pub enum Command {
     ///
     /// The directory's manifest.json is the template; its `files` list is computed. Used to
     /// build the sample bundles in testdata/ and by tools that write the layout themselves.
-    #[command(after_help = "Example:\n  mwtrace pack testdata/sample -o testdata/sample.tar.zst")]
+    #[command(
+        after_help = "Example:\n  mwtrace pack testdata/sample --out testdata/sample.tar.zst"
+    )]
     Pack(PackArgs),
     /// List, prune or locate the loaded databases of the cache ($XDG_CACHE_HOME/mwtrace).
     #[command(after_help = "Examples:\n  \
@@ -194,9 +196,8 @@ pub struct CollectArgs {
     /// before the DB is recorded as failed and the rest is still collected. Example: --db-timeout 10
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub db_timeout: u64,
-    /// The bundle to write. Example: -o snapshot.tar.zst
-    #[arg(short, long = "output", value_name = "SNAPSHOT")]
-    pub output: PathBuf,
+    #[command(flatten)]
+    pub out: BundleOut,
 }
 
 #[derive(Debug, Args)]
@@ -204,9 +205,8 @@ pub struct ImportArgs {
     /// Files, directories or archives to import, in any mix. Example: must-gather.local.123/
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The bundle to write. Example: -o snapshot.tar.zst
-    #[arg(short, long = "output", value_name = "SNAPSHOT")]
-    pub output: PathBuf,
+    #[command(flatten)]
+    pub out: BundleOut,
     /// Name of the cluster the objects come from (default: a stable name derived from the tree).
     /// Example: --cluster-name mgmt-int-1
     #[arg(long, value_name = "NAME")]
@@ -466,12 +466,17 @@ fn parse_time(value: &str) -> Result<TimeArg, String> {
 pub struct SqlArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
-    /// The query. Example: "SELECT kind, count(*) FROM objects GROUP BY ALL"
-    pub query: String,
-    /// Output format. Example: -o parquet --out result.parquet
-    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
-    pub output: TableFormat,
-    /// Write the result to FILE instead of standard output. Example: --out result.csv
+    /// The query; or -f FILE, or SQL on standard input. Example: "SELECT kind, count(*) FROM objects GROUP BY ALL"
+    #[arg(conflicts_with = "file")]
+    pub query: Option<String>,
+    /// Read the query from FILE (`-` for standard input). Example: -f stuck-deletions.sql
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Output format (default: from --out's extension, else table). Example: -o csv
+    #[arg(short, long, value_enum)]
+    pub output: Option<TableFormat>,
+    /// Write the result to FILE instead of standard output; .csv, .json, .ndjson/.jsonl and
+    /// .parquet choose the format when -o is not given. Example: --out result.parquet
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Let the query read local files (read_csv, read_json, read_parquet, glob...). Without it
@@ -480,6 +485,28 @@ pub struct SqlArgs {
     /// Example: --allow-files "SELECT * FROM read_csv('ids.csv')"
     #[arg(long)]
     pub allow_files: bool,
+}
+
+impl SqlArgs {
+    /// `-o`, else what `--out`'s extension names, else a table.
+    pub fn format(&self) -> TableFormat {
+        if let Some(format) = self.output {
+            return format;
+        }
+        let extension = self
+            .out
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("csv") => TableFormat::Csv,
+            Some("json") => TableFormat::Json,
+            Some("ndjson" | "jsonl") => TableFormat::Ndjson,
+            Some("parquet") => TableFormat::Parquet,
+            _ => TableFormat::Table,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -492,9 +519,48 @@ pub struct SchemaArgs {
 pub struct PackArgs {
     /// A directory in the bundle layout, with a manifest.json template. Example: testdata/sample
     pub dir: PathBuf,
-    /// The bundle to write. Example: -o sample.tar.zst
-    #[arg(short, long = "output", value_name = "SNAPSHOT")]
-    pub output: PathBuf,
+    #[command(flatten)]
+    pub out: BundleOut,
+}
+
+/// Where collect, import and pack write their bundle. `-o` is a format in every other command,
+/// so the file is `--out`; `-o FILE` still works here for a while, with a warning, and a format
+/// name given to it is refused rather than written as a bundle named `json`.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct BundleOut {
+    /// The bundle to write. Example: --out snapshot.tar.zst
+    #[arg(long, value_name = "SNAPSHOT")]
+    out: Option<PathBuf>,
+    /// Deprecated spelling of --out.
+    #[arg(short = 'o', long = "output", value_name = "SNAPSHOT", hide = true)]
+    output: Option<PathBuf>,
+}
+
+/// Every value `-o` takes as a format somewhere in mwtrace.
+const FORMAT_NAMES: [&str; 7] = ["text", "json", "yaml", "table", "csv", "ndjson", "parquet"];
+
+impl BundleOut {
+    /// The bundle path; warns on stderr when it came from `-o`.
+    pub fn path(&self) -> Result<PathBuf, String> {
+        match (&self.out, &self.output) {
+            (Some(out), _) => Ok(out.clone()),
+            (None, Some(path)) if FORMAT_NAMES.contains(&path.to_string_lossy().as_ref()) => {
+                Err(format!(
+                    "-o {}: this command writes a bundle, not a format; give the file with --out FILE",
+                    path.display()
+                ))
+            }
+            (None, Some(path)) => {
+                eprintln!(
+                    "warning: -o FILE is deprecated here: use --out {} (-o names a format in the other commands)",
+                    path.display()
+                );
+                Ok(path.clone())
+            }
+            (None, None) => Err("--out FILE is required: the bundle to write".into()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

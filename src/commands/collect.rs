@@ -95,7 +95,7 @@ fn plan(args: &CollectArgs) -> Result<CollectPlan> {
         None => Scope::everything(),
     };
     Ok(CollectPlan {
-        output: args.output.clone(),
+        output: args.out.path().map_err(anyhow::Error::msg)?,
         service,
         management,
         db,

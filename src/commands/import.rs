@@ -14,7 +14,7 @@ use mwtrace_import::{ImportOutcome, ImportPlan};
 pub fn run(args: ImportArgs) -> Result<ExitStatus> {
     let plan = ImportPlan {
         inputs: args.paths,
-        output: args.output,
+        output: args.out.path().map_err(anyhow::Error::msg)?,
         cluster_name: args.cluster_name,
         redact: !args.no_redact,
         // SIGINT/SIGTERM stop the import, which removes its temporary files (main exits 130/143).

@@ -26,8 +26,9 @@ pub fn run(args: PackArgs) -> Result<ExitStatus> {
             template_path.display()
         );
     }
-    let mut writer = BundleWriter::create(&args.output, template)
-        .with_context(|| format!("{}: cannot create", args.output.display()))?;
+    let output = args.out.path().map_err(anyhow::Error::msg)?;
+    let mut writer = BundleWriter::create(&output, template)
+        .with_context(|| format!("{}: cannot create", output.display()))?;
     let mut files = Vec::new();
     for section in ["db", "kube", "logs"] {
         collect_files(&args.dir, &args.dir.join(section), &mut files)?;
@@ -46,10 +47,10 @@ pub fn run(args: PackArgs) -> Result<ExitStatus> {
     }
     let manifest = writer
         .finish()
-        .with_context(|| format!("{}: cannot write", args.output.display()))?;
+        .with_context(|| format!("{}: cannot write", output.display()))?;
     eprintln!(
         "wrote {} ({} files)",
-        args.output.display(),
+        output.display(),
         manifest.files.len()
     );
     Ok(ExitStatus::Success)

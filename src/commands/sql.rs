@@ -15,13 +15,15 @@ use crate::output::table::{ResultWriter, configure_table_display};
 use mwtrace_analyze::sandbox::{self, FileAccess};
 
 pub fn run(args: SqlArgs) -> Result<ExitStatus> {
-    if args.output == TableFormat::Parquet && args.out.is_none() && io::stdout().is_terminal() {
+    let format = args.format();
+    if format == TableFormat::Parquet && args.out.is_none() && io::stdout().is_terminal() {
         bail!("-o parquet writes binary data: give --out FILE or redirect standard output");
     }
-    if !sandbox::has_statement(&args.query) {
+    let query = query_text(&args)?;
+    if !sandbox::has_statement(&query) {
         bail!("the query is empty");
     }
-    if let Some(refusal) = sandbox::refused_statement(&args.query) {
+    if let Some(refusal) = sandbox::refused_statement(&query) {
         bail!("refused: {refusal}");
     }
     let access = match args.allow_files {
@@ -33,10 +35,10 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     let conn = &snapshot.conn;
     sandbox::contain(conn, access).context("locking the query connection down")?;
     // Several statements run in turn; the last one's result is written.
-    let mut stmt = conn.prepare(&args.query).map_err(query_error)?;
+    let mut stmt = conn.prepare(&query).map_err(query_error)?;
     let stream = stmt.stream_arrow([]).map_err(query_error)?;
     let schema = stream.get_schema();
-    let frames = Frames::new(&schema, args.output == TableFormat::Table);
+    let frames = Frames::new(&schema, format == TableFormat::Table);
     for note in frames.notes() {
         eprintln!("note: {note}");
     }
@@ -46,7 +48,7 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         )),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut writer = ResultWriter::new(args.output, out);
+    let mut writer = ResultWriter::new(format, out);
     let mut batches = 0;
     for batch in stream {
         writer.write(frames.convert(&batch.map_err(query_error)?)?)?;
@@ -58,6 +60,25 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     }
     writer.finish(&frames.names())?;
     Ok(ExitStatus::Success)
+}
+
+/// The SQL to run: the QUERY argument, the file of `-f` (`-` is standard input), or standard
+/// input when it is not a terminal (`mwtrace sql s.tar.zst < query.sql`).
+fn query_text(args: &SqlArgs) -> Result<String> {
+    let from_stdin = || -> Result<String> {
+        let mut text = String::new();
+        io::Read::read_to_string(&mut io::stdin().lock(), &mut text)
+            .context("reading the query from standard input")?;
+        Ok(text)
+    };
+    match (&args.query, &args.file) {
+        (Some(query), _) => Ok(query.clone()),
+        (None, Some(path)) if path.as_os_str() == "-" => from_stdin(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the query", path.display())),
+        (None, None) if !io::stdin().is_terminal() => from_stdin(),
+        (None, None) => bail!("no query: give QUERY, -f FILE, or SQL on standard input"),
+    }
 }
 
 /// DuckDB's message on one line of its own (not `Error code 1: Unknown error code` below it),

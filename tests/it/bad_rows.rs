@@ -19,7 +19,7 @@ fn sample_edited(env: &Env, name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
     let out = env.run(&[
         "pack",
         tree.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

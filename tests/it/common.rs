@@ -94,7 +94,7 @@ pub fn pack_tree(env: &Env, tree: &Path, name: &str) -> PathBuf {
     let out = env.run(&[
         "pack",
         tree.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

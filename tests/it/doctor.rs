@@ -19,7 +19,7 @@ fn pack_dir(env: &Env, dir: &Path, name: &str) -> PathBuf {
     let out = env.run(&[
         "pack",
         dir.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -16,7 +16,7 @@ fn old_agent_bundle(env: &Env) -> PathBuf {
     let out = env.run(&[
         "pack",
         dir.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -199,7 +199,7 @@ fn sample_without(env: &Env, name: &str, removed: &str) -> PathBuf {
     let out = env.run(&[
         "pack",
         tree.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -22,7 +22,7 @@ fn import(env: &Env, name: &str, args: &[&str]) -> (i32, PathBuf, String) {
     let bundle = env.path(name);
     let mut all = vec!["import"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["-o", bundle.to_str().unwrap()]);
+    all.extend_from_slice(&["--out", bundle.to_str().unwrap()]);
     let out = env.run(&all);
     assert_no_panic(&out);
     (out.status.code().unwrap(), bundle, stderr(&out))
@@ -1054,7 +1054,7 @@ fn a_path_with_nothing_recognized_exits_2_and_writes_nothing() {
     let out = env.run(&[
         "import",
         dir.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_no_panic(&out);
@@ -1213,7 +1213,7 @@ fn deeply_nested_yaml_is_refused_without_crashing() {
     let out = env.run(&[
         "import",
         archive.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_no_panic(&out);
@@ -1261,7 +1261,7 @@ fn links_out_of_the_tree_and_special_files_are_not_read() {
     let out = env.run(&[
         "import",
         dir.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_no_panic(&out);
@@ -1405,7 +1405,7 @@ fn hostile_inputs_are_refused_one_error_each_and_the_rest_is_imported() {
     let out = env
         .cmd()
         .env("MWTRACE_MAX_DOCUMENT_BYTES", (1 << 20).to_string())
-        .args(["import", dir.to_str().unwrap(), "--verbose", "-o"])
+        .args(["import", dir.to_str().unwrap(), "--verbose", "--out"])
         .arg(&bundle)
         .output()
         .unwrap();

@@ -229,7 +229,7 @@ fn pack_reproduces_the_committed_sample_bundle() {
     let out = env.run(&[
         "pack",
         repo().join("testdata/sample").to_str().unwrap(),
-        "-o",
+        "--out",
         out_path.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -241,5 +241,107 @@ fn pack_reproduces_the_committed_sample_bundle() {
         digest(&out_path),
         digest(&sample_bundle()),
         "testdata/sample.tar.zst is stale: regenerate it as testdata/README.md says"
+    );
+}
+
+#[test]
+fn sql_reads_its_query_from_an_argument_a_file_or_stdin_and_out_names_the_format() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let sample = sample.to_str().unwrap();
+    let query = "SELECT count(*) AS n FROM resources";
+    let run_stdin = |args: &[&str], stdin: &str| {
+        let mut all = vec!["sql", sample];
+        all.extend_from_slice(args);
+        env.cmd().args(&all).write_stdin(stdin).output().unwrap()
+    };
+    let from_arg = stdout(&env.run(&["sql", sample, query, "-o", "csv"]));
+    assert_eq!(from_arg, "n\n8\n");
+    assert_eq!(stdout(&run_stdin(&["-o", "csv"], query)), from_arg, "stdin");
+    assert_eq!(
+        stdout(&run_stdin(&["-f", "-", "-o", "csv"], query)),
+        from_arg,
+        "-f -"
+    );
+    let file = env.path("count.sql");
+    std::fs::write(&file, format!("-- how many bundles\n{query};\n")).unwrap();
+    let from_file = env.run(&["sql", sample, "-f", file.to_str().unwrap(), "-o", "csv"]);
+    assert_eq!(stdout(&from_file), from_arg, "{}", stderr(&from_file));
+
+    let none = run_stdin(&[], "");
+    assert_eq!(none.status.code(), Some(2));
+    let both = env.run(&["sql", sample, query, "-f", file.to_str().unwrap()]);
+    assert_eq!(both.status.code(), Some(2), "a query and -f conflict");
+
+    // --out's extension picks the format when -o is not given; -o wins when it is.
+    for (name, starts) in [
+        ("r.csv", &b"n\n8"[..]),
+        ("r.ndjson", &b"{\"n\":8}"[..]),
+        ("r.json", &b"[\n  {\"n\":8}"[..]),
+        ("r.parquet", &b"PAR1"[..]),
+        ("r.txt", "╭".as_bytes()),
+    ] {
+        let out = env.path(name);
+        let run = env.run(&["sql", sample, query, "--out", out.to_str().unwrap()]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", stderr(&run));
+        let written = std::fs::read(&out).unwrap();
+        assert!(
+            written.starts_with(starts),
+            "{name}: {}",
+            String::from_utf8_lossy(&written)
+        );
+    }
+    let forced = env.path("forced.parquet");
+    env.run(&[
+        "sql",
+        sample,
+        query,
+        "--out",
+        forced.to_str().unwrap(),
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(std::fs::read_to_string(&forced).unwrap(), "n\n8\n");
+}
+
+#[test]
+fn bundles_are_written_with_out_and_o_is_a_deprecated_spelling_that_refuses_formats() {
+    let env = Env::new();
+    let tree = repo().join("testdata/sample");
+    let tree = tree.to_str().unwrap();
+    let out = env.path("new.tar.zst");
+    let packed = env.run(&["pack", tree, "--out", out.to_str().unwrap()]);
+    assert_eq!(packed.status.code(), Some(0), "{}", stderr(&packed));
+    assert!(!stderr(&packed).contains("warning"), "{}", stderr(&packed));
+    assert!(out.exists());
+
+    let old = env.path("old.tar.zst");
+    let deprecated = env.run(&["pack", tree, "-o", old.to_str().unwrap()]);
+    assert_eq!(deprecated.status.code(), Some(0), "{}", stderr(&deprecated));
+    assert!(
+        stderr(&deprecated).contains("warning: -o FILE is deprecated here: use --out"),
+        "{}",
+        stderr(&deprecated)
+    );
+    assert_eq!(std::fs::read(&old).unwrap(), std::fs::read(&out).unwrap());
+
+    // `import ... -o json` used to write a bundle named `json`.
+    let dir = env.path("cwd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let refused = env
+        .cmd()
+        .current_dir(&dir)
+        .args(["import", tree, "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("-o json: this command writes a bundle, not a format"));
+    assert!(!dir.join("json").exists());
+    let missing = env.run(&["pack", tree]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("--out FILE is required"),
+        "{}",
+        stderr(&missing)
     );
 }

@@ -225,7 +225,7 @@ fn interrupt_import(signal: &str, expected: i32, phase_prefix: &'static str) {
         &[
             "import",
             bundle.to_str().unwrap(),
-            "-o",
+            "--out",
             target.to_str().unwrap(),
         ],
     );
@@ -260,7 +260,7 @@ fn interrupt_pack(signal: &str, expected: i32, phase_prefix: &'static str) {
         &[
             "pack",
             dir.to_str().unwrap(),
-            "-o",
+            "--out",
             target.to_str().unwrap(),
         ],
     );
@@ -317,7 +317,7 @@ fn stale_temporaries_are_removed_by_the_next_run_and_live_ones_kept() {
     let packed = env.run(&[
         "pack",
         sample_dir.to_str().unwrap(),
-        "-o",
+        "--out",
         target.to_str().unwrap(),
     ]);
     assert!(packed.status.success(), "{packed:?}");
@@ -370,7 +370,7 @@ fn collect_db_gives_up_on_a_silent_server_and_records_the_db_as_failed() {
                 &url,
                 "--db-timeout",
                 "2",
-                "-o",
+                "--out",
                 target.to_str().unwrap(),
             ],
         );
@@ -400,7 +400,7 @@ fn sigterm_while_collect_waits_for_the_db_exits_143() {
     let url = format!("postgres://maestro@127.0.0.1:{port}/maestro?sslmode=disable");
     let mut child = spawn(
         &env,
-        &["collect", "--db", &url, "-o", target.to_str().unwrap()],
+        &["collect", "--db", &url, "--out", target.to_str().unwrap()],
     );
     wait_until(&mut child, "the spool", || {
         find(&out, ".mwtrace-spool-").is_some()

@@ -41,7 +41,7 @@ pub(crate) fn logs_bundle(env: &Env) -> PathBuf {
     let out = env.run(&[
         "pack",
         tree.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

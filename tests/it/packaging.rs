@@ -55,7 +55,10 @@ fn completion_scripts_cover_every_shell_and_bash_registers_one() {
 fn man_pages_print_or_go_into_a_directory_one_per_subcommand() {
     let env = Env::new();
     let page = stdout(&env.run(&["man"]));
-    assert!(page.starts_with(".ie ") || page.contains(".TH mwtrace 1"), "{page}");
+    assert!(
+        page.starts_with(".ie ") || page.contains(".TH mwtrace 1"),
+        "{page}"
+    );
     assert!(page.contains(".TH mwtrace 1"), "{page}");
     assert!(page.contains("trace"), "the page lists the subcommands");
     let dir = env.path("man1");
@@ -70,10 +73,16 @@ fn man_pages_print_or_go_into_a_directory_one_per_subcommand() {
 fn installed_as_a_kubectl_or_oc_plugin_it_names_itself_so() {
     let env = Env::new();
     let binary = assert_cmd::cargo::cargo_bin("mwtrace");
-    for (file, name) in [("kubectl-mwtrace", "kubectl mwtrace"), ("oc-mwtrace", "oc mwtrace")] {
+    for (file, name) in [
+        ("kubectl-mwtrace", "kubectl mwtrace"),
+        ("oc-mwtrace", "oc mwtrace"),
+    ] {
         let plugin = env.path(file);
         std::os::unix::fs::symlink(&binary, &plugin).unwrap();
-        let out = Command::new(&plugin).args(["trace", "--help"]).output().unwrap();
+        let out = Command::new(&plugin)
+            .args(["trace", "--help"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(
             stdout(&out).contains(&format!("Usage: {name} trace ")),
@@ -84,8 +93,15 @@ fn installed_as_a_kubectl_or_oc_plugin_it_names_itself_so() {
     // Any other name is the name it was run by, as with every command.
     let other = env.path("mwtrace-dev");
     std::os::unix::fs::symlink(&binary, &other).unwrap();
-    let out = Command::new(&other).args(["trace", "--help"]).output().unwrap();
-    assert!(stdout(&out).contains("Usage: mwtrace-dev trace "), "{}", stdout(&out));
+    let out = Command::new(&other)
+        .args(["trace", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("Usage: mwtrace-dev trace "),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -91,7 +91,7 @@ pub fn multiset(rows: &[Value]) -> Vec<String> {
 /// default kubeconfig leaking in from the environment.
 pub fn collect(env: &Env, bundle: &Path, args: &[&str]) -> Output {
     let mut cmd = env.cmd();
-    cmd.arg("collect").args(args).arg("-o").arg(bundle);
+    cmd.arg("collect").args(args).arg("--out").arg(bundle);
     for var in [
         "HTTPS_PROXY",
         "https_proxy",

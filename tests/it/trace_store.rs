@@ -51,7 +51,7 @@ fn generated_bundle(env: &Env) -> std::path::PathBuf {
     let out = env.run(&[
         "pack",
         tree.to_str().unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -21,7 +21,7 @@ fn old_schema_with_manifest_and_consumer_id_columns() {
             .join("testdata/variants/old-schema")
             .to_str()
             .unwrap(),
-        "-o",
+        "--out",
         bundle.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

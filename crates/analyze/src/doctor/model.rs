@@ -22,7 +22,19 @@ pub const SCHEMA: &str = "mwtrace/doctor/v1";
 pub const CATALOG_SCHEMA: &str = "mwtrace/doctor-rules/v1";
 
 /// How bad a finding is. Ordered: `Info < Warning < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth knowing, usually benign (a dead server replica's row, a legacy row without status).
