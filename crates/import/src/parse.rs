@@ -610,8 +610,9 @@ fn timestamp(content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
 pub(crate) fn parse_go_time(line: &str) -> Option<jiff::Timestamp> {
     let mut parts = line.split_whitespace();
     let (date, time, offset) = (parts.next()?, parts.next()?, parts.next()?);
-    let offset = match offset.len() {
-        5 => format!("{}:{}", &offset[..3], &offset[3..]),
+    // `get`, not slicing: the offset is text from the file, and `+0б0` has no byte 3 boundary.
+    let offset = match (offset.len(), offset.get(..3), offset.get(3..)) {
+        (5, Some(hours), Some(minutes)) => format!("{hours}:{minutes}"),
         _ => offset.to_string(),
     };
     format!("{date}T{time}{offset}").parse().ok()
