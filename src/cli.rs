@@ -44,9 +44,7 @@ fn plugin_invocation(arg0: Option<std::ffi::OsString>) -> Option<String> {
     version,
     about = "Trace Maestro ManifestWorks offline, from a snapshot bundle of the Maestro DB and the \
              management clusters",
-    after_help = "Exit codes: 0 found/ok, 1 not found or findings at the --fail-on level, \
-                  2 usage or unreadable input, 3 collected with errors, \
-                  130/143 interrupted by SIGINT/SIGTERM."
+    after_help = "Exit codes: 0 found/ok, 1 not found or findings at the --fail-on level, 2 usage or unreadable input, 3 collected with errors, 130/143 interrupted by SIGINT/SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -61,9 +59,12 @@ pub enum Command {
     /// ManagedClusters, HostedClusters and NodePools of every management cluster. A source that
     /// fails is recorded in the bundle and the rest is still collected (exit 3).
     #[command(after_help = "Examples:\n  \
-        mwtrace collect --svc-context svc-int --mgmt-context mgmt-int-1 --out snapshot.tar.zst\n  \
-        mwtrace collect --mgmt-kubeconfig mgmt.kubeconfig --db postgres://maestro@localhost:5432/maestro?sslmode=require --out s.tar.zst\n  \
-        mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 --out incident.tar.zst")]
+        mwtrace collect --svc-context svc-int --mgmt-context mgmt-int-1 --out \\\n      \
+        snapshot.tar.zst\n  \
+        mwtrace collect --mgmt-kubeconfig mgmt.kubeconfig --out s.tar.zst \\\n      \
+        --db 'postgres://maestro@localhost:5432/maestro?sslmode=require'\n  \
+        mwtrace collect --svc-context svc --mgmt-context mgmt --cluster-id \\\n      \
+        2qrppk0otds3rdmdcojqcqkqq8f0s591 --out incident.tar.zst")]
     Collect(CollectArgs),
     /// Build a bundle from what engineers already have: must-gather and inspect trees (or their
     /// .tar/.tar.gz/.tar.zst/.tar.xz/.tar.bz2/.zip, also nested), hcpctl dump-crs trees, kubectl
@@ -73,7 +74,8 @@ pub enum Command {
     /// A PATH in which nothing is recognized is an error (exit 2): no bundle is written.
     #[command(after_help = "Examples:\n  \
         mwtrace import must-gather.local.123/ --out snapshot.tar.zst\n  \
-        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 --out snapshot.tar.zst\n  \
+        mwtrace import crs/ resources.ndjson --cluster-name mgmt-int-1 --out \\\n      \
+        snapshot.tar.zst\n  \
         mwtrace import mg-1.tar.xz mg-2.zip --verbose --out snapshot.tar.zst\n  \
         mwtrace import week-1.tar.zst week-2.tar.zst --out merged.tar.zst")]
     Import(ImportArgs),
@@ -82,7 +84,8 @@ pub enum Command {
         mwtrace doctor testdata/sample.tar.zst\n  \
         mwtrace doctor snapshot.tar.zst -o json --fail-on critical\n  \
         mwtrace doctor snapshot.tar.zst --brief --severity warning\n  \
-        mwtrace doctor snapshot.tar.zst --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591\n  \
+        mwtrace doctor snapshot.tar.zst --cluster-id \\\n      \
+        2qrppk0otds3rdmdcojqcqkqq8f0s591\n  \
         mwtrace doctor --list-rules")]
     Doctor(DoctorArgs),
     /// Show a bundle's sources, clusters, counts, errors and redaction, and verify its checksums.
@@ -90,22 +93,29 @@ pub enum Command {
     Info(InfoArgs),
     /// Trace a ManifestWork through the Maestro DB and both AppliedManifestWork layers.
     #[command(after_help = "Examples:\n  \
-        mwtrace trace testdata/sample.tar.zst --resource-id 55c61e54-a3f6-563d-9fec-b1fe297bdfdb\n  \
-        mwtrace trace testdata/sample.tar.zst --manifest hostedcluster/ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591/x8y5p7r4g6j9e3v\n  \
-        mwtrace trace testdata/sample.tar.zst --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591 -o json\n  \
-        mwtrace trace snapshot.tar.zst --op-id e6317c0b-4c48-4ae5-836e-09b0d4c22763 --logs")]
+        mwtrace trace testdata/sample.tar.zst --resource-id \\\n      \
+        55c61e54-a3f6-563d-9fec-b1fe297bdfdb\n  \
+        mwtrace trace testdata/sample.tar.zst --manifest \\\n      \
+        hc/ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591/x8y5p7r4g6j9e3v\n  \
+        mwtrace trace testdata/sample.tar.zst --cluster-id \\\n      \
+        2qrppk0otds3rdmdcojqcqkqq8f0s591 -o json\n  \
+        mwtrace trace snapshot.tar.zst --op-id \\\n      \
+        e6317c0b-4c48-4ae5-836e-09b0d4c22763 --logs")]
     Trace(TraceArgs),
     /// Read the container logs of a snapshot, parsed: filter by text, level, time, pod,
     /// resource id or op-id; entries in time order, stack traces attached.
     #[command(after_help = "Examples:\n  \
         mwtrace logs snapshot.tar.zst --level error --since 2h\n  \
-        mwtrace logs snapshot.tar.zst --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450\n  \
-        mwtrace logs snapshot.tar.zst --grep '(?i)connection refused' --pod maestro-agent -o json")]
+        mwtrace logs snapshot.tar.zst --resource-id \\\n      \
+        1ee62e78-d2ca-5c49-8a65-01e695821450\n  \
+        mwtrace logs snapshot.tar.zst --grep '(?i)connection refused' --pod \\\n      \
+        maestro-agent -o json")]
     Logs(LogsArgs),
     /// Run any SQL query over the bundle's tables (read-only, no file or network access unless
     /// --allow-files).
     #[command(after_help = "Example:\n  \
-        mwtrace sql testdata/sample.tar.zst \"SELECT id, work_name, applied FROM resources\" -o csv")]
+        mwtrace sql testdata/sample.tar.zst \\\n      \
+        \"SELECT id, work_name, applied FROM resources\" -o csv")]
     Sql(SqlArgs),
     /// List the tables and columns of the SQL schema, with one line of meaning each.
     #[command(after_help = "Example:\n  mwtrace schema testdata/sample.tar.zst")]
@@ -126,7 +136,8 @@ pub enum Command {
     Cache(CacheArgs),
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
-        mwtrace completions bash > ~/.local/share/bash-completion/completions/mwtrace\n  \
+        mwtrace completions bash > \\\n      \
+        ~/.local/share/bash-completion/completions/mwtrace\n  \
         mwtrace completions zsh > \"${fpath[1]}/_mwtrace\"\n  \
         mwtrace completions fish > ~/.config/fish/completions/mwtrace.fish")]
     Completions(CompletionsArgs),
@@ -634,4 +645,33 @@ pub enum TableFormat {
     Json,
     Ndjson,
     Parquet,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Help examples are copied into a terminal: none may be wrapped in the middle of a command
+    /// by an 80-column terminal, so long ones continue on the next line with a backslash.
+    #[test]
+    fn help_examples_fit_80_columns() {
+        let mut command = Cli::command();
+        command.build();
+        let mut checked = 0;
+        for sub in command.get_subcommands() {
+            let Some(help) = sub.get_after_help() else {
+                continue;
+            };
+            for line in help.to_string().lines() {
+                assert!(
+                    line.chars().count() <= 78,
+                    "mwtrace {} --help: {line:?} is {} columns",
+                    sub.get_name(),
+                    line.chars().count()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "the examples were found ({checked} lines)");
+    }
 }
