@@ -12,6 +12,7 @@ mod evidence;
 mod fake_kube;
 mod import;
 mod info_sql_schema;
+mod json_schemas;
 mod interrupt;
 mod logs;
 mod maestro_db;
