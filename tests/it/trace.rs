@@ -576,3 +576,22 @@ fn suggested_commands_quote_names_from_the_bundle() {
         "{traces:?}"
     );
 }
+
+#[test]
+fn text_times_carry_their_age_before_the_snapshot_and_json_keeps_rfc3339() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let out = env.run(&["trace", sample.to_str().unwrap(), "--resource-id", R5_STUCK]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Created:  2026-11-21T06:30:44Z (3h29m before the snapshot)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Deleted:  2026-11-21T07:00:00Z (3h before the snapshot)"),
+        "{text}"
+    );
+    let (_, json) = env.trace_json(&sample, &["--resource-id", R5_STUCK]);
+    assert_eq!(json["works"][0]["created_at"], "2026-11-21T06:30:44Z");
+    assert_eq!(json["snapshot_created_at"], "2026-11-21T10:00:00Z");
+}

@@ -46,6 +46,23 @@ pub fn render(report: &TraceReport) -> String {
     out
 }
 
+/// ` (3h29m before the snapshot)` beside a timestamp, as an engineer reads a snapshot: relative to
+/// when it was taken, never to the reader's clock. Empty when either time is unreadable.
+fn before_snapshot(at: &str, snapshot_at: Option<&str>) -> String {
+    let parse = |t: &str| t.parse::<jiff::Timestamp>().ok();
+    match (parse(at), snapshot_at.and_then(parse)) {
+        (Some(at), Some(snapshot)) if at <= snapshot => format!(
+            " ({} before the snapshot)",
+            crate::human::short_age(snapshot.duration_since(at))
+        ),
+        (Some(at), Some(snapshot)) => format!(
+            " ({} after the snapshot was taken)",
+            crate::human::short_age(at.duration_since(snapshot))
+        ),
+        _ => String::new(),
+    }
+}
+
 fn opt(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("<none>")
 }
@@ -67,7 +84,7 @@ fn works(out: &mut String, report: &TraceReport) {
         let _ = writeln!(out, "{}\n", report.message);
     }
     for work in &report.works {
-        work_block(out, work);
+        work_block(out, work, report.snapshot_created_at.as_deref());
     }
 }
 
@@ -81,7 +98,7 @@ fn not_found(out: &mut String, report: &TraceReport) {
     }
 }
 
-fn work_block(out: &mut String, work: &WorkTrace) {
+fn work_block(out: &mut String, work: &WorkTrace, snapshot_at: Option<&str>) {
     let deleted = matches!(work.state, WorkState::Deleted);
     let title = if deleted {
         "ManifestWork Trace Results (DELETED)"
@@ -112,12 +129,18 @@ fn work_block(out: &mut String, work: &WorkTrace) {
     }
 
     let _ = writeln!(out, "\nDatabase Information:\n────────────────────");
-    let _ = writeln!(out, "Created:  {}", opt(&work.created_at));
-    let _ = writeln!(out, "Updated:  {}", opt(&work.updated_at));
+    let when = |at: &Option<String>| match at {
+        Some(at) => format!("{at}{}", before_snapshot(at, snapshot_at)),
+        None => opt(at).to_string(),
+    };
+    let _ = writeln!(out, "Created:  {}", when(&work.created_at));
+    let _ = writeln!(out, "Updated:  {}", when(&work.updated_at));
     let _ = writeln!(
         out,
         "Deleted:  {}",
         work.deleted_at
+            .as_ref()
+            .map(|_| when(&work.deleted_at))
             .as_deref()
             .unwrap_or("<null> (still active)")
     );
@@ -302,7 +325,7 @@ fn manifest(out: &mut String, report: &TraceReport) {
     }
     let _ = writeln!(out, "{}\n", report.message);
     for work in &report.works {
-        work_block(out, work);
+        work_block(out, work, report.snapshot_created_at.as_deref());
     }
     if report.outcome != Outcome::Found {
         not_found(out, report);
