@@ -49,6 +49,9 @@ fn plugin_invocation(arg0: Option<std::ffi::OsString>) -> Option<String> {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Never send text output through a pager (MWTRACE_PAGER, PAGER, else less) on a terminal.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
 }
 
 #[derive(Debug, Subcommand)]

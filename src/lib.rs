@@ -11,7 +11,6 @@ pub mod output;
 
 use std::process::ExitCode;
 
-
 /// The outcome of a subcommand, mapped to the documented exit codes in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -53,6 +52,7 @@ pub fn main_entry() -> ExitCode {
     if let Err(err) = mwtrace_interrupt::install() {
         eprintln!("warning: cannot handle SIGINT/SIGTERM: {err}");
     }
+    output::pager::configure(cli.no_pager);
     let result = commands::run(cli);
     // A signal decides the exit code whatever the command made of it: the work was cut short.
     if let Some(signal) = mwtrace_interrupt::received() {

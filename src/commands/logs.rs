@@ -58,8 +58,12 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         limit: args.limit,
     };
 
-    let mut out = BufWriter::new(io::stdout().lock());
     let json = args.output == LogFormat::Json;
+    // Text goes through the pager on a terminal (it waits for the reader when dropped).
+    let mut out: BufWriter<Box<dyn Write>> = BufWriter::new(match json {
+        true => Box::new(io::stdout().lock()),
+        false => Box::new(crate::output::pager::Pager::start()),
+    });
     if json {
         out.write_all(b"[")?;
     }

@@ -30,7 +30,7 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         true => FileAccess::Read,
         false => FileAccess::None,
     };
-    configure_table_display();
+    configure_table_display(args.out.is_none() && io::stdout().is_terminal());
     let snapshot = super::open(&args.snapshot)?;
     let conn = &snapshot.conn;
     sandbox::contain(conn, access).context("locking the query connection down")?;
@@ -46,6 +46,10 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
         )),
+        // A table on a terminal goes through the pager (which waits for the reader when dropped).
+        None if format == TableFormat::Table => {
+            Box::new(BufWriter::new(crate::output::pager::Pager::start()))
+        }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let mut writer = ResultWriter::new(format, out);

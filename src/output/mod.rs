@@ -3,6 +3,7 @@
 
 pub mod arrow_frame;
 mod arrow_json;
+pub mod pager;
 pub mod progress;
 pub mod table;
 
@@ -76,9 +77,13 @@ pub fn write_document<T: Serialize>(
     doc: &T,
     text: impl FnOnce() -> String,
 ) -> anyhow::Result<()> {
+    if format == DocFormat::Text {
+        pager::Pager::start().show(escape_text(&text()).as_bytes())?;
+        return Ok(());
+    }
     let mut stdout = io::stdout().lock();
     match format {
-        DocFormat::Text => stdout.write_all(escape_text(&text()).as_bytes())?,
+        DocFormat::Text => unreachable!("paged above"),
         DocFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, doc)?;
             stdout.write_all(b"\n")?;

@@ -211,18 +211,36 @@ impl<W: Write> Write for Watched<W> {
     }
 }
 
-/// Table layout for a terminal: every row, long strings cut, no dtype line.
-pub fn configure_table_display() {
-    // SAFETY: called before any thread is started (before DuckDB opens), so no other thread
-    // can read the environment concurrently.
+/// Table layout. On a terminal: every row, rounded borders, no dtype line, and long strings cut
+/// with a marker (`…`) at a third of the terminal's width, never below 36 characters: a UUID is
+/// never cut, and rows are never re-wrapped inside a cell (which splits ids). Piped or written
+/// to a file: the plain columns only (no borders, no dtype or separator line) and no width
+/// limit, for `grep`, `sort` and `column -t`.
+pub fn configure_table_display(for_terminal: bool) {
+    let terminal_width = terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
+    let cut = match (for_terminal, terminal_width) {
+        (false, _) => 1_000_000,
+        (true, Some(width)) => (width / 3).max(36),
+        (true, None) => 80,
+    };
+    // SAFETY: called before DuckDB starts its threads; the only other thread (the signal
+    // watcher) never reads the environment.
     unsafe {
         std::env::set_var("POLARS_FMT_MAX_ROWS", "-1");
         std::env::set_var("POLARS_FMT_MAX_COLS", "-1");
-        if std::env::var_os("POLARS_FMT_STR_LEN").is_none() {
-            std::env::set_var("POLARS_FMT_STR_LEN", "80");
-        }
         std::env::set_var("POLARS_FMT_TABLE_HIDE_DATAFRAME_SHAPE_INFORMATION", "1");
-        std::env::set_var("POLARS_FMT_TABLE_ROUNDED_CORNERS", "1");
+        // comfy-table's widest setting: cells are cut by length above, never wrapped.
+        std::env::set_var("POLARS_TABLE_WIDTH", "65535");
+        if std::env::var_os("POLARS_FMT_STR_LEN").is_none() {
+            std::env::set_var("POLARS_FMT_STR_LEN", cut.to_string());
+        }
+        if for_terminal {
+            std::env::set_var("POLARS_FMT_TABLE_ROUNDED_CORNERS", "1");
+        } else {
+            std::env::set_var("POLARS_FMT_TABLE_FORMATTING", "NOTHING");
+            std::env::set_var("POLARS_FMT_TABLE_HIDE_COLUMN_DATA_TYPES", "1");
+            std::env::set_var("POLARS_FMT_TABLE_HIDE_COLUMN_SEPARATOR", "1");
+        }
     }
 }
 

@@ -279,7 +279,8 @@ fn sql_reads_its_query_from_an_argument_a_file_or_stdin_and_out_names_the_format
         ("r.ndjson", &b"{\"n\":8}"[..]),
         ("r.json", &b"[\n  {\"n\":8}"[..]),
         ("r.parquet", &b"PAR1"[..]),
-        ("r.txt", "╭".as_bytes()),
+        // A table written to a file is plain columns, as when piped.
+        ("r.txt", &b" n \n 8 \n(1 row)"[..]),
     ] {
         let out = env.path(name);
         let run = env.run(&["sql", sample, query, "--out", out.to_str().unwrap()]);
@@ -344,4 +345,84 @@ fn bundles_are_written_with_out_and_o_is_a_deprecated_spelling_that_refuses_form
         "{}",
         stderr(&missing)
     );
+}
+
+#[test]
+fn piped_tables_are_plain_columns_without_a_width_limit() {
+    let env = Env::new();
+    let out = env.run(&[
+        "sql",
+        sample_bundle().to_str().unwrap(),
+        "SELECT id, payload::VARCHAR AS payload FROM resources ORDER BY id LIMIT 2",
+    ]);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["id", "payload"],
+        "{text}"
+    );
+    assert!(
+        !text.contains('│') && !text.contains("---") && !text.contains('…'),
+        "{text}"
+    );
+    // Long values are whole: the payload JSON parses from the line.
+    let payload = lines[1].split_once("  ").unwrap().1.trim();
+    assert!(payload.len() > 200, "{payload}");
+    serde_json::from_str::<Value>(payload).unwrap();
+    assert_eq!(lines.last(), Some(&"(2 rows)"));
+}
+
+/// Runs `mwtrace ARGS` on a pseudo-terminal (util-linux `script`), with `env` set.
+fn on_a_terminal(env: &Env, args: &str, vars: &[(&str, &str)]) -> String {
+    let binary = assert_cmd::cargo::cargo_bin("mwtrace");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
+        .env("XDG_CACHE_HOME", env.cache());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("script (util-linux)");
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+#[test]
+fn text_on_a_terminal_goes_through_the_pager_unless_told_not_to() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let doctor = format!("doctor {} --brief", sample.display());
+    let pager = [("MWTRACE_PAGER", "sed s/^/PAGED:/")];
+    // Loaded first, so that no progress bar shares the terminal with the output.
+    env.run(&["info", sample.to_str().unwrap()]);
+    env.run(&["doctor", sample.to_str().unwrap(), "-o", "json"]);
+    let paged = on_a_terminal(&env, &doctor, &pager);
+    assert!(paged.starts_with("PAGED:3 critical"), "{paged}");
+    assert!(paged.lines().all(|l| l.starts_with("PAGED:")), "{paged}");
+    let unpaged = on_a_terminal(&env, &format!("{doctor} --no-pager"), &pager);
+    assert!(
+        unpaged.starts_with("3 critical") && !unpaged.contains("PAGED:"),
+        "{unpaged}"
+    );
+    // PAGER is the fallback; an empty one turns paging off; JSON is never paged.
+    let fallback = on_a_terminal(&env, &doctor, &[("PAGER", "sed s/^/P2:/")]);
+    assert!(fallback.starts_with("P2:"), "{fallback}");
+    let off = on_a_terminal(&env, &doctor, &[("MWTRACE_PAGER", "")]);
+    assert!(off.starts_with("3 critical"), "{off}");
+    let json = on_a_terminal(&env, &format!("{doctor} -o json"), &pager);
+    assert!(json.starts_with('{'), "{json}");
+    // A table on a terminal keeps its borders and goes through the pager too.
+    let table = on_a_terminal(
+        &env,
+        &format!("sql {} 'SELECT 1 AS one'", sample.display()),
+        &pager,
+    );
+    assert!(table.starts_with("PAGED:╭"), "{table}");
+    // Piped, no pager even when one is set.
+    let piped = env
+        .cmd()
+        .args(["doctor", sample.to_str().unwrap(), "--brief"])
+        .env("MWTRACE_PAGER", "sed s/^/PAGED:/")
+        .output()
+        .unwrap();
+    assert!(stdout(&piped).starts_with("3 critical"));
 }
