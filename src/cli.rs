@@ -52,6 +52,9 @@ pub struct Cli {
     /// Never send text output through a pager (MWTRACE_PAGER, PAGER, else less) on a terminal.
     #[arg(long, global = true)]
     pub no_pager: bool,
+    /// Color on a terminal: auto (unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = crate::output::color::ColorChoice::Auto)]
+    pub color: crate::output::color::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]

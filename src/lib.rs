@@ -53,6 +53,7 @@ pub fn main_entry() -> ExitCode {
         eprintln!("warning: cannot handle SIGINT/SIGTERM: {err}");
     }
     output::pager::configure(cli.no_pager);
+    output::color::configure(cli.color);
     let result = commands::run(cli);
     // A signal decides the exit code whatever the command made of it: the work was cut short.
     if let Some(signal) = mwtrace_interrupt::received() {

@@ -73,7 +73,8 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
             out.write_all(if first { b"\n" } else { b",\n" })?;
             serde_json::to_writer(&mut out, &line)?;
         } else {
-            out.write_all(escape_text(&text(&line)).as_bytes())?;
+            let shown = escape_text(&text(&line)).into_owned();
+            out.write_all(crate::output::color::paint_log_line(&shown).as_bytes())?;
         }
         first = false;
         Ok(())

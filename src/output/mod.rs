@@ -3,6 +3,7 @@
 
 pub mod arrow_frame;
 mod arrow_json;
+pub mod color;
 pub mod pager;
 pub mod progress;
 pub mod table;
@@ -78,7 +79,8 @@ pub fn write_document<T: Serialize>(
     text: impl FnOnce() -> String,
 ) -> anyhow::Result<()> {
     if format == DocFormat::Text {
-        pager::Pager::start().show(escape_text(&text()).as_bytes())?;
+        let text = escape_text(&text()).into_owned();
+        pager::Pager::start().show(color::paint_report(&text).as_bytes())?;
         return Ok(());
     }
     let mut stdout = io::stdout().lock();

@@ -680,3 +680,31 @@ fn logs_accept_the_severity_words_doctor_uses() {
     assert_eq!(warn.stdout, warning.stdout);
     assert!(!warning.stdout.is_empty());
 }
+
+#[test]
+fn color_marks_severities_when_asked_and_never_in_a_pipe_by_default() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let path = sample.to_str().unwrap();
+    let plain = stdout(&env.run(&["doctor", path, "--brief"]));
+    assert!(
+        !plain.contains('\u{1b}'),
+        "piped output has no color: {plain}"
+    );
+    let colored = stdout(&env.run(&["doctor", path, "--brief", "--color", "always"]));
+    assert!(
+        colored.contains("\u{1b}[1;31m✗ critical\u{1b}[0m"),
+        "{colored}"
+    );
+    assert!(
+        colored.contains("\u{1b}[33m⚠ warning\u{1b}[0m"),
+        "{colored}"
+    );
+    // Without the codes, the text is the same.
+    let stripped = regex::Regex::new("\u{1b}\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&colored, "");
+    assert_eq!(stripped, plain);
+    let never = stdout(&env.run(&["doctor", path, "--brief", "--color", "never"]));
+    assert_eq!(never, plain);
+}
