@@ -5,7 +5,6 @@
 //! the reader hands out, read as the original), never with a panic or altered content.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use mwtrace_bundle::layout::MAESTRO_TABLES;
@@ -173,8 +172,11 @@ fn expected(spec: &Spec) -> Vec<(String, Vec<u8>)> {
     out.into_iter().map(|(p, c)| (p.to_string(), c)).collect()
 }
 
+/// A bundle as read: its manifest and its files (path, content) in order.
+type ReadBack = (Manifest, Vec<(String, Vec<u8>)>);
+
 /// Opens and reads every file of a bundle, verifying it.
-fn read(bundle: &Path) -> Result<(Manifest, Vec<(String, Vec<u8>)>), BundleError> {
+fn read(bundle: &Path) -> Result<ReadBack, BundleError> {
     let reader = BundleReader::open(bundle, Limits::from_env())?;
     let mut files = Vec::new();
     reader.for_each_file(|file, content| {
