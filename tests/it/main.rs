@@ -22,6 +22,7 @@ mod snapshot;
 mod sql_contained;
 mod suggested_sql;
 mod terminal_escapes;
+mod text_snapshots;
 mod trace;
 mod trace_store;
 mod variants;
