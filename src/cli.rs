@@ -55,6 +55,10 @@ pub struct Cli {
     /// Color on a terminal: auto (unless NO_COLOR is set), always, never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = crate::output::color::ColorChoice::Auto)]
     pub color: crate::output::color::ColorChoice,
+    /// Show the times of text reports in the local time zone (TZ), offset written out; JSON,
+    /// CSV and Parquet stay in UTC.
+    #[arg(long, global = true)]
+    pub local: bool,
 }
 
 #[derive(Debug, Subcommand)]

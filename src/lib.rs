@@ -54,6 +54,7 @@ pub fn main_entry() -> ExitCode {
     }
     output::pager::configure(cli.no_pager);
     output::color::configure(cli.color);
+    output::local_time::configure(cli.local);
     let result = commands::run(cli);
     // A signal decides the exit code whatever the command made of it: the work was cut short.
     if let Some(signal) = mwtrace_interrupt::received() {

@@ -74,6 +74,7 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
             serde_json::to_writer(&mut out, &line)?;
         } else {
             let shown = escape_text(&text(&line)).into_owned();
+            let shown = crate::output::local_time::localize(&shown).into_owned();
             out.write_all(crate::output::color::paint_log_line(&shown).as_bytes())?;
         }
         first = false;

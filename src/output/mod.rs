@@ -4,6 +4,7 @@
 pub mod arrow_frame;
 mod arrow_json;
 pub mod color;
+pub mod local_time;
 pub mod pager;
 pub mod progress;
 pub mod table;
@@ -80,6 +81,7 @@ pub fn write_document<T: Serialize>(
 ) -> anyhow::Result<()> {
     if format == DocFormat::Text {
         let text = escape_text(&text()).into_owned();
+        let text = local_time::localize(&text);
         pager::Pager::start().show(color::paint_report(&text).as_bytes())?;
         return Ok(());
     }

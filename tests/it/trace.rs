@@ -595,3 +595,45 @@ fn text_times_carry_their_age_before_the_snapshot_and_json_keeps_rfc3339() {
     assert_eq!(json["works"][0]["created_at"], "2026-11-21T06:30:44Z");
     assert_eq!(json["snapshot_created_at"], "2026-11-21T10:00:00Z");
 }
+
+#[test]
+fn local_shows_text_times_in_the_readers_zone_and_leaves_json_in_utc() {
+    let env = Env::new();
+    let sample = sample_bundle();
+    let s = sample.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .args(args)
+            .env("TZ", "Asia/Tokyo")
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    let text = run(&["trace", s, "--resource-id", R5_STUCK, "--local"]);
+    assert!(
+        text.contains("Created:  2026-11-21 15:30:44 +09:00 (3h29m before the snapshot)"),
+        "{text}"
+    );
+    assert!(!text.contains("2026-11-21T06:30:44Z"), "{text}");
+    let utc = run(&["trace", s, "--resource-id", R5_STUCK]);
+    assert!(utc.contains("Created:  2026-11-21T06:30:44Z"), "{utc}");
+    let json = run(&[
+        "trace",
+        s,
+        "--resource-id",
+        R5_STUCK,
+        "--local",
+        "-o",
+        "json",
+    ]);
+    assert!(
+        json.contains("\"created_at\": \"2026-11-21T06:30:44Z\""),
+        "{json}"
+    );
+    let doctor = run(&["doctor", s, "--local"]);
+    assert!(
+        doctor.contains("snapshot of 2026-11-21 19:00:00 +09:00"),
+        "{doctor}"
+    );
+}
