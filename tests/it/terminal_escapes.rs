@@ -104,14 +104,14 @@ fn colored_output_still_escapes_sequences_from_data() {
     let env = Env::new();
     let bundle = hostile_bundle(&env);
     let path = bundle.to_str().unwrap();
+    // Only SGR color codes are ours; the data's screen clear, hyperlink and bell are shown.
+    let ours = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
     for args in [
         vec!["trace", path, "--resource-id", R2_HCP, "--color", "always"],
         vec!["doctor", path, "--color", "always"],
         vec!["logs", path, "--level", "error", "--color", "always"],
     ] {
         let text = stdout(&env.run(&args));
-        // Only SGR color codes are ours; the data's screen clear, hyperlink and bell are shown.
-        let ours = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
         let rest = ours.replace_all(&text, "");
         assert!(
             !rest.contains('\u{1b}') && !rest.contains('\u{7}'),

@@ -107,6 +107,9 @@ fn sql_table_on_a_narrow_terminal() {
         .env("XDG_CACHE_HOME", env.cache())
         .output()
         .expect("script (util-linux)");
-    let text = portable(&env, &String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"));
+    let text = portable(
+        &env,
+        &String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+    );
     insta::assert_snapshot!("sql_terminal_80", text);
 }
