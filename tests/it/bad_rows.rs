@@ -3,28 +3,11 @@
 //! `load_issues` (and by `info`) with its bundle file and line; a log bomb is cut at the load's
 //! line caps, and `info`, `logs` and `trace --logs` say so.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::common::*;
-use crate::evidence::copy_tree;
-
-/// The sample bundle with `edit` applied to its tree, packed as `<name>.tar.zst`.
-fn sample_edited(env: &Env, name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
-    let tree = env.path(name);
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    edit(&tree);
-    let bundle = env.path(&format!("{name}.tar.zst"));
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    bundle
-}
 
 /// Rewrites the NDJSON file `path`: `edit` gets each row and its 1-based line.
 fn edit_rows(path: &Path, mut edit: impl FnMut(&mut Value, usize)) {

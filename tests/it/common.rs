@@ -88,6 +88,14 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The sample bundle's tree (testdata/sample) with `edit` applied, packed as `<name>.tar.zst`.
+pub fn sample_edited(env: &Env, name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
+    let tree = env.path(name);
+    copy_tree(&repo().join("testdata/sample"), &tree);
+    edit(&tree);
+    pack_tree(env, &tree, name)
+}
+
 /// Packs a bundle tree with `mwtrace pack` into `<name>.tar.zst` in the test's directory.
 pub fn pack_tree(env: &Env, tree: &Path, name: &str) -> PathBuf {
     let bundle = env.path(&format!("{name}.tar.zst"));

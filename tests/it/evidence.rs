@@ -187,36 +187,14 @@ fn a_bundle_without_amws_never_says_not_applied() {
 
 /// The sample bundle without one of its files or directories (`db`, `kube`, a list), packed.
 fn sample_without(env: &Env, name: &str, removed: &str) -> PathBuf {
-    let tree = env.path(name);
-    copy_tree(&repo().join("testdata/sample"), &tree);
-    let path = tree.join(removed);
-    if path.is_dir() {
-        std::fs::remove_dir_all(path).unwrap();
-    } else {
-        std::fs::remove_file(path).unwrap();
-    }
-    let bundle = env.path(&format!("{name}.tar.zst"));
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    bundle
-}
-
-pub(crate) fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
+    sample_edited(env, name, |tree| {
+        let path = tree.join(removed);
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).unwrap();
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            std::fs::remove_file(path).unwrap();
         }
-    }
+    })
 }
 
 #[test]

@@ -19,33 +19,12 @@ const OP6: &str = "7d0c4e1a-9b2f-4c3d-8e5f-6a7b8c9d0e1f";
 const SERVER_A: &str = "maestro-6c9d8b7f4d-7xk2p";
 const AGENT: &str = "maestro-agent-5d8f9c7b6-x2v4n";
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// testdata/logs-bundle/ with testdata/logs/ as its logs/, packed by `mwtrace pack`.
 pub(crate) fn logs_bundle(env: &Env) -> PathBuf {
     let tree = env.path("logs-bundle");
     copy_tree(&repo().join("testdata/logs-bundle"), &tree);
     copy_tree(&repo().join("testdata/logs"), &tree.join("logs"));
-    let bundle = env.path("logs.tar.zst");
-    let out = env.run(&[
-        "pack",
-        tree.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    bundle
+    pack_tree(env, &tree, "logs")
 }
 
 /// Rows of a one-column CSV whose value joins the columns with `|`.
