@@ -11,19 +11,7 @@ use crate::common::*;
 
 /// Packs a tree of testdata/doctor/ into a bundle in the test's directory.
 fn packed(env: &Env, tree: &str) -> PathBuf {
-    pack_dir(env, &repo().join("testdata/doctor").join(tree), tree)
-}
-
-fn pack_dir(env: &Env, dir: &Path, name: &str) -> PathBuf {
-    let bundle = env.path(&format!("{name}.tar.zst"));
-    let out = env.run(&[
-        "pack",
-        dir.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    bundle
+    pack_tree(env, &repo().join("testdata/doctor").join(tree), tree)
 }
 
 fn doctor_json(env: &Env, bundle: &Path, extra: &[&str]) -> (i32, DoctorReport) {
@@ -462,7 +450,7 @@ fn fail_on_sets_exit_1_at_that_level_or_worse() {
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     manifest["errors"] = json!([{"source": "kube/mgmt-1", "message": "cluster unreachable"}]);
     std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
-    let warning_only = pack_dir(&env, &dir, "warning-only");
+    let warning_only = pack_tree(&env, &dir, "warning-only");
     let planted = packed(&env, "planted");
 
     let code = |bundle: &Path, args: &[&str]| {

@@ -11,16 +11,11 @@ use crate::common::*;
 /// testdata/variants/old-agent (testdata/variants/gen_old_agent.py): the sample as collected
 /// from a region whose agent predates maestro PR #434.
 fn old_agent_bundle(env: &Env) -> PathBuf {
-    let bundle = env.path("old-agent.tar.zst");
-    let dir = repo().join("testdata/variants/old-agent");
-    let out = env.run(&[
-        "pack",
-        dir.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    bundle
+    pack_tree(
+        env,
+        &repo().join("testdata/variants/old-agent"),
+        "old-agent",
+    )
 }
 
 fn csv(env: &Env, bundle: &Path, query: &str) -> String {

@@ -212,19 +212,25 @@ fn sigint_while_duckdb_loads_exits_130_and_the_next_load_succeeds() {
     );
 }
 
-/// Import of the big bundle, stopped while it reads (staging only) or while it writes the
-/// bundle (the last step, which used to ignore Ctrl-C).
-fn interrupt_import(signal: &str, expected: i32, phase_prefix: &'static str) {
-    let (_, bundle) = big_input();
+/// `command` (import or pack) of the big input into a bundle, stopped once a temporary named
+/// `phase_prefix` appears: while it reads or spools, or while it writes the bundle (the last
+/// step, which used to ignore Ctrl-C). Nothing may be left behind.
+fn interrupt_writer(
+    command: &str,
+    input: &Path,
+    signal: &str,
+    expected: i32,
+    phase_prefix: &'static str,
+) {
     let env = Env::new();
     let out = env.path("out");
     fs::create_dir_all(&out).unwrap();
-    let target = out.join("imported.tar.zst");
+    let target = out.join("written.tar.zst");
     let mut child = spawn(
         &env,
         &[
-            "import",
-            bundle.to_str().unwrap(),
+            command,
+            input.to_str().unwrap(),
             "--out",
             target.to_str().unwrap(),
         ],
@@ -237,6 +243,10 @@ fn interrupt_import(signal: &str, expected: i32, phase_prefix: &'static str) {
     assert_interrupted(code, &stderr, signal, expected);
     assert_eq!(temps(&out), Vec::<String>::new());
     assert!(!target.exists());
+}
+
+fn interrupt_import(signal: &str, expected: i32, phase_prefix: &'static str) {
+    interrupt_writer("import", &big_input().1, signal, expected, phase_prefix);
 }
 
 #[test]
@@ -250,28 +260,7 @@ fn sigint_in_the_last_step_of_an_import_exits_130() {
 }
 
 fn interrupt_pack(signal: &str, expected: i32, phase_prefix: &'static str) {
-    let (dir, _) = big_input();
-    let env = Env::new();
-    let out = env.path("out");
-    fs::create_dir_all(&out).unwrap();
-    let target = out.join("packed.tar.zst");
-    let mut child = spawn(
-        &env,
-        &[
-            "pack",
-            dir.to_str().unwrap(),
-            "--out",
-            target.to_str().unwrap(),
-        ],
-    );
-    wait_until(&mut child, phase_prefix, || {
-        find(&out, phase_prefix).is_some()
-    });
-    send(&child, signal);
-    let (code, stderr) = finish(child);
-    assert_interrupted(code, &stderr, signal, expected);
-    assert_eq!(temps(&out), Vec::<String>::new());
-    assert!(!target.exists());
+    interrupt_writer("pack", &big_input().0, signal, expected, phase_prefix);
 }
 
 #[test]
