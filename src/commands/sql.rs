@@ -35,6 +35,7 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     let conn = &snapshot.conn;
     sandbox::contain(conn, access).context("locking the query connection down")?;
     // Several statements run in turn; the last one's result is written.
+    let query = without_variants(conn, &query);
     let mut stmt = conn.prepare(&query).map_err(query_error)?;
     let stream = stmt.stream_arrow([]).map_err(query_error)?;
     let schema = stream.get_schema();
@@ -64,6 +65,38 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     }
     writer.finish(&frames.names())?;
     Ok(ExitStatus::Success)
+}
+
+/// `query` with its VARIANT columns (`duckdb_settings().typed_value`) cast to text: duckdb-rs
+/// cannot decode them. Queries DESCRIBE cannot wrap (several statements, PRAGMA...) run as
+/// they are.
+fn without_variants<'q>(conn: &duckdb::Connection, query: &'q str) -> std::borrow::Cow<'q, str> {
+    use mwtrace_analyze::query::{ident, rows};
+    let single = query.trim().trim_end_matches(';');
+    let Ok(columns) = rows(conn, &format!("DESCRIBE {single}"), [], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    }) else {
+        return std::borrow::Cow::Borrowed(query);
+    };
+    let variants: Vec<&String> = columns
+        .iter()
+        .filter(|(_, ty)| ty.contains("VARIANT"))
+        .map(|(name, _)| name)
+        .collect();
+    if variants.is_empty() {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    for name in &variants {
+        eprintln!("note: column {name} (VARIANT) is written as text");
+    }
+    let casts: Vec<String> = variants
+        .iter()
+        .map(|name| format!("CAST({0} AS VARCHAR) AS {0}", ident(name)))
+        .collect();
+    std::borrow::Cow::Owned(format!(
+        "SELECT * REPLACE ({}) FROM ({single}) AS q",
+        casts.join(", ")
+    ))
 }
 
 /// The SQL to run: the QUERY argument, the file of `-f` (`-` is standard input), or standard

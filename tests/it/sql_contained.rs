@@ -194,6 +194,21 @@ fn sql_renders_statements_describe_cannot_wrap() {
 }
 
 #[test]
+fn sql_renders_variant_columns_as_text() {
+    // duckdb-rs cannot decode VARIANT (duckdb_settings().typed_value): such columns are cast.
+    let env = Env::new();
+    let query = "SELECT name, typed_value FROM duckdb_settings() WHERE name = 'access_mode'";
+    let out = ok(&env, &[query, "-o", "csv"]);
+    assert_eq!(stdout(&out), "name,typed_value\naccess_mode,read_only\n");
+    assert!(
+        stderr(&out).contains("typed_value (VARIANT) is written as text"),
+        "{}",
+        stderr(&out)
+    );
+    ok(&env, &["SELECT * FROM duckdb_settings()", "-o", "table"]);
+}
+
+#[test]
 fn sql_is_contained() {
     let env = Env::new();
     let target = |name: &str| env.path(name).to_string_lossy().into_owned();
