@@ -69,10 +69,15 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
 
 /// `query` with its VARIANT columns (`duckdb_settings().typed_value`) cast to text: duckdb-rs
 /// cannot decode them. Queries DESCRIBE cannot wrap (several statements, PRAGMA...) run as
-/// they are.
+/// they are. (DESCRIBE's own columns are text, so reading them cannot meet a NULL-typed
+/// column, which duckdb-rs's row reader does not handle.)
 fn without_variants<'q>(conn: &duckdb::Connection, query: &'q str) -> std::borrow::Cow<'q, str> {
     use mwtrace_analyze::query::{ident, rows};
     let single = query.trim().trim_end_matches(';');
+    // DESCRIBE runs only the first of several statements, and wrapping needs one.
+    if sandbox::statement_count(query) != 1 || single.contains(';') {
+        return std::borrow::Cow::Borrowed(query);
+    }
     let Ok(columns) = rows(conn, &format!("DESCRIBE {single}"), [], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     }) else {

@@ -86,6 +86,11 @@ pub fn has_statement(sql: &str) -> bool {
     statements(sql).iter().any(|s| !s.is_empty())
 }
 
+/// How many statements `sql` holds (blanks, comments and empty statements not counted).
+pub fn statement_count(sql: &str) -> usize {
+    statements(sql).iter().filter(|s| !s.is_empty()).count()
+}
+
 /// The words and parentheses of each statement, outside strings, quoted identifiers and
 /// comments.
 fn statements(sql: &str) -> Vec<Vec<String>> {
@@ -220,6 +225,15 @@ mod tests {
             refused("/* /* */ SELECT 1; */ COPY t TO 'x'").as_deref(),
             Some("COPY")
         );
+    }
+
+    #[test]
+    fn statements_are_counted_outside_strings_and_comments() {
+        assert_eq!(statement_count("SELECT 1"), 1);
+        assert_eq!(statement_count("SELECT 1; -- done\n"), 1);
+        assert_eq!(statement_count("SELECT 1; SELECT NULL"), 2);
+        assert_eq!(statement_count("SELECT ';'; /* ; */"), 1);
+        assert_eq!(statement_count(" ; -- nothing"), 0);
     }
 
     #[test]
