@@ -245,6 +245,35 @@ fn interrupt_writer(
     assert!(!target.exists());
 }
 
+/// Ctrl-C, then an impatient SIGTERM before the first finished cleaning up: the second signal
+/// removes the live temporaries itself and ends the process with the first signal's code.
+#[test]
+fn a_second_signal_ends_at_once_and_still_leaves_nothing_behind() {
+    let (dir, _) = big_input();
+    let env = Env::new();
+    let out = env.path("out");
+    fs::create_dir_all(&out).unwrap();
+    let target = out.join("written.tar.zst");
+    let mut child = spawn(
+        &env,
+        &[
+            "pack",
+            dir.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+        ],
+    );
+    wait_until(&mut child, ".mwtrace-spool-", || {
+        find(&out, ".mwtrace-spool-").is_some()
+    });
+    send(&child, "INT");
+    send(&child, "TERM");
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 130, "the first signal names the exit: {stderr}");
+    assert_eq!(temps(&out), Vec::<String>::new());
+    assert!(!target.exists());
+}
+
 fn interrupt_import(signal: &str, expected: i32, phase_prefix: &'static str) {
     interrupt_writer("import", &big_input().1, signal, expected, phase_prefix);
 }
