@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -128,17 +128,14 @@ fn must_gather_tree_imports_lists_single_files_logs_and_traces_a_pod_to_its_bund
              FROM objects WHERE kind = 'Pod' AND name = '{POD}'"
         ),
     );
-    assert_eq!(
-        pod,
-        serde_json::json!({"n": 1, "rv": "1000", "phase": "Running"})
-    );
+    assert_eq!(pod, json!({"n": 1, "rv": "1000", "phase": "Running"}));
     let deployment = one(
         &env,
         &bundle,
         "SELECT count(*) AS n, max(object->'metadata'->>'resourceVersion') AS rv
          FROM objects WHERE kind = 'Deployment' AND name = 'maestro-e2e-upgrade-test'",
     );
-    assert_eq!(deployment, serde_json::json!({"n": 1, "rv": "1560"}));
+    assert_eq!(deployment, json!({"n": 1, "rv": "1560"}));
     // List items without apiVersion/kind get them from the List
     let cms = sql(
         &env,
@@ -185,10 +182,7 @@ fn must_gather_tree_imports_lists_single_files_logs_and_traces_a_pod_to_its_bund
         &bundle,
         "SELECT (SELECT count(*) FROM resources) AS resources, (SELECT max(name) FROM consumers) AS consumer",
     );
-    assert_eq!(
-        rows,
-        serde_json::json!({"resources": 1, "consumer": "mgmt-1"})
-    );
+    assert_eq!(rows, json!({"resources": 1, "consumer": "mgmt-1"}));
 
     // Pod -> ReplicaSet -> Deployment -> AppliedManifestWork -> Maestro resource
     let (code, report) = env.trace_json(&bundle, &["--manifest", &format!("pod/default/{POD}")]);
@@ -406,7 +400,7 @@ fn inspect_tree_traces_a_hosted_cluster_through_both_layers() {
     );
     assert_eq!(
         kinds,
-        serde_json::json!([
+        json!([
             {"kind": "AppliedManifestWork", "n": 2},
             {"kind": "HostedCluster", "n": 1},
             {"kind": "ManagedCluster", "n": 1},
@@ -510,7 +504,7 @@ fn dump_crs_tree_names_kinds_from_file_names_and_merges_with_inspect() {
         &both,
         "SELECT count(*) AS n, min(cluster) AS cluster FROM objects WHERE kind = 'HostedCluster'",
     );
-    assert_eq!(hc, serde_json::json!({"n": 1, "cluster": "mgmt-1"}));
+    assert_eq!(hc, json!({"n": 1, "cluster": "mgmt-1"}));
     let target = format!("hc/{HC_NAMESPACE}/x8y5p7r4g6j9e3v");
     let (code, report) = env.trace_json(&both, &["--manifest", &target]);
     assert_eq!(code, 0);
@@ -543,7 +537,7 @@ fn rest_pages_and_kubectl_output_trace_a_deployment_to_its_bundle() {
     assert_eq!(resources.len(), 2, "{resources:?}");
     assert_eq!(
         resources[1],
-        serde_json::json!({"id": NGINX_ID, "work_name": "nginx-work", "work_namespace": "cluster1",
+        json!({"id": NGINX_ID, "work_name": "nginx-work", "work_namespace": "cluster1",
                            "version": 2, "observed_version": 2, "applied": true, "available": true,
                            "is_deleted": false, "manifest_count": 1, "source": null})
     );
@@ -560,17 +554,14 @@ fn rest_pages_and_kubectl_output_trace_a_deployment_to_its_bundle() {
     );
     assert_eq!(
         manifest,
-        serde_json::json!({"kind": "Deployment", "namespace": "default", "name": "nginx", "applied": true})
+        json!({"kind": "Deployment", "namespace": "default", "name": "nginx", "applied": true})
     );
     let consumer = one(
         &env,
         &bundle,
         "SELECT name, labels->>'env' AS env FROM consumers",
     );
-    assert_eq!(
-        consumer,
-        serde_json::json!({"name": "cluster1", "env": "dev"})
-    );
+    assert_eq!(consumer, json!({"name": "cluster1", "env": "dev"}));
 
     let (code, report) = env.trace_json(&bundle, &["--manifest", "deploy/default/nginx"]);
     assert_eq!(code, 0, "{report:#}");
@@ -829,7 +820,7 @@ fn write_collected_bundle(
         // the same namespace/name on every cluster: only the cluster tells them apart
         add(
             &format!("kube/{name}/core/v1/configmaps.ndjson"),
-            &[serde_json::json!({
+            &[json!({
                 "apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "cm", "namespace": "ns", "uid": format!("{uid_prefix}-{name}"),
                              "resourceVersion": "5"},
@@ -839,10 +830,8 @@ fn write_collected_bundle(
     }
     add(
         "db/resources.ndjson",
-        &[
-            serde_json::json!({"id": format!("{uid_prefix}-row"), "version": 1,
-                             "consumer_name": clusters[0].0}),
-        ],
+        &[json!({"id": format!("{uid_prefix}-row"), "version": 1,
+                             "consumer_name": clusters[0].0})],
     );
     let log = env_log_file(target);
     writer
@@ -932,7 +921,7 @@ fn bundles_import_with_their_clusters_created_at_errors_and_redaction() {
     );
     assert_eq!(
         m["errors"],
-        serde_json::json!([{
+        json!([{
             "source": "kube/mgmt-1/hypershift.openshift.io/v1beta1/hostedclusters",
             "message": "the server could not find the requested resource"
         }])
@@ -1050,16 +1039,8 @@ fn a_path_with_nothing_recognized_exits_2_and_writes_nothing() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("notes.txt"), "hello").unwrap();
     std::fs::write(dir.join("metrics.json"), r#"{"status": "success"}"#).unwrap();
-    let bundle = env.path("out.tar.zst");
-    let out = env.run(&[
-        "import",
-        dir.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
+    let (code, bundle, err) = import(&env, "out.tar.zst", &[dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with(&format!("error: {}: nothing recognized", dir.display())),
@@ -1209,24 +1190,15 @@ fn deeply_nested_yaml_is_refused_without_crashing() {
         .status()
         .unwrap();
     assert!(status.success());
-    let bundle = env.path("deep.tar.zst");
-    let out = env.run(&[
-        "import",
-        archive.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let out = env.run(&[
-        "sql",
-        bundle.to_str().unwrap(),
+    let (code, bundle, err) = import(&env, "deep.tar.zst", &[archive.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    let counts = one(
+        &env,
+        &bundle,
         "SELECT (SELECT count(*) FROM objects WHERE name = 'fine') AS kept,
                 (SELECT count(*) FROM collection_errors WHERE source LIKE '%configmaps.yaml%') AS refused",
-        "-o",
-        "csv",
-    ]);
-    assert_eq!(stdout(&out), "kept,refused\n1,1\n", "{}", stderr(&out));
+    );
+    assert_eq!(counts, json!({"kept": 1, "refused": 1}));
 }
 
 /// Issue 16: import reads only the tree it was given. A symbolic link out of it (to a kubeconfig,
@@ -1257,18 +1229,11 @@ fn links_out_of_the_tree_and_special_files_are_not_read() {
         .status()
         .unwrap();
     assert!(status.success());
-    let bundle = env.path("gather.tar.zst");
-    let out = env.run(&[
-        "import",
-        dir.to_str().unwrap(),
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_no_panic(&out);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let out = env.run(&[
-        "sql",
-        bundle.to_str().unwrap(),
+    let (code, bundle, err) = import(&env, "gather.tar.zst", &[dir.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    let counts = one(
+        &env,
+        &bundle,
         "SELECT (SELECT count(*) FROM objects WHERE name = 'exfiltrated') AS leaked,
                 (SELECT count(*) FROM objects WHERE name = 'inside') AS inside,
                 (SELECT count(*) FROM collection_errors
@@ -1276,14 +1241,10 @@ fn links_out_of_the_tree_and_special_files_are_not_read() {
                 (SELECT count(*) FROM collection_errors
                   WHERE source LIKE '%pods.yaml' AND message LIKE 'not a regular file%') AS fifo,
                 (SELECT count(*) FROM collection_errors WHERE source LIKE '%endpoints.yaml') AS inner_link",
-        "-o",
-        "csv",
-    ]);
+    );
     assert_eq!(
-        stdout(&out),
-        "leaked,inside,link,fifo,inner_link\n0,1,1,1,0\n",
-        "{}",
-        stderr(&out)
+        counts,
+        json!({"leaked": 0, "inside": 1, "link": 1, "fifo": 1, "inner_link": 0})
     );
 }
 

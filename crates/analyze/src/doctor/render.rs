@@ -134,37 +134,35 @@ fn object(f: &Finding) -> String {
 
 /// The rules that failed or were skipped: the report says what it could not check.
 fn not_run(out: &mut String, report: &DoctorReport) {
-    let failed: Vec<&RuleResult> = report.rules.iter().filter(|r| r.error.is_some()).collect();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "\nRULES THAT FAILED TO RUN ({})", failed.len());
-        for rule in failed {
-            let _ = writeln!(
-                out,
-                "  {}: {}",
-                rule.id,
-                rule.error.as_deref().unwrap_or_default()
-            );
-        }
-    }
-    let skipped: Vec<&RuleResult> = report
+    rule_list(out, "RULES THAT FAILED TO RUN", report, |r| {
+        r.error.as_deref()
+    });
+    rule_list(
+        out,
+        "RULES SKIPPED: A SOURCE THEY NEED WAS NOT COLLECTED",
+        report,
+        |r| r.skipped.as_deref(),
+    );
+}
+
+/// The rules for which `why` says something, under `heading`, one line each.
+fn rule_list(
+    out: &mut String,
+    heading: &str,
+    report: &DoctorReport,
+    why: impl Fn(&RuleResult) -> Option<&str>,
+) {
+    let listed: Vec<(&str, &str)> = report
         .rules
         .iter()
-        .filter(|r| r.skipped.is_some())
+        .filter_map(|r| why(r).map(|text| (r.id.as_str(), text)))
         .collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nRULES SKIPPED: A SOURCE THEY NEED WAS NOT COLLECTED ({})",
-            skipped.len()
-        );
-        for rule in skipped {
-            let _ = writeln!(
-                out,
-                "  {}: {}",
-                rule.id,
-                rule.skipped.as_deref().unwrap_or_default()
-            );
-        }
+    if listed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{heading} ({})", listed.len());
+    for (id, text) in listed {
+        let _ = writeln!(out, "  {id}: {text}");
     }
 }
 
