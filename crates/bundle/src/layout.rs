@@ -25,6 +25,16 @@ pub enum BundlePath {
         pod: String,
         container: String,
     },
+    /// `history/<cluster>/<group or core>/<version>/<resource>.ndjson`: revisions of objects, one
+    /// a line, `{"ts": "<RFC 3339 UTC>", "event": "Add|Update|Delete", "object": {...}}`, in
+    /// the order they were imported (readers order them by `ts`); see [`crate::history`]. An
+    /// addition to format 1: readers that predate it refuse such a bundle by its path.
+    History {
+        cluster: String,
+        group: String,
+        version: String,
+        resource: String,
+    },
 }
 
 /// The Maestro DB tables a bundle carries under `db/` (when the database has them), in the
@@ -67,7 +77,7 @@ impl BundlePath {
         }
         if is_dir {
             return match parts.as_slice() {
-                ["db" | "kube" | "logs", ..] if parts.len() <= 4 => Ok(None),
+                ["db" | "kube" | "logs" | "history", ..] if parts.len() <= 4 => Ok(None),
                 _ => Err("unexpected directory".into()),
             };
         }
@@ -88,9 +98,16 @@ impl BundlePath {
                 pod: pod.to_string(),
                 container: stem(file, ".log")?,
             },
+            ["history", cluster, group, version, file] => BundlePath::History {
+                cluster: cluster.to_string(),
+                group: group.to_string(),
+                version: version.to_string(),
+                resource: stem(file, ".ndjson")?,
+            },
             _ => {
                 return Err(
-                    "not a path of bundle format 1 (manifest.json, db/, kube/, logs/)".into(),
+                    "not a path of bundle format 1 (manifest.json, db/, kube/, logs/, history/)"
+                        .into(),
                 );
             }
         };
@@ -103,16 +120,21 @@ impl BundlePath {
     }
 
     pub fn is_ndjson(&self) -> bool {
-        matches!(self, BundlePath::Db { .. } | BundlePath::Kube { .. })
+        matches!(
+            self,
+            BundlePath::Db { .. } | BundlePath::Kube { .. } | BundlePath::History { .. }
+        )
     }
 
-    /// Sort key that puts entries in the order DESIGN.md §4 gives: manifest, db, kube, logs.
+    /// Sort key that puts entries in the order DESIGN.md §4 gives: manifest, db, kube, logs,
+    /// history.
     pub fn section(&self) -> u8 {
         match self {
             BundlePath::Manifest => 0,
             BundlePath::Db { .. } => 1,
             BundlePath::Kube { .. } => 2,
             BundlePath::Log { .. } => 3,
+            BundlePath::History { .. } => 4,
         }
     }
 }
@@ -134,6 +156,12 @@ impl fmt::Display for BundlePath {
                 pod,
                 container,
             } => write!(f, "logs/{cluster}/{namespace}/{pod}/{container}.log"),
+            BundlePath::History {
+                cluster,
+                group,
+                version,
+                resource,
+            } => write!(f, "history/{cluster}/{group}/{version}/{resource}.ndjson"),
         }
     }
 }
@@ -187,6 +215,8 @@ mod tests {
             "kube/mgmt-1/work.open-cluster-management.io/v1/appliedmanifestworks.ndjson",
             "kube/mgmt-1/core/v1/namespaces.ndjson",
             "logs/svc-1/maestro/maestro-abc/service.log",
+            "history/mgmt-1/hypershift.openshift.io/v1beta1/hostedclusters.ndjson",
+            "history/mgmt-1/core/v1/secrets.ndjson",
         ] {
             let path = BundlePath::parse(raw).unwrap().unwrap();
             assert_eq!(path.to_string(), raw);
@@ -203,6 +233,7 @@ mod tests {
         );
         assert_eq!(BundlePath::parse("./").unwrap(), None);
         assert_eq!(BundlePath::parse("kube/mgmt-1/").unwrap(), None);
+        assert_eq!(BundlePath::parse("history/mgmt-1/core/").unwrap(), None);
     }
 
     #[test]
@@ -217,6 +248,9 @@ mod tests {
             "db/x.json",
             "other/file",
             "kube/c/g/v1/x.ndjson/extra",
+            "history/c/g/v1/x.log",
+            "history/c/g/x.ndjson",
+            "history/../g/v1/x.ndjson",
         ] {
             assert!(BundlePath::parse(raw).is_err(), "{raw} should be refused");
         }

@@ -1,9 +1,10 @@
 //! The snapshot bundle, format version 1 (DESIGN.md §4): a zstd-compressed tar whose first entry
-//! is `manifest.json`, followed by `db/`, `kube/` and `logs/` files, each checksummed.
+//! is `manifest.json`, followed by `db/`, `kube/`, `logs/` and `history/` files, each checksummed.
 //!
 //! The reader treats every bundle as hostile: entry paths are parsed by [`layout::BundlePath`],
 //! sizes and checksums are checked against the manifest, and decompression is bounded.
 
+pub mod history;
 pub mod kinds;
 pub mod layout;
 pub mod manifest;

@@ -238,6 +238,17 @@ mod tests {
         sink.write_row(&serde_json::json!({"id": "a"})).unwrap();
         sink.write_row(&serde_json::json!({"id": "b"})).unwrap();
         writer.finish_file(sink).unwrap();
+        let history = BundlePath::parse("history/c1/core/v1/namespaces.ndjson")
+            .unwrap()
+            .unwrap();
+        let mut sink = writer.start_file(history).unwrap();
+        for event in ["Add", "Update", "Delete"] {
+            sink.write_row(
+                &serde_json::json!({"ts": "2026-11-21T09:00:00Z", "event": event, "object": {}}),
+            )
+            .unwrap();
+        }
+        writer.finish_file(sink).unwrap();
         writer.record_error("kube/c2", "unreachable");
         let written = writer.finish().unwrap();
 
@@ -246,9 +257,14 @@ mod tests {
         let paths: Vec<&str> = written.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["db/resources.ndjson", "kube/c1/core/v1/namespaces.ndjson"]
+            [
+                "db/resources.ndjson",
+                "kube/c1/core/v1/namespaces.ndjson",
+                "history/c1/core/v1/namespaces.ndjson"
+            ]
         );
         assert_eq!(written.files[0].rows, Some(2));
+        assert_eq!(written.files[2].rows, Some(3), "history rows are counted");
         assert_eq!(written.errors[0].source, "kube/c2");
         let mut seen = Vec::new();
         reader

@@ -90,10 +90,24 @@ fn spec() -> impl Strategy<Value = Spec> {
                         resource,
                     };
                     let mut content = Vec::new();
+                    let mut revisions = Vec::new();
                     for object in objects {
                         serde_json::to_writer(&mut content, &object).unwrap();
                         content.push(b'\n');
+                        let revision = serde_json::json!({
+                            "ts": "2026-11-21T09:00:00Z", "event": "Update", "object": object
+                        });
+                        serde_json::to_writer(&mut revisions, &revision).unwrap();
+                        revisions.push(b'\n');
                     }
+                    // The same objects as history revisions (an additive entry of format 1).
+                    let history = BundlePath::History {
+                        cluster: path_cluster(&path),
+                        group: group.into(),
+                        version: version.into(),
+                        resource: path_resource(&path),
+                    };
+                    files.insert(history, revisions);
                     files.insert(path, content);
                 }
                 for (c, namespace, pod, container, content) in logs {
@@ -148,7 +162,22 @@ fn write(spec: &Spec, target: &Path) -> Manifest {
     writer.finish().unwrap()
 }
 
-/// The files a spec should read back as, in bundle order (db, kube, logs; by path within).
+fn path_cluster(path: &BundlePath) -> String {
+    match path {
+        BundlePath::Kube { cluster, .. } => cluster.clone(),
+        _ => unreachable!("a kube path"),
+    }
+}
+
+fn path_resource(path: &BundlePath) -> String {
+    match path {
+        BundlePath::Kube { resource, .. } => resource.clone(),
+        _ => unreachable!("a kube path"),
+    }
+}
+
+/// The files a spec should read back as, in bundle order (db, kube, logs, history; by path
+/// within).
 fn expected(spec: &Spec) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(BundlePath, Vec<u8>)> = spec
         .tables
