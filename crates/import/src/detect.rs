@@ -14,6 +14,8 @@ pub(crate) enum Format {
     Yaml,
     Json,
     Ndjson,
+    /// Kusto exports (kusto/); read only outside resource trees.
+    Csv,
 }
 
 /// What the path says about the objects in a file.
@@ -138,7 +140,7 @@ pub(crate) fn classify(rel: &str) -> Class {
         {
             return Class::Log(log);
         }
-        let Some(format) = format else {
+        let Some(format) = format.filter(|f| *f != Format::Csv) else {
             return Class::Skip;
         };
         let hint = if parts[anchor] == "namespaces" {
@@ -216,6 +218,7 @@ fn format_of(name: &str) -> Option<Format> {
         "yaml" | "yml" => Some(Format::Yaml),
         "json" => Some(Format::Json),
         "ndjson" | "jsonl" => Some(Format::Ndjson),
+        "csv" => Some(Format::Csv),
         _ => None,
     }
 }

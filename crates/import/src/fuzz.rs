@@ -76,6 +76,22 @@ fn check(outcome: &mut Outcome, record: Record) {
         }
         Record::Skipped => outcome.skipped += 1,
         Record::EmptyList(_) | Record::Timestamp(_) => {}
+        Record::Revision(revision) => {
+            outcome.rows += 1;
+            let path = BundlePath::History {
+                cluster: "c1".into(),
+                group: revision.group,
+                version: revision.version,
+                resource: revision.plural,
+            };
+            assert_eq!(
+                BundlePath::parse(&path.to_string()),
+                Ok(Some(path)),
+                "a revision's bundle path must parse back"
+            );
+            one_json_line(&revision.line);
+        }
+        Record::LogLine(_) => outcome.rows += 1,
     }
 }
 

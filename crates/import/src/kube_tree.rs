@@ -43,6 +43,7 @@ pub(crate) fn is_object(map: &Map<String, Value>, layout: &Layout) -> bool {
 /// The facts that place an object in the bundle.
 struct Ident {
     kind: String,
+    name_key: String,
     api_version: String,
     group_dir: String,
     version: String,
@@ -108,6 +109,7 @@ fn identify(
         None => format!("n:{group}/{kind}/{}/{name}", namespace.unwrap_or_default()),
     };
     Ok(Ident {
+        name_key: format!("{kind}/{}/{name}", namespace.unwrap_or_default()),
         fill_kind: kind_given.is_none(),
         fill_api_version: api_given.is_none(),
         group_dir: group_dir.to_string(),
@@ -182,6 +184,7 @@ pub(crate) fn object_from_value(
         version: ident.version,
         plural: ident.plural,
         key: ident.key,
+        name_key: ident.name_key,
         rv,
         line: serde_json::to_vec(&value).expect("a JSON value serializes"),
         redacted,

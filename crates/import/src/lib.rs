@@ -20,7 +20,9 @@ mod archive;
 mod detect;
 #[doc(hidden)]
 pub mod fuzz;
+mod history;
 mod kube_tree;
+mod kusto;
 mod limits;
 mod logs;
 mod maestro;
@@ -77,6 +79,8 @@ pub struct InputReport {
     pub objects: u64,
     pub rows: u64,
     pub logs: u64,
+    /// Object revisions (Kusto `kubernetesResourceSnapshots` rows, a bundle's `history/`).
+    pub revisions: u64,
     /// Files that hold no data (gather logs, HTML, discovery) or documents that are neither
     /// Kubernetes objects nor Maestro data, in a directory or archive.
     pub skipped: u64,
@@ -94,6 +98,10 @@ pub struct ImportOutcome {
     pub duplicates: u64,
     /// Secret values replaced by a redaction marker.
     pub redacted: u64,
+    /// Object revisions written under `history/`.
+    pub revisions: u64,
+    /// Objects written under `kube/` from their last revision (no live copy imported).
+    pub reconstructed: u64,
 }
 
 /// Why an import stopped. The io error of a variant is its chained source, not part of its
@@ -243,6 +251,47 @@ pub(crate) enum Record {
     /// A List with no items (`items: []`, or `items: null` as old `oc` prints it): recognized,
     /// nothing to import.
     EmptyList(&'static str),
+    /// One revision of an object, for `history/` (kusto/history.rs).
+    Revision(RevisionRecord),
+    /// One container log row, for `logs/` (kusto/logs.rs).
+    LogLine(LogLineRecord),
+}
+
+/// A normalized, redacted object revision: its `history/` file, identity and NDJSON line.
+#[derive(Debug)]
+pub(crate) struct RevisionRecord {
+    /// The PATH's cluster, used when the row names none (or `--cluster-name` is given).
+    pub cluster: u32,
+    /// The row's own cluster, as a bundle cluster name.
+    pub cluster_name: Option<String>,
+    pub group: String,
+    pub version: String,
+    pub plural: String,
+    /// `Kind (plural)` when the plural was guessed (a kind mwtrace does not know).
+    pub guessed_kind: Option<String>,
+    /// `u:<uid>`, or `n:<kind>/<namespace>/<name>` when there is no uid.
+    pub key: String,
+    /// `<kind>/<namespace>/<name>`: a live object of that name also stops a reconstruction.
+    pub name_key: String,
+    pub ts: jiff::Timestamp,
+    pub delete: bool,
+    /// `{"ts", "event", "object"}`.
+    pub line: Vec<u8>,
+    pub redacted: usize,
+    pub label: &'static str,
+}
+
+/// Container log text, prefixed with its timestamp, for `logs/<cluster>/<ns>/<pod>/<c>.log`.
+#[derive(Debug)]
+pub(crate) struct LogLineRecord {
+    pub cluster: u32,
+    pub cluster_name: Option<String>,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    /// One or more lines, without the last newline.
+    pub text: Vec<u8>,
+    pub label: &'static str,
 }
 
 /// A normalized object: its bundle file, identity, resourceVersion and NDJSON line.
@@ -254,6 +303,9 @@ pub(crate) struct ObjectRecord {
     pub plural: String,
     /// `u:<uid>`, or `n:<group>/<kind>/<namespace>/<name>` when there is no uid.
     pub key: String,
+    /// `<kind>/<namespace>/<name>`, whatever the key: a history revision of that name is not
+    /// reconstructed when this object is imported.
+    pub name_key: String,
     pub rv: Option<String>,
     pub line: Vec<u8>,
     pub redacted: usize,
@@ -339,6 +391,7 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
         mwtrace_interrupt::ScratchDir::new_in(parent_dir(&plan.output), ".mwtrace-import-")
             .map_err(write_err)?;
     let mut merger = Merger::new(staging.path().to_path_buf(), clusters.clone());
+    merger.fix_cluster(plan.cluster_name.is_some());
     let skip = Skip::new(&plan.output);
 
     let mut reports = Vec::new();
@@ -383,7 +436,9 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
             InputKind::File => run.single_file(),
         }
         .map_err(write_err)?;
-        if report.objects + report.rows + report.logs == 0 && report.found.is_empty() {
+        if report.objects + report.rows + report.logs + report.revisions == 0
+            && report.found.is_empty()
+        {
             return Err(nothing_recognized(input, &report, &mut writer));
         }
         reports.push(report);
@@ -454,6 +509,8 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
         rows: stats.rows,
         duplicates: stats.duplicates,
         redacted: stats.redacted,
+        revisions: stats.revisions,
+        reconstructed: stats.reconstructed,
     })
 }
 
@@ -461,7 +518,7 @@ pub fn import(plan: &ImportPlan, progress: &dyn Progress) -> Result<ImportOutcom
 pub fn describe(report: &InputReport) -> String {
     let found: Vec<&str> = report.found.iter().copied().collect();
     format!(
-        "{}: {} files, {} objects, {} rows, {} logs, {} skipped, {} errors{}",
+        "{}: {} files, {} objects, {} rows, {} logs, {} skipped, {} errors{}{}",
         if found.is_empty() {
             "nothing recognized".to_string()
         } else {
@@ -473,7 +530,12 @@ pub fn describe(report: &InputReport) -> String {
         report.logs,
         report.skipped,
         report.errors,
-        if report.objects + report.logs > 0 {
+        if report.revisions > 0 {
+            format!(", {} history revisions", report.revisions)
+        } else {
+            String::new()
+        },
+        if report.objects + report.logs + report.revisions > 0 {
             format!(" (cluster {})", report.cluster)
         } else {
             String::new()
@@ -1020,7 +1082,9 @@ impl Run<'_> {
             let size = file.record.bytes;
             self.progress.advance(1);
             let cluster = match &file.path {
-                BundlePath::Kube { cluster, .. } | BundlePath::Log { cluster, .. } => {
+                BundlePath::Kube { cluster, .. }
+                | BundlePath::Log { cluster, .. }
+                | BundlePath::History { cluster, .. } => {
                     match clusters.iter().find(|(name, _)| name == cluster) {
                         Some((_, index)) => *index,
                         None => self.merger.cluster(cluster),
@@ -1053,6 +1117,45 @@ impl Run<'_> {
                 self.merger.add_log(cluster, target, staged, source);
                 self.report.logs += 1;
                 return Ok(());
+            }
+            if let BundlePath::History {
+                group,
+                version,
+                resource,
+                ..
+            } = &file.path
+            {
+                // Revisions are carried over as they are (redacted again unless --no-redact).
+                self.report.files += 1;
+                let layout = Layout::Loose { table: None };
+                let ctx = Ctx::new(cluster, &source, &layout, settings.redact, true);
+                let placed = kusto::history::Placed {
+                    group,
+                    version,
+                    resource,
+                };
+                let mut failure = None;
+                let (merger, writer, report) =
+                    (&mut *self.merger, &mut *self.writer, &mut *self.report);
+                parse::json_lines(
+                    &ctx,
+                    content,
+                    &mut |record| {
+                        if failure.is_none()
+                            && let Err(e) = merger.merge(record, writer, report)
+                        {
+                            failure = Some(e);
+                        }
+                    },
+                    &mut |value, loc, out| {
+                        out(kusto::history::bundle_line(&ctx, value, &placed, loc));
+                        true
+                    },
+                );
+                return match failure {
+                    Some(e) => Err(e.into()),
+                    None => Ok(()),
+                };
             }
             let Class::Data { format, layout } = detect::classify(&file.path.to_string()) else {
                 return Ok(());

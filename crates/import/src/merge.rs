@@ -6,17 +6,23 @@
 //! position is marked dropped. Pass 2 ([`Merger::finish`]): each staging file is copied into the
 //! bundle, skipping its dropped lines; a file without any is copied as is.
 //!
+//! Object revisions (history) are staged the same way, all of them kept, under their
+//! `history/` file; the latest per object is tracked by [`crate::history::Latest`] (positions
+//! only) and reconstructed under `kube/` at the end when no live copy was imported. Container
+//! log rows (Kusto exports) are staged per container and handed to the log writer.
+//!
 //! "Newer" for objects: the higher `metadata.resourceVersion`, compared as integers when both
 //! are integers (etcd revisions), else as strings; an object without one is oldest. On a tie
 //! the first one read wins, so the result follows the order of the PATHs and of the files.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::detect::LogTarget;
+use super::detect::{LogPart, LogTarget};
+use super::history::{self, Latest, Staged};
 use super::logs::LogSet;
 use super::{InputReport, Record, RowRank};
 use mwtrace_bundle::{BundlePath, BundleWriter};
@@ -36,6 +42,14 @@ pub(crate) struct Merger {
     duplicates: u64,
     redacted: u64,
     gathered_at: Option<jiff::Timestamp>,
+    /// `--cluster-name`: every revision and log row goes to the PATH's cluster, whatever
+    /// cluster its row names.
+    fixed_cluster: bool,
+    /// `<kind>/<namespace>/<name>` of every live object, per cluster.
+    live_names: HashSet<(u32, String)>,
+    latest: Latest,
+    /// The source of each container log staged from rows (by stage), for its errors.
+    log_sources: HashMap<usize, String>,
 }
 
 struct Stage {
@@ -62,6 +76,8 @@ pub(crate) struct Stats {
     /// Every cluster, in order: those named before the import, then those found in bundles.
     pub clusters: Vec<String>,
     pub gathered_at: Option<jiff::Timestamp>,
+    pub revisions: u64,
+    pub reconstructed: u64,
 }
 
 impl Merger {
@@ -79,6 +95,23 @@ impl Merger {
             duplicates: 0,
             redacted: 0,
             gathered_at: None,
+            fixed_cluster: false,
+            live_names: HashSet::new(),
+            latest: Latest::default(),
+            log_sources: HashMap::new(),
+        }
+    }
+
+    /// `--cluster-name` was given: rows that name their cluster go to the PATH's all the same.
+    pub fn fix_cluster(&mut self, fixed: bool) {
+        self.fixed_cluster = fixed;
+    }
+
+    /// The cluster a row goes to: the one it names, unless `--cluster-name`, else the PATH's.
+    fn row_cluster(&mut self, path_cluster: u32, named: Option<String>) -> u32 {
+        match named {
+            Some(name) if !self.fixed_cluster => self.cluster(&name),
+            _ => path_cluster,
         }
     }
 
@@ -128,6 +161,7 @@ impl Merger {
                     resource: object.plural,
                 };
                 let (stage, line) = self.append(path, &object.line)?;
+                self.live_names.insert((object.cluster, object.name_key));
                 let key = (object.cluster, object.key);
                 let dropped = match self.objects.get_mut(&key) {
                     None => {
@@ -199,6 +233,47 @@ impl Merger {
             Record::Timestamp(t) => {
                 self.gathered_at = Some(self.gathered_at.map_or(t, |g| g.max(t)));
             }
+            Record::Revision(revision) => {
+                report.revisions += 1;
+                report.found.insert(revision.label);
+                self.redacted += revision.redacted as u64;
+                let cluster = self.row_cluster(revision.cluster, revision.cluster_name);
+                if let Some(kind) = revision.guessed_kind {
+                    self.latest.guessed_kinds.insert(kind);
+                }
+                let path = BundlePath::History {
+                    cluster: self.clusters[cluster as usize].clone(),
+                    group: revision.group,
+                    version: revision.version,
+                    resource: revision.plural,
+                };
+                let (stage, line) = self.append(path, &revision.line)?;
+                self.latest.record(Staged {
+                    cluster,
+                    key: revision.key,
+                    name_key: revision.name_key,
+                    ts: revision.ts,
+                    delete: revision.delete,
+                    stage,
+                    line,
+                });
+            }
+            Record::LogLine(log) => {
+                report.found.insert(log.label);
+                let cluster = self.row_cluster(log.cluster, log.cluster_name);
+                let path = BundlePath::Log {
+                    cluster: self.clusters[cluster as usize].clone(),
+                    namespace: log.namespace,
+                    pod: log.pod,
+                    container: log.container,
+                };
+                let new = !self.by_path.contains_key(&path);
+                let (stage, _) = self.append(path, &log.text)?;
+                if new {
+                    report.logs += 1;
+                    self.log_sources.insert(stage, report.path.clone());
+                }
+            }
         }
         Ok(())
     }
@@ -261,8 +336,20 @@ impl Merger {
             clusters_used: BTreeSet::new(),
             clusters: self.clusters.clone(),
             gathered_at: self.gathered_at,
+            revisions: 0,
+            reconstructed: 0,
         };
-        let mut order: Vec<usize> = (0..self.stages.len()).collect();
+        for stage in &mut self.stages {
+            if let Some(mut file) = stage.file.take() {
+                file.flush()?;
+            }
+        }
+        self.open = 0;
+        stats.reconstructed = self.reconstruct()?;
+        self.stage_row_logs()?;
+        let mut order: Vec<usize> = (0..self.stages.len())
+            .filter(|i| !matches!(self.stages[*i].path, BundlePath::Log { .. }))
+            .collect();
         order.sort_by(|a, b| self.stages[*a].path.cmp(&self.stages[*b].path));
         for index in order {
             let stage = &mut self.stages[index];
@@ -273,6 +360,10 @@ impl Merger {
             match &stage.path {
                 BundlePath::Kube { cluster, .. } => {
                     stats.objects += kept;
+                    stats.clusters_used.insert(cluster.clone());
+                }
+                BundlePath::History { cluster, .. } => {
+                    stats.revisions += kept;
                     stats.clusters_used.insert(cluster.clone());
                 }
                 _ => stats.rows += kept,
@@ -286,6 +377,31 @@ impl Merger {
                 writer.finish_file(sink)?;
             }
             let _ = std::fs::remove_file(&stage.local);
+        }
+        if !self.latest.guessed_kinds.is_empty() {
+            let kinds: Vec<&str> = self
+                .latest
+                .guessed_kinds
+                .iter()
+                .map(String::as_str)
+                .collect();
+            writer.manifest_mut().notes.push(mwtrace_bundle::manifest::SourceError {
+                source: "import:history".into(),
+                message: format!(
+                    "kinds mwtrace does not know, their resource (plural) guessed from the kind: {}",
+                    kinds.join(", ")
+                ),
+            });
+        }
+        if stats.reconstructed > 0 {
+            writer.manifest_mut().notes.push(mwtrace_bundle::manifest::SourceError {
+                source: "import:history".into(),
+                message: format!(
+                    "{} objects under kube/ reconstructed from their last history revision (no live copy imported; annotation {})",
+                    stats.reconstructed,
+                    mwtrace_bundle::history::RECONSTRUCTED_AT
+                ),
+            });
         }
         let (written, log_stats) = self.logs.write(writer, redact)?;
         stats.redacted += log_stats.redacted;
@@ -307,6 +423,94 @@ impl Merger {
             }
         }
         Ok(stats)
+    }
+}
+
+impl Merger {
+    /// The latest revision of every object that has no live copy, read back from the history
+    /// staging files and appended to its `kube/` staging file (annotated). Returns how many.
+    fn reconstruct(&mut self) -> io::Result<u64> {
+        let objects = &self.objects;
+        let live = |cluster: u32, key: &str| objects.contains_key(&(cluster, key.to_string()));
+        let wanted = self.latest.to_reconstruct(&live, &self.live_names);
+        let mut count = 0;
+        let mut at = 0;
+        while at < wanted.len() {
+            let stage = wanted[at].0;
+            let lines: Vec<u64> = wanted[at..]
+                .iter()
+                .take_while(|(s, _)| *s == stage)
+                .map(|(_, line)| *line)
+                .collect();
+            at += lines.len();
+            let BundlePath::History {
+                cluster,
+                group,
+                version,
+                resource,
+            } = self.stages[stage].path.clone()
+            else {
+                continue;
+            };
+            let kube = BundlePath::Kube {
+                cluster,
+                group,
+                version,
+                resource,
+            };
+            let local = self.stages[stage].local.clone();
+            let mut input = BufReader::with_capacity(1 << 20, File::open(&local)?);
+            let (mut line, mut index, mut next) = (Vec::new(), 0u64, lines.iter().peekable());
+            while let Some(&&want) = next.peek() {
+                line.clear();
+                if input.read_until(b'\n', &mut line)? == 0 {
+                    break;
+                }
+                if index == want {
+                    next.next();
+                    if let Some(object) = history::reconstructed(line.trim_ascii_end()) {
+                        self.append(kube.clone(), &object)?;
+                        count += 1;
+                    }
+                }
+                index += 1;
+            }
+        }
+        for stage in &mut self.stages {
+            if let Some(mut file) = stage.file.take() {
+                file.flush()?;
+            }
+        }
+        self.open = 0;
+        Ok(count)
+    }
+
+    /// Container logs staged from rows, handed to the log writer as each container's log.
+    fn stage_row_logs(&mut self) -> io::Result<()> {
+        for (index, stage) in self.stages.iter_mut().enumerate() {
+            let BundlePath::Log {
+                cluster,
+                namespace,
+                pod,
+                container,
+            } = &stage.path
+            else {
+                continue;
+            };
+            if let Some(mut file) = stage.file.take() {
+                file.flush()?;
+            }
+            let target = LogTarget {
+                namespace: namespace.clone(),
+                pod: pod.clone(),
+                container: container.clone(),
+                part: LogPart::Current,
+                insecure: false,
+            };
+            let source = self.log_sources.remove(&index).unwrap_or_default();
+            self.logs.add(cluster, target, stage.local.clone(), source);
+        }
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::detect::Format;
 use super::kube_tree::{self, ListCtx};
+use super::kusto;
 use super::limits::{self, BoundedValue, Budget, Exceeded, Metered};
 use super::maestro::{self, REST_KINDS};
 use super::yaml::{self, DocBody};
@@ -34,6 +35,8 @@ pub(crate) fn parse(
         }
         Some(Format::Json) => json(ctx, content, size, out),
         Some(Format::Ndjson) => ndjson(ctx, content, out),
+        // Kusto exports are the only CSV mwtrace reads (kusto/: by their header).
+        Some(Format::Csv) => kusto::csv(ctx, content, out),
     }
 }
 
@@ -115,6 +118,14 @@ fn object_doc(ctx: &Ctx<'_>, mut map: Map<String, Value>, loc: Loc, out: &mut dy
 
 /// An element of a top-level JSON (or YAML) array: a row, an object, or a REST item.
 fn array_element(ctx: &Ctx<'_>, element: Value, loc: Loc, out: &mut dyn FnMut(Record)) {
+    // The web UI's JSON export of a Kusto query: an array of rows.
+    let element = match element {
+        Value::Object(map) => match kusto::json_row(ctx, map, loc, out) {
+            Ok(()) => return,
+            Err(map) => Value::Object(map),
+        },
+        other => other,
+    };
     if let Some(table) = ctx.table() {
         return out(maestro::db_row(ctx, table, element, loc));
     }
@@ -212,7 +223,8 @@ fn json(ctx: &Ctx<'_>, content: &mut dyn Read, size: u64, out: &mut dyn FnMut(Re
         let Some(bytes) = read_whole(ctx, content, size, out) else {
             return;
         };
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let bytes = bytes.strip_prefix(kusto::BOM).unwrap_or(&bytes);
+        let mut de = serde_json::Deserializer::from_slice(bytes);
         de.deserialize_any(Top {
             ctx,
             out: &mut *out,
@@ -221,8 +233,14 @@ fn json(ctx: &Ctx<'_>, content: &mut dyn Read, size: u64, out: &mut dyn FnMut(Re
         })
         .and_then(|()| de.end())
     } else {
+        let mut inner = BufReader::with_capacity(1 << 20, content);
+        if let Ok(head) = inner.fill_buf()
+            && head.starts_with(kusto::BOM)
+        {
+            inner.consume(kusto::BOM.len());
+        }
         let input = Metered {
-            inner: BufReader::with_capacity(1 << 20, content),
+            inner,
             budget: &budget,
         };
         let mut de = serde_json::Deserializer::from_reader(input);
@@ -503,12 +521,62 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
     }
 }
 
-/// NDJSON: one JSON value per line.
+/// NDJSON: one JSON value per line. A line that is a Kusto export row (kusto/) is one; the
+/// first line that is neither data nor such a row, in a file found in a directory or archive,
+/// makes the whole file a skipped one (a log in JSON lines, say).
 fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
+    let mut recognized = false;
+    json_lines(ctx, content, out, &mut |value, loc, out| {
+        let value = match value {
+            Value::Object(map) => match kusto::json_row(ctx, map, loc, out) {
+                Ok(()) => {
+                    recognized = true;
+                    return true;
+                }
+                Err(map) => Value::Object(map),
+            },
+            other => other,
+        };
+        let known = match &value {
+            Value::Object(map) => {
+                ctx.table().is_some()
+                    || kube_tree::is_object(map, ctx.layout)
+                    || map
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| REST_KINDS.contains(&k))
+            }
+            _ => false,
+        };
+        if !known && !ctx.strict && !recognized {
+            out(Record::Skipped);
+            return false;
+        }
+        recognized = true;
+        match value {
+            Value::Object(map) => object_doc(ctx, map, loc, out),
+            other => array_element(ctx, other, loc, out),
+        }
+        true
+    });
+}
+
+/// What [`json_lines`] hands each line to: the value, where it is, and where records go;
+/// false stops the file.
+pub(crate) type LineVisitor<'a> = dyn FnMut(Value, Loc, &mut dyn FnMut(Record)) -> bool + 'a;
+
+/// JSON lines, each within the document limit, handed to `each` with its line; a line that is
+/// too long or not JSON is one error and the next line is read. `each` returns false to stop.
+/// A UTF-8 BOM before the first line is skipped.
+pub(crate) fn json_lines(
+    ctx: &Ctx<'_>,
+    content: &mut dyn Read,
+    out: &mut dyn FnMut(Record),
+    each: &mut LineVisitor<'_>,
+) {
     let mut input = BufReader::with_capacity(1 << 20, content);
     let mut line = Vec::new();
     let mut line_no = 0usize;
-    let mut recognized = false;
     let limit = limits::limits().document_bytes;
     loop {
         line.clear();
@@ -531,7 +599,10 @@ fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
             }
             continue;
         }
-        let text = line.trim_ascii();
+        let mut text = line.trim_ascii();
+        if line_no == 1 {
+            text = text.strip_prefix(kusto::BOM).unwrap_or(text);
+        }
         if text.is_empty() {
             continue;
         }
@@ -550,26 +621,8 @@ fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
                 continue;
             }
         };
-        let loc = Loc::line(line_no);
-        let known = match &value {
-            Value::Object(map) => {
-                ctx.table().is_some()
-                    || kube_tree::is_object(map, ctx.layout)
-                    || map
-                        .get("kind")
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| REST_KINDS.contains(&k))
-            }
-            _ => false,
-        };
-        if !known && !ctx.strict && !recognized {
-            // Not data after all (a log in JSON lines, say): skip the whole file.
-            return out(Record::Skipped);
-        }
-        recognized = true;
-        match value {
-            Value::Object(map) => object_doc(ctx, map, loc, out),
-            other => array_element(ctx, other, loc, out),
+        if !each(value, Loc::line(line_no), out) {
+            return;
         }
     }
 }
