@@ -6,6 +6,7 @@
 
 pub mod doctor;
 pub mod human;
+pub mod json_diff;
 pub mod load;
 pub mod log_query;
 pub mod query;
