@@ -89,14 +89,21 @@ fn print_summary(
     let rate = if seconds >= 0.5 {
         format!(
             ", {:.0} objects/s",
-            (outcome.objects + outcome.duplicates) as f64 / seconds
+            (outcome.objects + outcome.duplicates + outcome.revisions) as f64 / seconds
         )
     } else {
         String::new()
     };
+    let history = match outcome.revisions {
+        0 => String::new(),
+        n => format!(
+            "; {n} history revisions, {} objects reconstructed from them",
+            outcome.reconstructed
+        ),
+    };
     writeln!(
         err,
-        "\nwrote {} ({} files; {} objects, {} rows; {} duplicates merged; {} secret values redacted; {} errors{}) in {seconds:.1} s{rate}",
+        "\nwrote {} ({} files; {} objects, {} rows{history}; {} duplicates merged; {} secret values redacted; {} errors{}) in {seconds:.1} s{rate}",
         plan.output.display(),
         outcome.manifest.files.len(),
         outcome.objects,

@@ -3,11 +3,11 @@
 
 use std::io::{self, BufWriter, Write};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 
 use crate::ExitStatus;
-use crate::cli::{LevelArg, LogFormat, LogsArgs, TimeArg};
+use crate::cli::{LevelArg, LogFormat, LogsArgs};
 use mwtrace_analyze::log_query::{Filter, LogLine, query};
 use mwtrace_analyze::query::rows;
 use mwtrace_analyze::terminal::escape_text;
@@ -21,37 +21,12 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
     }
     let snapshot = super::open(&args.snapshot)?;
     let conn = &snapshot.conn;
-    let created_at: Option<String> = rows(
-        conn,
-        "SELECT mw_rfc3339(created_at) FROM snapshot",
-        [],
-        |r| r.get(0),
-    )?
-    .into_iter()
-    .next()
-    .flatten();
-    let created_at = created_at.and_then(|t| t.parse::<jiff::Timestamp>().ok());
-    let resolve = |arg: Option<TimeArg>, flag: &str| -> Result<Option<jiff::Timestamp>> {
-        Ok(match arg {
-            None => None,
-            Some(TimeArg::At(ts)) => Some(ts),
-            Some(TimeArg::BeforeSnapshot(d)) => {
-                let base = created_at
-                    .with_context(|| format!("{flag}: the snapshot has no creation time"))?;
-                let span = jiff::SignedDuration::try_from(d)
-                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
-                Some(
-                    base.checked_sub(span)
-                        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?,
-                )
-            }
-        })
-    };
+    let (since, until) = super::time_window(conn, args.since, args.until)?;
     let filter = Filter {
         grep: args.grep.clone(),
         min_level: args.level.map(level),
-        since: resolve(args.since, "--since")?,
-        until: resolve(args.until, "--until")?,
+        since,
+        until,
         pod: args.pod.clone(),
         resource_id: args.resource_id.clone(),
         op_id: args.op_id.clone(),

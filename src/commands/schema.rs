@@ -1,9 +1,11 @@
 //! `mwtrace schema`: the tables and columns of a loaded snapshot, with their meaning (the
-//! `COMMENT ON` lines of the loader's SQL).
+//! `COMMENT ON` lines of the loader's SQL). The interactive `sql` prompt's `.tables` and
+//! `.schema` print the same.
 
 use std::io::Write;
 
 use anyhow::Result;
+use duckdb::Connection;
 
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
@@ -12,10 +14,34 @@ use mwtrace_analyze::terminal::escape_line;
 
 pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
     let snapshot = super::open(&args.snapshot)?;
-    let conn = &snapshot.conn;
-    // Views are listed with the tables: `resources` and `resource_manifests` are views that
-    // add the manifests, extracted from the payload on read, to their stored tables.
-    let tables = rows(
+    write_schema(&snapshot.conn, None, &mut std::io::stdout().lock())?;
+    Ok(ExitStatus::Success)
+}
+
+/// A table or view of the schema.
+pub(crate) struct Table {
+    pub name: String,
+    pub comment: String,
+    /// DuckDB's estimate of the rows of a table; None for a view.
+    pub rows: Option<i64>,
+}
+
+impl Table {
+    /// `17 rows`, or `view`.
+    pub fn kind(&self) -> String {
+        match self.rows {
+            Some(1) => "1 row".to_string(),
+            Some(rows) => format!("{rows} rows"),
+            None => "view".to_string(),
+        }
+    }
+}
+
+/// The tables and views of the snapshot by name. Views are listed with the tables:
+/// `resources` and `resource_manifests` are views that add the manifests, extracted from the
+/// payload on read, to their stored tables.
+pub(crate) fn tables(conn: &Connection) -> Result<Vec<Table>> {
+    Ok(rows(
         conn,
         "SELECT table_name, coalesce(comment, ''), estimated_size FROM duckdb_tables()
          WHERE NOT temporary AND table_name <> 'mwtrace_meta'
@@ -25,25 +51,40 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
          ORDER BY 1",
         [],
         |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-            ))
+            Ok(Table {
+                name: r.get(0)?,
+                comment: r.get(1)?,
+                rows: r.get(2)?,
+            })
         },
-    )?;
-    let mut out = std::io::stdout().lock();
-    for (table, comment, size) in tables {
-        let kind = match size {
-            Some(rows) => format!("{rows} rows"),
-            None => "view".to_string(),
-        };
-        writeln!(out, "{table} ({kind}): {}", escape_line(&comment))?;
+    )?)
+}
+
+/// Every table (or only `only`) with its columns, types and meanings; Ok(false) when `only`
+/// names no table of the schema.
+pub(crate) fn write_schema(
+    conn: &Connection,
+    only: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<bool> {
+    let mut found = false;
+    for table in tables(conn)? {
+        if only.is_some_and(|name| !name.eq_ignore_ascii_case(&table.name)) {
+            continue;
+        }
+        found = true;
+        writeln!(
+            out,
+            "{} ({}): {}",
+            table.name,
+            table.kind(),
+            escape_line(&table.comment)
+        )?;
         let columns = rows(
             conn,
             "SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()
              WHERE table_name = ? AND NOT internal ORDER BY column_index",
-            [&table],
+            [&table.name],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -63,5 +104,5 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
         }
         writeln!(out)?;
     }
-    Ok(ExitStatus::Success)
+    Ok(found)
 }

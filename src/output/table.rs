@@ -24,6 +24,8 @@ pub struct ResultWriter<W: Write> {
     parquet: Option<polars::io::parquet::write::BatchedWriter<Watched<W>>>,
     /// The kind of the first error the output returned.
     failed: Rc<Cell<Option<io::ErrorKind>>>,
+    /// The terminal a `table` must fit, if any.
+    fit: Option<TerminalFit>,
 }
 
 impl<W: Write> ResultWriter<W> {
@@ -41,7 +43,15 @@ impl<W: Write> ResultWriter<W> {
             json_started: false,
             parquet: None,
             failed,
+            fit: None,
         }
+    }
+
+    /// A `table` shows only the columns that fit this terminal (first and last ones, with a
+    /// `…` column between them), and says how many it left out.
+    pub fn fit_to(mut self, fit: Option<TerminalFit>) -> Self {
+        self.fit = fit;
+        self
     }
 
     pub fn write(&mut self, df: DataFrame) -> Result<()> {
@@ -125,13 +135,27 @@ impl<W: Write> ResultWriter<W> {
         match self.format {
             TableFormat::Table => {
                 let out = self.out.as_mut().expect("open");
+                let mut hidden = String::new();
                 match self.held.take() {
-                    Some(df) => writeln!(out, "{df}")?,
+                    Some(df) => {
+                        let all = df.width();
+                        let shown = match self.fit {
+                            Some(fit) => fit.columns(df)?,
+                            None => df,
+                        };
+                        if shown.width() < all {
+                            hidden = format!(
+                                ", {} of {all} columns shown: name columns in the SELECT, or -o csv for all",
+                                shown.width() - 1
+                            );
+                        }
+                        writeln!(out, "{shown}")?
+                    }
                     None => writeln!(out, "(no rows; columns: {})", columns.join(", "))?,
                 }
                 writeln!(
                     out,
-                    "({} row{})",
+                    "({} row{}{hidden})",
                     self.rows,
                     if self.rows == 1 { "" } else { "s" }
                 )?;
@@ -211,18 +235,95 @@ impl<W: Write> Write for Watched<W> {
     }
 }
 
+/// The terminal a table is shown on: its width, and the length at which polars cuts a cell.
+#[derive(Debug, Clone, Copy)]
+pub struct TerminalFit {
+    pub width: usize,
+    pub cell: usize,
+}
+
+impl TerminalFit {
+    /// `df` with as many columns as fit the width: the first half and the last half of them
+    /// around a `…` column, as the duckdb shell does. Every column when all fit; never fewer
+    /// than one.
+    fn columns(&self, df: DataFrame) -> Result<DataFrame> {
+        // comfy-table's rounded layout: "│ " before each cell, " " after, "│" at the end.
+        let widths: Vec<usize> = df
+            .get_columns()
+            .iter()
+            .map(|c| self.column_width(c) + 3)
+            .collect();
+        let total = |first: usize, last: usize| {
+            let marker = if first + last < widths.len() { 4 } else { 0 };
+            widths[..first].iter().sum::<usize>()
+                + widths[widths.len() - last..].iter().sum::<usize>()
+                + marker
+                + 1
+        };
+        let count = widths.len();
+        if count == 0 || total(count, 0) <= self.width {
+            return Ok(df);
+        }
+        // The first half (rounded up) and the last half of the columns kept.
+        let split = |keep: usize| (keep.div_ceil(2), keep / 2);
+        let mut keep = 1;
+        while keep + 1 < count {
+            let (first, last) = split(keep + 1);
+            if total(first, last) > self.width {
+                break;
+            }
+            keep += 1;
+        }
+        let (first, last) = split(keep);
+        let mut shown: Vec<Column> = df.get_columns()[..first].to_vec();
+        shown.push(Column::new("…".into(), vec!["…"; df.height()]));
+        shown.extend_from_slice(&df.get_columns()[count - last..]);
+        Ok(DataFrame::new(shown)?)
+    }
+
+    /// The characters a column takes: its name, its type line, its longest value (as polars
+    /// cuts it, plus the marker).
+    fn column_width(&self, column: &Column) -> usize {
+        let header = column
+            .name()
+            .chars()
+            .count()
+            .max(column.dtype().to_string().chars().count());
+        let longest = column
+            .cast(&DataType::String)
+            .ok()
+            .and_then(|text| {
+                text.str()
+                    .ok()
+                    .and_then(|s| s.into_iter().flatten().map(|v| v.chars().count()).max())
+            })
+            .unwrap_or(4);
+        let cell = if longest > self.cell {
+            self.cell + 1
+        } else {
+            longest
+        };
+        header.max(cell)
+    }
+}
+
 /// Table layout. On a terminal: every row, rounded borders, no dtype line, and long strings cut
 /// with a marker (`…`) at a third of the terminal's width, never below 36 characters: a UUID is
 /// never cut, and rows are never re-wrapped inside a cell (which splits ids). Piped or written
 /// to a file: the plain columns only (no borders, no dtype or separator line) and no width
 /// limit, for `grep`, `sort` and `column -t`.
-pub fn configure_table_display(for_terminal: bool) {
+/// Returns the terminal to fit, for a table on one.
+pub fn configure_table_display(for_terminal: bool) -> Option<TerminalFit> {
     let terminal_width = terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
     let cut = match (for_terminal, terminal_width) {
         (false, _) => 1_000_000,
         (true, Some(width)) => (width / 3).max(36),
         (true, None) => 80,
     };
+    let cut = std::env::var("POLARS_FMT_STR_LEN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cut);
     // SAFETY: called before DuckDB starts its threads; the only other thread (the signal
     // watcher) never reads the environment.
     unsafe {
@@ -231,9 +332,7 @@ pub fn configure_table_display(for_terminal: bool) {
         std::env::set_var("POLARS_FMT_TABLE_HIDE_DATAFRAME_SHAPE_INFORMATION", "1");
         // comfy-table's widest setting: cells are cut by length above, never wrapped.
         std::env::set_var("POLARS_TABLE_WIDTH", "65535");
-        if std::env::var_os("POLARS_FMT_STR_LEN").is_none() {
-            std::env::set_var("POLARS_FMT_STR_LEN", cut.to_string());
-        }
+        std::env::set_var("POLARS_FMT_STR_LEN", cut.to_string());
         if for_terminal {
             std::env::set_var("POLARS_FMT_TABLE_ROUNDED_CORNERS", "1");
         } else {
@@ -242,6 +341,10 @@ pub fn configure_table_display(for_terminal: bool) {
             std::env::set_var("POLARS_FMT_TABLE_HIDE_COLUMN_SEPARATOR", "1");
         }
     }
+    for_terminal.then(|| TerminalFit {
+        width: terminal_width.unwrap_or(80),
+        cell: cut,
+    })
 }
 
 #[cfg(test)]

@@ -142,3 +142,79 @@ pub fn write_bundle(target: &Path, files: &[(&str, Vec<Value>)]) {
     }
     writer.finish().expect("finish");
 }
+
+/// `mwtrace` run on a pseudo-terminal (util-linux `script`) of a chosen width, with the test's
+/// cache, environment variables and typed input.
+pub struct Terminal<'e> {
+    env: &'e Env,
+    columns: u16,
+    vars: Vec<(String, String)>,
+    input: String,
+}
+
+impl<'e> Terminal<'e> {
+    pub fn new(env: &'e Env) -> Terminal<'e> {
+        Terminal {
+            env,
+            columns: 120,
+            vars: Vec::new(),
+            input: String::new(),
+        }
+    }
+
+    pub fn columns(mut self, columns: u16) -> Self {
+        self.columns = columns;
+        self
+    }
+
+    pub fn vars(mut self, vars: &[(&str, &str)]) -> Self {
+        self.vars = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self
+    }
+
+    /// What is typed at the terminal.
+    pub fn input(mut self, input: &str) -> Self {
+        self.input = input.to_string();
+        self
+    }
+
+    /// Runs `mwtrace ARGS` (shell words) and returns what the terminal showed, `\r\n` as `\n`.
+    pub fn run(self, args: &str) -> String {
+        use std::io::Write;
+        let binary = assert_cmd::cargo::cargo_bin("mwtrace");
+        let command = format!(
+            "stty cols {} rows 40; {} {args}",
+            self.columns,
+            binary.display()
+        );
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"])
+            .env("XDG_CACHE_HOME", self.env.cache())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("script (util-linux)");
+        let mut stdin = child.stdin.take().unwrap();
+        // Typed as a person types: a line once the program waits for it (a line editor
+        // discards what arrived before its prompt), and the terminal stays open until the
+        // program ends (`script` ends the session at the end of its input).
+        let input = self.input.clone();
+        let typist = std::thread::spawn(move || {
+            for line in input.split_inclusive('\n') {
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                if stdin.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_secs(20));
+        });
+        let out = child.wait_with_output().unwrap();
+        drop(typist);
+        String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+    }
+}

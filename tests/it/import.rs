@@ -13,12 +13,12 @@ const MG_CLUSTER: &str = "must-gather.local.5948474950";
 const POD: &str = "maestro-e2e-upgrade-test-68bd67c4c7-x9k2p";
 const NGINX_ID: &str = "916777c0-0950-56c5-bb78-c884a111303b";
 
-fn fixture(rel: &str) -> String {
+pub(crate) fn fixture(rel: &str) -> String {
     repo().join(rel).to_str().unwrap().to_string()
 }
 
 /// Runs `import PATHS -o <name>`; returns the exit code, the bundle and stderr.
-fn import(env: &Env, name: &str, args: &[&str]) -> (i32, PathBuf, String) {
+pub(crate) fn import(env: &Env, name: &str, args: &[&str]) -> (i32, PathBuf, String) {
     let bundle = env.path(name);
     let mut all = vec!["import"];
     all.extend_from_slice(args);
@@ -36,7 +36,7 @@ fn manifest(env: &Env, bundle: &Path) -> Value {
     info["manifest"].clone()
 }
 
-fn sql(env: &Env, bundle: &Path, query: &str) -> Vec<Value> {
+pub(crate) fn sql(env: &Env, bundle: &Path, query: &str) -> Vec<Value> {
     let out = env.run(&["sql", bundle.to_str().unwrap(), query, "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{query}: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
@@ -654,7 +654,10 @@ fn unreadable_or_unsupported_paths_exit_2_and_write_nothing() {
     assert!(!bundle.exists());
     let (code, _, err) = import(&env, "x.tar.zst", &[&fixture("README.md")]);
     assert_eq!(code, 2);
-    assert!(err.contains("not a .json, .yaml or .ndjson file"), "{err}");
+    assert!(
+        err.contains("not a .json, .yaml, .ndjson or Kusto .csv export file"),
+        "{err}"
+    );
     let gz = env.path("rows.json.gz");
     let mut encoder =
         flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), Default::default());

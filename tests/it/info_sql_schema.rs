@@ -373,19 +373,6 @@ fn piped_tables_are_plain_columns_without_a_width_limit() {
     assert_eq!(lines.last(), Some(&"(2 rows)"));
 }
 
-/// Runs `mwtrace ARGS` on a pseudo-terminal (util-linux `script`), with `env` set.
-fn on_a_terminal(env: &Env, args: &str, vars: &[(&str, &str)]) -> String {
-    let binary = assert_cmd::cargo::cargo_bin("mwtrace");
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
-        .env("XDG_CACHE_HOME", env.cache());
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("script (util-linux)");
-    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
-}
-
 #[test]
 fn text_on_a_terminal_goes_through_the_pager_unless_told_not_to() {
     let env = Env::new();
@@ -395,27 +382,33 @@ fn text_on_a_terminal_goes_through_the_pager_unless_told_not_to() {
     // Loaded first, so that no progress bar shares the terminal with the output.
     env.run(&["info", sample.to_str().unwrap()]);
     env.run(&["doctor", sample.to_str().unwrap(), "-o", "json"]);
-    let paged = on_a_terminal(&env, &doctor, &pager);
+    let paged = Terminal::new(&env).vars(&pager).run(&doctor);
     assert!(paged.starts_with("PAGED:3 critical"), "{paged}");
     assert!(paged.lines().all(|l| l.starts_with("PAGED:")), "{paged}");
-    let unpaged = on_a_terminal(&env, &format!("{doctor} --no-pager"), &pager);
+    let unpaged = Terminal::new(&env)
+        .vars(&pager)
+        .run(&format!("{doctor} --no-pager"));
     assert!(
         unpaged.starts_with("3 critical") && !unpaged.contains("PAGED:"),
         "{unpaged}"
     );
     // PAGER is the fallback; an empty one turns paging off; JSON is never paged.
-    let fallback = on_a_terminal(&env, &doctor, &[("PAGER", "sed s/^/P2:/")]);
+    let fallback = Terminal::new(&env)
+        .vars(&[("PAGER", "sed s/^/P2:/")])
+        .run(&doctor);
     assert!(fallback.starts_with("P2:"), "{fallback}");
-    let off = on_a_terminal(&env, &doctor, &[("MWTRACE_PAGER", "")]);
+    let off = Terminal::new(&env)
+        .vars(&[("MWTRACE_PAGER", "")])
+        .run(&doctor);
     assert!(off.starts_with("3 critical"), "{off}");
-    let json = on_a_terminal(&env, &format!("{doctor} -o json"), &pager);
+    let json = Terminal::new(&env)
+        .vars(&pager)
+        .run(&format!("{doctor} -o json"));
     assert!(json.starts_with('{'), "{json}");
     // A table on a terminal keeps its borders and goes through the pager too.
-    let table = on_a_terminal(
-        &env,
-        &format!("sql {} 'SELECT 1 AS one'", sample.display()),
-        &pager,
-    );
+    let table = Terminal::new(&env)
+        .vars(&pager)
+        .run(&format!("sql {} 'SELECT 1 AS one'", sample.display()));
     assert!(table.starts_with("PAGED:╭"), "{table}");
     // Piped, no pager even when one is set.
     let piped = env

@@ -303,7 +303,7 @@ fn an_op_id_is_traced_across_server_and_agent_logs() {
         text.contains("Request in the logs (server and agent):"),
         "{text}"
     );
-    assert!(text.contains("✓ 4 agent received the event"), "{text}");
+    assert!(text.contains("✓ 4  agent received the event"), "{text}");
     assert!(text.contains("Every stage is logged"), "{text}");
     assert!(text.contains("Timeline:"), "{text}");
 }

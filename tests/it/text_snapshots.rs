@@ -92,24 +92,11 @@ fn sql_table_on_a_narrow_terminal() {
     let sample = sample_bundle();
     env.run(&["info", sample.to_str().unwrap()]);
     env.run(&["sql", sample.to_str().unwrap(), "SELECT 1"]);
-    let binary = assert_cmd::cargo::cargo_bin("mwtrace");
     let query = "SELECT id, payload::VARCHAR AS payload FROM resources ORDER BY id LIMIT 3";
-    let out = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!(
-                "stty cols 80 rows 40; {} sql {} '{query}' --no-pager --color never",
-                binary.display(),
-                sample.display()
-            ),
-            "/dev/null",
-        ])
-        .env("XDG_CACHE_HOME", env.cache())
-        .output()
-        .expect("script (util-linux)");
-    let text = portable(
-        &env,
-        &String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
-    );
+    let shown = Terminal::new(&env).columns(80).run(&format!(
+        "sql {} '{query}' --no-pager --color never",
+        sample.display()
+    ));
+    let text = portable(&env, &shown);
     insta::assert_snapshot!("sql_terminal_80", text);
 }

@@ -680,7 +680,7 @@ fn resolve_inputs(plan: &ImportPlan) -> Result<Resolved, ImportError> {
                     if !matches!(detect::classify(&name), Class::Data { .. }) {
                         return Err(ImportError::Unsupported {
                             path: path.clone(),
-                            reason: "not a .json, .yaml or .ndjson file".into(),
+                            reason: "not a .json, .yaml, .ndjson or Kusto .csv export file".into(),
                         });
                     }
                     let stem = name.split('.').next().unwrap_or("cluster").to_string();

@@ -259,13 +259,21 @@ FROM parsed;
 -- cluster is collected when its list is in the bundle, or when the cluster does not serve it
 -- (collect records "(CRD absent)": none can exist); a DB table when its dump is. The kinds traces
 -- and doctor rules read are listed for every management cluster, collected or not.
+-- A kube/ file that holds only objects rebuilt from history (import, bundle-format.md) was not
+-- listed: the export shows the objects that changed in its window, not every object of the kind.
 CREATE TABLE coverage AS
 WITH files AS (
     SELECT string_split(path, '/') AS p FROM bundle_files
+), reconstructed AS (
+    SELECT 'kube' AS source, cluster, CASE WHEN api_group = '' THEN 'core' ELSE api_group END AS api_group,
+           resource
+    FROM objects GROUP BY ALL HAVING bool_and(reconstructed_at IS NOT NULL)
 ), listed AS (
-    SELECT 'kube' AS source, p[2] AS cluster, p[3] AS api_group,
-           regexp_replace(p[5], '\.ndjson$', '') AS resource
-    FROM files WHERE p[1] = 'kube' AND len(p) = 5
+    (SELECT 'kube' AS source, p[2] AS cluster, p[3] AS api_group,
+            regexp_replace(p[5], '\.ndjson$', '') AS resource
+     FROM files WHERE p[1] = 'kube' AND len(p) = 5
+     EXCEPT
+     SELECT * FROM reconstructed)
     UNION
     SELECT 'db', NULL, NULL, regexp_replace(p[2], '\.ndjson$', '')
     FROM files WHERE p[1] = 'db' AND len(p) = 2
@@ -282,6 +290,8 @@ WITH files AS (
                                             ('consumers'), ('server_instances')) v(t)
     UNION
     SELECT * FROM listed
+    UNION
+    SELECT * FROM reconstructed
 ), errors AS (
     SELECT w.source, w.cluster, w.api_group, w.resource,
            string_agg(e.message, '; ' ORDER BY e.source, e.message) AS message,
@@ -298,11 +308,16 @@ WITH files AS (
 SELECT w.source, w.cluster, w.api_group, w.resource,
        l.resource IS NOT NULL OR coalesce(e.absent, false) AS collected,
        CASE WHEN l.resource IS NULL AND coalesce(e.absent, false) THEN 'not served (CRD absent)'
+            WHEN l.resource IS NULL AND r.resource IS NOT NULL
+                THEN 'not listed: only objects reconstructed from history'
             ELSE e.message END AS detail
 FROM wanted w
 LEFT JOIN listed l
        ON l.source = w.source AND l.cluster IS NOT DISTINCT FROM w.cluster
       AND l.api_group IS NOT DISTINCT FROM w.api_group AND l.resource = w.resource
+LEFT JOIN reconstructed r
+       ON r.source = w.source AND r.cluster IS NOT DISTINCT FROM w.cluster
+      AND r.api_group IS NOT DISTINCT FROM w.api_group AND r.resource = w.resource
 LEFT JOIN errors e
        ON e.source = w.source AND e.cluster IS NOT DISTINCT FROM w.cluster
       AND e.api_group IS NOT DISTINCT FROM w.api_group AND e.resource = w.resource

@@ -4,6 +4,7 @@
 //! used, and a cache written by another loader version is rebuilt.
 
 pub mod cache;
+mod history;
 pub mod issues;
 pub mod settings;
 mod stage;
@@ -25,9 +26,10 @@ use crate::store::SnapshotFacts;
 use crate::store::index;
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 11;
+pub const LOADER_VERSION: i64 = 12;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
+const TIMELINE_SQL: &str = include_str!("timeline.sql");
 const COMMENTS_SQL: &str = include_str!("comments.sql");
 
 /// Why a bundle could not be loaded. A variant shows its cause in its message (`Io`, `Db`: the
@@ -222,7 +224,7 @@ fn build(bundle: &Path, db: &Path, sha: &str, progress: &dyn Progress) -> Result
         let _interrupt = mwtrace_interrupt::on_interrupt(move || handle.interrupt());
         mwtrace_interrupt::check()?;
         // DuckDB parses the JSON; when it refuses a file, name the line the way the bundle does.
-        ingest(&conn, reader.manifest(), &staged, sha, bundle).map_err(|e| {
+        ingest(&conn, reader.manifest(), &staged, work.path(), sha, bundle).map_err(|e| {
             if let Err(interrupted) = mwtrace_interrupt::check() {
                 return LoadError::Interrupted(interrupted);
             }
@@ -308,6 +310,7 @@ fn ingest(
     conn: &Connection,
     manifest: &Manifest,
     staged: &[StagedFile],
+    work: &Path,
     sha: &str,
     bundle: &Path,
 ) -> duckdb::Result<()> {
@@ -323,11 +326,13 @@ fn ingest(
     let mut db_tables: Vec<(&str, &StagedFile)> = Vec::new();
     let mut kube_files = Vec::new();
     let mut log_files = Vec::new();
+    let mut history_files = Vec::new();
     for file in staged {
         match &file.path {
             BundlePath::Db { table } => db_tables.push((table.as_str(), file)),
             BundlePath::Kube { .. } => kube_files.push(file),
             BundlePath::Log { .. } => log_files.push(file),
+            BundlePath::History { .. } => history_files.push(file),
             _ => {}
         }
     }
@@ -369,9 +374,14 @@ fn ingest(
         || load_objects(conn, &kube_files, &reader_options),
     )?;
     timed(|| "logs", || load_logs(conn, &log_files, &reader_options))?;
+    timed(
+        || "history",
+        || history::load_history(conn, &history_files, work, &reader_options),
+    )?;
     // The manifest's tables first: derive.sql decides what was collected from them.
     load_manifest_tables(conn, manifest, sha, bundle)?;
     run_script(conn, DERIVE_SQL)?;
+    run_script(conn, TIMELINE_SQL)?;
     timed(|| "load issues", || issues::finish(conn, staged))?;
     conn.execute_batch(COMMENTS_SQL)?;
     comment_lookup_keys(conn)
@@ -516,8 +526,11 @@ fn load_objects(
                 mw_ts(p.top[3] ->> 'deletionTimestamp') AS deleted_at,
                 p.object,
                 hash(p.top[3] ->> 'name') AS name_key,
-                hash(p.top[3] ->> 'uid') AS uid_key
-         FROM parsed p JOIN mw_kube_files f ON f.file = p.filename"
+                hash(p.top[3] ->> 'uid') AS uid_key,
+                -- Rebuilt by import from the object's last history revision (bundle-format.md).
+                mw_ts(p.top[3] -> 'annotations' ->> '$.\"{reconstructed}\"') AS reconstructed_at
+         FROM parsed p JOIN mw_kube_files f ON f.file = p.filename",
+        reconstructed = mwtrace_bundle::history::RECONSTRUCTED_AT
     ))
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::model::*;
+use crate::columns::Columns;
 use crate::terminal::escape_line;
 
 /// Conditions shown in text for HostedClusters, NodePools and ManagedClusters (all are in JSON).
@@ -153,16 +154,16 @@ fn work_block(out: &mut String, work: &WorkTrace, snapshot_at: Option<&str>) {
     );
     if !work.conditions.is_empty() {
         let _ = writeln!(out, "\nConditions (DB status):");
+        let mut table = Columns::new("  ");
         for c in &work.conditions {
-            let _ = writeln!(
-                out,
-                "  {:<12} {:<7} {:<30} {}",
-                c.type_,
+            table.row([
+                c.type_.as_str(),
                 opt(&c.status),
                 opt(&c.reason),
-                escape_line(c.message.as_deref().unwrap_or(""))
-            );
+                c.message.as_deref().unwrap_or(""),
+            ]);
         }
+        table.write(out);
     }
 
     if deleted {
@@ -176,25 +177,25 @@ fn work_block(out: &mut String, work: &WorkTrace, snapshot_at: Option<&str>) {
     } else {
         let heading = format!("Applied Manifests ({} total):", work.manifests.len());
         let _ = writeln!(out, "\n{heading}\n{}", "─".repeat(heading.chars().count()));
-        let _ = writeln!(
-            out,
-            "{:<22} {:<46} {:<36} {:<8} {:<9}",
-            "Resource Type", "Namespace", "Name", "Applied", "Available"
-        );
+        let mut table = Columns::new("");
+        table.row(["Resource Type", "Namespace", "Name", "Applied", "Available"]);
         for m in &work.manifests {
-            let _ = writeln!(
-                out,
-                "{:<22} {:<46} {:<36} {:<8} {:<9}",
+            table.row([
                 opt(&m.kind),
                 m.namespace.as_deref().unwrap_or("cluster-scoped"),
                 opt(&m.name),
                 yes_no(m.applied),
-                yes_no(m.available)
-            );
+                yes_no(m.available),
+            ]);
             if let Some(message) = &m.message {
-                let _ = writeln!(out, "    └─ {}: {}", opt(&m.reason), escape_line(message));
+                table.note(format!(
+                    "    └─ {}: {}",
+                    escape_line(opt(&m.reason)),
+                    escape_line(message)
+                ));
             }
         }
+        table.write(out);
     }
     if !work.applied_resources.is_empty() {
         let _ = writeln!(
@@ -252,15 +253,17 @@ fn work_block(out: &mut String, work: &WorkTrace, snapshot_at: Option<&str>) {
                 );
             }
         }
+        let mut table = Columns::new("  - ");
         for m in &nested.manifests {
-            let _ = writeln!(
-                out,
-                "  - {:<60} Applied {:<5} Available {}",
-                manifest_path(m),
+            table.row([
+                manifest_path(m).as_str(),
+                "Applied",
                 yes_no(m.applied),
-                yes_no(m.available)
-            );
+                "Available",
+                yes_no(m.available),
+            ]);
         }
+        table.write(out);
     }
     let _ = writeln!(out, "\nStatus: {}\n", work.verdict);
 }
@@ -339,31 +342,35 @@ fn cluster(out: &mut String, report: &TraceReport) {
     };
     let _ = writeln!(out, "Hosted Cluster Trace: {}\n{RULE}\n", c.cid);
     let _ = writeln!(out, "Creation flow:");
+    let mut table = Columns::new("  ");
     for s in &c.stages {
         let mark = match s.status.as_str() {
             "ok" => "✓",
             "failing" => "✗",
             _ => "∅",
         };
-        let _ = writeln!(out, "  {mark} {:<34} {:<8} {}", s.name, s.status, s.detail);
+        table.row([mark, s.name.as_str(), s.status.as_str(), s.detail.as_str()]);
     }
+    table.write(out);
     let _ = writeln!(out, "\nMaestro resource bundles ({}):", c.resources.len());
+    let mut table = Columns::new("  ");
     for r in &c.resources {
-        let _ = writeln!(
-            out,
-            "  {}  {:<40} {:?}  AMW: {}",
-            r.resource_id,
+        let amw = r
+            .applied_manifest_work
+            .as_ref()
+            .map(|a| a.name.as_str())
+            .unwrap_or("none");
+        table.row([
+            r.resource_id.as_str(),
             r.work_name.as_deref().unwrap_or("<no work name>"),
-            r.state,
-            r.applied_manifest_work
-                .as_ref()
-                .map(|a| a.name.as_str())
-                .unwrap_or("none")
-        );
+            format!("{:?}", r.state).as_str(),
+            format!("AMW: {amw}").as_str(),
+        ]);
         for m in &r.manifests {
-            let _ = writeln!(out, "      - {m}");
+            table.note(format!("    - {}", escape_line(m)));
         }
     }
+    table.write(out);
     let _ = writeln!(
         out,
         "\nlocal-cluster ManifestWorks ({}):",
@@ -414,16 +421,16 @@ fn cluster(out: &mut String, report: &TraceReport) {
                         || c.status.as_deref() == Some("Unknown")
                 })
                 .collect();
+            let mut table = Columns::new("      ");
             for cond in &shown {
-                let _ = writeln!(
-                    out,
-                    "      {:<36} {:<7} {:<28} {}",
-                    cond.type_,
+                table.row([
+                    cond.type_.as_str(),
                     opt(&cond.status),
                     opt(&cond.reason),
-                    escape_line(cond.message.as_deref().unwrap_or(""))
-                );
+                    cond.message.as_deref().unwrap_or(""),
+                ]);
             }
+            table.write(out);
             if shown.len() < o.conditions.len() {
                 let _ = writeln!(
                     out,
@@ -483,6 +490,7 @@ fn log_section(out: &mut String, logs: &LogTrace) {
         }
     );
     if logs.snapshot_lines > 0 && logs.lines > 0 {
+        let mut table = Columns::new("  ");
         for (i, s) in logs.stages.iter().enumerate() {
             let mark = if s.status == "ok" { "✓" } else { "∅" };
             let place = s
@@ -490,18 +498,19 @@ fn log_section(out: &mut String, logs: &LogTrace) {
                 .first()
                 .map(|e| format!("{}/{}", e.pod, e.container))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {mark} {} {:<40} {:<27} {}",
-                i + 1,
-                s.title,
-                s.first_ts.as_deref().unwrap_or("(no line)"),
-                place
-            );
+            table.row([
+                format!("{mark} {}", i + 1),
+                s.title.clone(),
+                s.first_ts
+                    .clone()
+                    .unwrap_or_else(|| "(no line)".to_string()),
+                place,
+            ]);
             if let Some(note) = &s.note {
-                let _ = writeln!(out, "        └─ {note}");
+                table.note(format!("      └─ {}", escape_line(note)));
             }
         }
+        table.write(out);
     }
     let _ = writeln!(out, "\n{}", logs.verdict);
     if !logs.errors.is_empty() {

@@ -1,6 +1,9 @@
 //! `mwtrace sql`: any query over the snapshot, on a read-only connection locked down to the
 //! snapshot (`mwtrace_analyze::sandbox`), streamed as Arrow batches and written through polars
-//! to the chosen format (`output::arrow_frame` makes every result type fit).
+//! to the chosen format (`output::arrow_frame` makes every result type fit). With no query
+//! and a terminal on standard input, an interactive prompt (`prompt`).
+
+mod prompt;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -11,7 +14,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use crate::ExitStatus;
 use crate::cli::{SqlArgs, TableFormat};
 use crate::output::arrow_frame::Frames;
-use crate::output::table::{ResultWriter, configure_table_display};
+use crate::output::table::{ResultWriter, TerminalFit, configure_table_display};
 use mwtrace_analyze::sandbox::{self, FileAccess};
 
 pub fn run(args: SqlArgs) -> Result<ExitStatus> {
@@ -19,30 +22,30 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
     if format == TableFormat::Parquet && args.out.is_none() && io::stdout().is_terminal() {
         bail!("-o parquet writes binary data: give --out FILE or redirect standard output");
     }
-    let query = query_text(&args)?;
-    if !sandbox::has_statement(&query) {
-        bail!("the query is empty");
+    let interactive = args.query.is_none() && args.file.is_none() && io::stdin().is_terminal();
+    if interactive && args.out.is_some() {
+        bail!(
+            "the interactive prompt writes to the terminal: give a QUERY (or -f FILE) with --out"
+        );
     }
-    if let Some(refusal) = sandbox::refused_statement(&query) {
-        bail!("refused: {refusal}");
+    let query = match interactive {
+        true => None,
+        false => Some(query_text(&args)?),
+    };
+    if let Some(query) = &query {
+        check_query(query)?;
     }
     let access = match args.allow_files {
         true => FileAccess::Read,
         false => FileAccess::None,
     };
-    configure_table_display(args.out.is_none() && io::stdout().is_terminal());
+    let fit = configure_table_display(args.out.is_none() && io::stdout().is_terminal());
     let snapshot = super::open(&args.snapshot)?;
     let conn = &snapshot.conn;
     sandbox::contain(conn, access).context("locking the query connection down")?;
-    // Several statements run in turn; the last one's result is written.
-    let query = without_variants(conn, &query);
-    let mut stmt = conn.prepare(&query).map_err(query_error)?;
-    let stream = stmt.stream_arrow([]).map_err(query_error)?;
-    let schema = stream.get_schema();
-    let frames = Frames::new(&schema, format == TableFormat::Table);
-    for note in frames.notes() {
-        eprintln!("note: {note}");
-    }
+    let Some(query) = query else {
+        return prompt::run(&snapshot, &args.snapshot.snapshot, format, fit);
+    };
     let out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
@@ -53,7 +56,39 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let mut writer = ResultWriter::new(format, out);
+    execute(conn, &query, format, fit, out)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Refuses an empty query and statements the sandbox never runs, before anything is loaded.
+fn check_query(query: &str) -> Result<()> {
+    if !sandbox::has_statement(query) {
+        bail!("the query is empty");
+    }
+    if let Some(refusal) = sandbox::refused_statement(query) {
+        bail!("refused: {refusal}");
+    }
+    Ok(())
+}
+
+/// Runs `query` on the contained connection and writes its result to `out` in `format`; the
+/// number of rows. Several statements run in turn; the last one's result is written.
+fn execute(
+    conn: &duckdb::Connection,
+    query: &str,
+    format: TableFormat,
+    fit: Option<TerminalFit>,
+    out: Box<dyn Write + '_>,
+) -> Result<usize> {
+    let query = without_variants(conn, query);
+    let mut stmt = conn.prepare(&query).map_err(query_error)?;
+    let stream = stmt.stream_arrow([]).map_err(query_error)?;
+    let schema = stream.get_schema();
+    let frames = Frames::new(&schema, format == TableFormat::Table);
+    for note in frames.notes() {
+        eprintln!("note: {note}");
+    }
+    let mut writer = ResultWriter::new(format, out).fit_to(fit);
     let mut batches = 0;
     for batch in stream {
         writer.write(frames.convert(&batch.map_err(query_error)?)?)?;
@@ -63,8 +98,7 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         // An empty result still has its columns and their types (a CSV header, a Parquet schema).
         writer.write(frames.convert(&RecordBatch::new_empty(schema))?)?;
     }
-    writer.finish(&frames.names())?;
-    Ok(ExitStatus::Success)
+    writer.finish(&frames.names())
 }
 
 /// `query` with its VARIANT columns (`duckdb_settings().typed_value`) cast to text: duckdb-rs
@@ -118,8 +152,7 @@ fn query_text(args: &SqlArgs) -> Result<String> {
         (None, Some(path)) if path.as_os_str() == "-" => from_stdin(),
         (None, Some(path)) => std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the query", path.display())),
-        (None, None) if !io::stdin().is_terminal() => from_stdin(),
-        (None, None) => bail!("no query: give QUERY, -f FILE, or SQL on standard input"),
+        (None, None) => from_stdin(),
     }
 }
 
