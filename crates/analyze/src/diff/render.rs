@@ -74,7 +74,7 @@ pub fn render(report: &DiffReport) -> String {
     if !report.not_compared.is_empty() {
         let _ = writeln!(
             out,
-            "\nNOT COMPARED ({}): collected in one snapshot only; nothing is said about them",
+            "\nNOT COMPARED ({}): not collected in both snapshots, so no change is claimed",
             report.not_compared.len()
         );
         let mut table = Table::default();
