@@ -112,6 +112,17 @@ pub enum Command {
         mwtrace trace snapshot.tar.zst --op-id \\\n      \
         e6317c0b-4c48-4ae5-836e-09b0d4c22763 --logs")]
     Trace(TraceArgs),
+    /// The story of a hosted cluster or a work in time: DB rows and events, objects and their
+    /// revisions and conditions, Kubernetes Events and log lines, with gaps and the first sign
+    /// of trouble.
+    #[command(after_help = "Examples:\n  \
+        mwtrace timeline testdata/sample.tar.zst --cluster-id \\\n      \
+        2qrppk0otds3rdmdcojqcqkqq8f0s591\n  \
+        mwtrace timeline snapshot.tar.zst --resource-id \\\n      \
+        1ee62e78-d2ca-5c49-8a65-01e695821450 --since 3h\n  \
+        mwtrace timeline snapshot.tar.zst --cluster-id \\\n      \
+        2qrppk0otds3rdmdcojqcqkqq8f0s591 --out timeline.html")]
+    Timeline(TimelineArgs),
     /// What changed between two snapshots: DB resources and objects added, removed or
     /// changed (conditions, deletions, spec, the rest), with the field paths that differ.
     ///
@@ -133,10 +144,12 @@ pub enum Command {
         maestro-agent -o json")]
     Logs(LogsArgs),
     /// Run any SQL query over the bundle's tables (read-only, no file or network access unless
-    /// --allow-files).
-    #[command(after_help = "Example:\n  \
+    /// --allow-files); with no query on a terminal, an interactive prompt.
+    #[command(after_help = "Examples:\n  \
         mwtrace sql testdata/sample.tar.zst \\\n      \
-        \"SELECT id, work_name, applied FROM resources\" -o csv")]
+        \"SELECT id, work_name, applied FROM resources\" -o csv\n  \
+        mwtrace sql testdata/sample.tar.zst -f stuck-deletions.sql\n  \
+        mwtrace sql testdata/sample.tar.zst    # a prompt: .tables, .schema, .help")]
     Sql(SqlArgs),
     /// List the tables and columns of the SQL schema, with one line of meaning each.
     #[command(after_help = "Example:\n  mwtrace schema testdata/sample.tar.zst")]
@@ -495,6 +508,62 @@ fn parse_time(value: &str) -> Result<TimeArg, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(
+    ["resource_id", "work_name", "manifest", "cluster_id"])))]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// One hosted cluster (CS cluster id). Example: --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591
+    #[arg(long, value_name = "CID")]
+    pub cluster_id: Option<String>,
+    /// One Maestro resource (bundle) id. Example: --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450
+    #[arg(long, value_name = "ID")]
+    pub resource_id: Option<String>,
+    /// The resources of a user work name. Example: --work-name nginx-work
+    #[arg(long, value_name = "NAME")]
+    pub work_name: Option<String>,
+    /// An object as KIND/NAMESPACE/NAME (or KIND/NAME), and the works that carry it.
+    /// Example: --manifest hc/ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591/x8y5p7r4g6j9e3v
+    #[arg(long, value_name = "KIND/NS/NAME")]
+    pub manifest: Option<String>,
+    /// Facts at or after this time: RFC 3339, or a duration before the snapshot.
+    /// Example: --since 6h
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<TimeArg>,
+    /// Facts at or before this time: RFC 3339, or a duration before the snapshot.
+    /// Example: --until 2026-11-21T09:30:00Z
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<TimeArg>,
+    /// Output format (default: from --out's extension, else text). Example: -o json
+    #[arg(short, long, value_enum)]
+    pub output: Option<TimelineFormat>,
+    /// Write to FILE instead of standard output; .json and .html choose the format when -o is
+    /// not given. Example: --out timeline.html
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+impl TimelineArgs {
+    /// `-o`, else what `--out`'s extension names, else text.
+    pub fn format(&self) -> TimelineFormat {
+        if let Some(format) = self.output {
+            return format;
+        }
+        let extension = self
+            .out
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("json") => TimelineFormat::Json,
+            Some("html" | "htm") => TimelineFormat::Html,
+            _ => TimelineFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The earlier snapshot bundle (.tar.zst). Example: before.tar.zst
     pub a: PathBuf,
@@ -513,7 +582,8 @@ pub struct DiffArgs {
 pub struct SqlArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
-    /// The query; or -f FILE, or SQL on standard input. Example: "SELECT kind, count(*) FROM objects GROUP BY ALL"
+    /// The query; or -f FILE, or SQL on standard input (none on a terminal: an interactive
+    /// prompt). Example: "SELECT kind, count(*) FROM objects GROUP BY ALL"
     #[arg(conflicts_with = "file")]
     pub query: Option<String>,
     /// Read the query from FILE (`-` for standard input). Example: -f stuck-deletions.sql
@@ -671,6 +741,15 @@ pub enum DocFormat {
     Text,
     Json,
     Yaml,
+}
+
+/// Formats of a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    Text,
+    Json,
+    /// One self-contained page: lanes per object, hover for details.
+    Html,
 }
 
 /// Formats of query results.

@@ -13,6 +13,7 @@ mod packaging;
 mod schema;
 mod sql;
 mod summary;
+mod timeline;
 mod trace;
 
 use crate::ExitStatus;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Info(args) => info::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Timeline(args) => timeline::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Sql(args) => sql::run(args),
         Command::Schema(args) => schema::run(args),
@@ -47,4 +49,40 @@ pub(crate) fn open(
         progress.as_ref(),
     )?;
     Ok(snapshot)
+}
+
+/// `--since` and `--until` as instants: a duration counts back from the snapshot's creation.
+pub(crate) fn time_window(
+    conn: &duckdb::Connection,
+    since: Option<crate::cli::TimeArg>,
+    until: Option<crate::cli::TimeArg>,
+) -> anyhow::Result<(Option<jiff::Timestamp>, Option<jiff::Timestamp>)> {
+    use anyhow::Context;
+    let created_at: Option<String> = mwtrace_analyze::query::rows(
+        conn,
+        "SELECT mw_rfc3339(created_at) FROM snapshot",
+        [],
+        |r| r.get(0),
+    )?
+    .into_iter()
+    .next()
+    .flatten();
+    let created_at = created_at.and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let resolve = |arg: Option<crate::cli::TimeArg>, flag: &str| -> anyhow::Result<_> {
+        Ok(match arg {
+            None => None,
+            Some(crate::cli::TimeArg::At(ts)) => Some(ts),
+            Some(crate::cli::TimeArg::BeforeSnapshot(d)) => {
+                let base = created_at
+                    .with_context(|| format!("{flag}: the snapshot has no creation time"))?;
+                let span = jiff::SignedDuration::try_from(d)
+                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
+                Some(
+                    base.checked_sub(span)
+                        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?,
+                )
+            }
+        })
+    };
+    Ok((resolve(since, "--since")?, resolve(until, "--until")?))
 }

@@ -8,53 +8,41 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// A validator of one published schema: Python's `jsonschema` (the reference implementation;
-/// `.ci/run` installs it when missing). The `jsonschema` crate would do, but its proc-macro
-/// dependencies change features that DuckDB's build script shares, which rebuilds DuckDB.
+/// A compiled validator of one published schema (JSON Schema 2020-12, as schemars writes it).
 struct Validator {
-    schema: std::path::PathBuf,
+    name: String,
+    compiled: jsonschema::Validator,
 }
 
 fn validator(name: &str) -> Validator {
-    let schema = repo().join("docs/schemas").join(name);
-    assert!(schema.exists(), "{name}");
-    Validator { schema }
+    let path = repo().join("docs/schemas").join(name);
+    let schema: Value = serde_json::from_slice(&std::fs::read(&path).expect(name)).expect(name);
+    jsonschema::meta::validate(&schema)
+        .unwrap_or_else(|e| panic!("{name} is no valid schema: {e}"));
+    let compiled = jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{name}: {e}"));
+    Validator {
+        name: name.to_string(),
+        compiled,
+    }
 }
 
-const VALIDATE_PY: &str = r#"
-import json, sys
-from jsonschema import Draft202012Validator
-schema = json.load(open(sys.argv[1]))
-Draft202012Validator.check_schema(schema)
-errors = sorted(Draft202012Validator(schema).iter_errors(json.load(sys.stdin)), key=str)
-for e in errors[:10]:
-    print(f"{e.message} at /{'/'.join(map(str, e.absolute_path))}")
-sys.exit(1 if errors else 0)
-"#;
+/// The schema's complaints about `document`, at most ten.
+fn errors(validator: &Validator, document: &Value) -> Vec<String> {
+    validator
+        .compiled
+        .iter_errors(document)
+        .take(10)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
 
 fn assert_valid(validator: &Validator, what: &str, document: &Value) {
-    use std::io::Write;
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", VALIDATE_PY])
-        .arg(&validator.schema)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(document.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let errors = errors(validator, document);
     assert!(
-        out.status.success(),
-        "{what} does not match {}:\n{}{}",
-        validator.schema.display(),
-        stdout(&out),
-        stderr(&out)
+        errors.is_empty(),
+        "{what} does not match docs/schemas/{}:\n{}",
+        validator.name,
+        errors.join("\n")
     );
 }
 
@@ -90,6 +78,36 @@ fn trace_outputs_match_the_trace_schema() {
     let (_, report) = env.trace_json(&logs, &["--resource-id", R2_HCP, "--logs"]);
     assert!(report["logs"].is_object(), "--logs adds its section");
     assert_valid(&schema, "trace --logs", &report);
+}
+
+/// The schemas are strict enough to catch a changed output: a missing required field, a
+/// number where text belongs, an outcome outside the documented set.
+#[test]
+fn the_trace_schema_rejects_outputs_that_drift() {
+    let env = Env::new();
+    let schema = validator("trace.schema.json");
+    let (_, report) = env.trace_json(&sample_bundle(), &["--resource-id", R1_HEALTHY]);
+    assert!(errors(&schema, &report).is_empty());
+    let drifted = |edit: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut changed = report.clone();
+        edit(changed.as_object_mut().unwrap());
+        errors(&schema, &changed)
+    };
+    let missing = drifted(&|r| drop(r.remove("next_steps")));
+    assert!(
+        missing.iter().any(|e| e.contains("next_steps")),
+        "{missing:?}"
+    );
+    let retyped = drifted(&|r| drop(r.insert("message".into(), Value::from(42))));
+    assert!(
+        retyped.iter().any(|e| e.contains("/message")),
+        "{retyped:?}"
+    );
+    let unknown = drifted(&|r| drop(r.insert("outcome".into(), Value::from("maybe"))));
+    assert!(
+        unknown.iter().any(|e| e.contains("/outcome")),
+        "{unknown:?}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //!
 //! This is the only library crate that links DuckDB; bundle, import and collect build without it.
 
+pub mod columns;
 pub mod diff;
 pub mod doctor;
 pub mod human;
@@ -15,4 +16,5 @@ pub mod sandbox;
 pub mod shell;
 pub mod store;
 pub mod terminal;
+pub mod timeline;
 pub mod trace;

@@ -238,7 +238,7 @@ fn json_schemas_are_current() {
     fn pretty(schema: schemars::Schema) -> String {
         serde_json::to_string_pretty(&schema).unwrap() + "\n"
     }
-    use mwtrace_analyze::{diff, doctor, log_query, trace};
+    use mwtrace_analyze::{diff, doctor, log_query, timeline, trace};
     check_file(
         "docs/schemas/trace.schema.json",
         &pretty(schemars::schema_for!(trace::TraceReport)),
@@ -258,6 +258,10 @@ fn json_schemas_are_current() {
     check_file(
         "docs/schemas/logs.schema.json",
         &pretty(schemars::schema_for!(Vec<log_query::LogLine>)),
+    );
+    check_file(
+        "docs/schemas/timeline.schema.json",
+        &pretty(schemars::schema_for!(timeline::TimelineReport)),
     );
 }
 
