@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::{Change, ChangeClass, DiffReport};
+use crate::columns::Columns;
 use crate::human::short_age;
 use crate::terminal::escape_line;
 
@@ -44,9 +45,9 @@ pub fn render(report: &DiffReport) -> String {
             continue;
         }
         let _ = writeln!(out, "\n{} ({})", heading(class), changes.len());
-        let mut table = Table::default();
+        let mut table = Columns::new("  ");
         for c in changes {
-            table.row(vec![
+            table.row([
                 c.kind.clone(),
                 c.cluster.clone().unwrap_or_else(|| "-".into()),
                 name(c),
@@ -61,7 +62,7 @@ pub fn render(report: &DiffReport) -> String {
                     .map(|p| escape_line(p).into_owned())
                     .collect();
                 let more = c.paths.len().saturating_sub(NOTE_PATHS);
-                let mut note = format!("└─ {}", shown.join(", "));
+                let mut note = format!("  └─ {}", shown.join(", "));
                 if more > 0 {
                     let _ = write!(note, " and {more} more");
                 }
@@ -77,14 +78,14 @@ pub fn render(report: &DiffReport) -> String {
             "\nNOT COMPARED ({}): not collected in both snapshots, so no change is claimed",
             report.not_compared.len()
         );
-        let mut table = Table::default();
+        let mut table = Columns::new("  ");
         for n in &report.not_compared {
             let what = match (&n.api_group, &n.resource) {
                 (Some(group), Some(resource)) => format!("{group}/{resource}"),
                 (None, Some(resource)) => resource.clone(),
                 (_, None) => "(whole cluster)".to_string(),
             };
-            table.row(vec![
+            table.row([
                 n.source.clone(),
                 n.cluster.clone().unwrap_or_else(|| "-".into()),
                 what,
@@ -129,61 +130,6 @@ fn between(a: &Option<String>, b: &Option<String>) -> Option<String> {
     })
 }
 
-/// Rows in aligned columns (two spaces apart, indented by two), cells escaped for the terminal,
-/// and notes under a row outside the columns.
-#[derive(Default)]
-struct Table {
-    lines: Vec<Result<Vec<String>, String>>,
-}
-
-impl Table {
-    fn row(&mut self, cells: Vec<String>) {
-        self.lines.push(Ok(cells
-            .iter()
-            .map(|c| escape_line(c).into_owned())
-            .collect()));
-    }
-
-    /// An already escaped line under the last row.
-    fn note(&mut self, text: String) {
-        self.lines.push(Err(text));
-    }
-
-    fn write(&self, out: &mut String) {
-        let mut widths: Vec<usize> = Vec::new();
-        for cells in self.lines.iter().filter_map(|l| l.as_ref().ok()) {
-            for (i, cell) in cells.iter().enumerate() {
-                let w = cell.chars().count();
-                match widths.get_mut(i) {
-                    Some(width) => *width = (*width).max(w),
-                    None => widths.push(w),
-                }
-            }
-        }
-        for line in &self.lines {
-            match line {
-                Ok(cells) => {
-                    let mut text = String::from("  ");
-                    for (i, cell) in cells.iter().enumerate() {
-                        if i > 0 {
-                            text.push_str("  ");
-                        }
-                        text.push_str(cell);
-                        if i + 1 < cells.len() {
-                            let pad = widths[i] - cell.chars().count();
-                            text.extend(std::iter::repeat_n(' ', pad));
-                        }
-                    }
-                    let _ = writeln!(out, "{}", text.trim_end());
-                }
-                Err(note) => {
-                    let _ = writeln!(out, "    {note}");
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,19 +150,5 @@ mod tests {
             Some("2d before A")
         );
         assert_eq!(between(&None, &t("2026-06-10T20:00:00Z")), None);
-    }
-
-    #[test]
-    fn cells_are_aligned_and_escaped() {
-        let mut table = Table::default();
-        table.row(vec!["HostedCluster".into(), "a\u{1b}[2J".into()]);
-        table.note("└─ spec.x".into());
-        table.row(vec!["ConfigMap".into(), "b".into()]);
-        let mut out = String::new();
-        table.write(&mut out);
-        assert_eq!(
-            out,
-            "  HostedCluster  a\\u{1b}[2J\n    └─ spec.x\n  ConfigMap      b\n"
-        );
     }
 }
