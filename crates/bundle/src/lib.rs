@@ -4,6 +4,7 @@
 //! The reader treats every bundle as hostile: entry paths are parsed by [`layout::BundlePath`],
 //! sizes and checksums are checked against the manifest, and decompression is bounded.
 
+pub mod components;
 pub mod history;
 pub mod kinds;
 pub mod layout;

@@ -29,6 +29,31 @@ pub struct Manifest {
     /// mwtrace may make (scaling postgres-breakglass to 1). An addition to DESIGN.md §4.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<SourceError>,
+    /// The Maestro server and agent and the HyperShift operator the collection or import saw,
+    /// one per container image (docs/bundle-format.md; an addition to DESIGN.md §4, absent from
+    /// older bundles). Found by [`crate::components`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
+}
+
+/// One container of a Maestro or HyperShift deployment, and the version its image names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Component {
+    pub cluster: String,
+    pub namespace: String,
+    /// The Deployment's name (a Pod's is derived from its ReplicaSet).
+    pub name: String,
+    /// `maestro-server`, `maestro-agent` or `hypershift-operator`.
+    pub component: String,
+    pub container: String,
+    /// The image reference as the pod spec gives it.
+    pub image: String,
+    /// The image's tag (`0.6.1`, `v0.6.1`, a commit), or null when it is pinned by digest only.
+    pub version: Option<String>,
+    /// `sha256:...` of the image reference (or of the running pod's `imageID`), or null.
+    pub digest: Option<String>,
+    /// `collect`, or `import:<path>` (the PATH the object came from).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -95,6 +120,7 @@ impl Manifest {
             files: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),
+            components: Vec::new(),
         }
     }
 
