@@ -521,7 +521,7 @@ def maestro():
                      "name": "old-config-work", "namespace": "cluster1", "resourceVersion": "0",
                      "uid": "7c2e9f1a-3b4d-5e6f-8a9b-0c1d2e3f4a5b"},
         "name": "7c2e9f1a-3b4d-5e6f-8a9b-0c1d2e3f4a5b", "updated_at": "2025-11-26T18:00:00+08:00", "version": 1}
-    page2 = {"items": [updated, deleted], "kind": "ResourceBundleList", "page": 2, "size": 2, "total": 3}
+    page2 = {"items": [updated, deleted], "kind": "ResourceBundleList", "page": 2, "size": 2, "total": 2}
     write(os.path.join(HERE, "rest", "resource-bundles-page-2.json"), json.dumps(page2, indent=2) + "\n")
     consumers = {"items": [{"created_at": "2025-11-20T10:00:00.123456+08:00", "href": "/api/maestro/v1/consumers/3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
                             "id": "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "kind": "Consumer",

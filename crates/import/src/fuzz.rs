@@ -92,6 +92,7 @@ fn check(outcome: &mut Outcome, record: Record) {
             one_json_line(&revision.line);
         }
         Record::LogLine(_) => outcome.rows += 1,
+        Record::RestPage(_) => {}
     }
 }
 

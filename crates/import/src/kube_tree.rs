@@ -173,6 +173,8 @@ pub(crate) fn object_from_value(
         map.shift_insert(at, "kind".into(), Value::String(ident.kind.clone()));
     }
     let mut value = Value::Object(map);
+    // The merger names the cluster and the source.
+    let components = mwtrace_bundle::components::from_object("", &value, "");
     let redacted = if ctx.redact {
         mwtrace_bundle::redact::redact(&mut value)
     } else {
@@ -189,6 +191,7 @@ pub(crate) fn object_from_value(
         line: serde_json::to_vec(&value).expect("a JSON value serializes"),
         redacted,
         label: ctx.layout.label(),
+        components,
     })
 }
 

@@ -255,6 +255,23 @@ pub(crate) enum Record {
     Revision(RevisionRecord),
     /// One container log row, for `logs/` (kusto/logs.rs).
     LogLine(LogLineRecord),
+    /// What a Maestro REST List page says of the whole list (maestro.rs), so that pages
+    /// missing from the import are reported.
+    RestPage(RestPageRecord),
+}
+
+/// The paging fields of one `ResourceBundleList` or `ConsumerList` (a REST page or the
+/// output of `maestro resourcebundle list -o json`) and the ids of its items.
+#[derive(Debug)]
+pub(crate) struct RestPageRecord {
+    pub table: &'static str,
+    /// 1-based; None when the document has no `page`.
+    pub page: Option<u64>,
+    /// Items on this page (Maestro sets `size` to the number of items returned).
+    pub size: Option<u64>,
+    /// Items in the whole list.
+    pub total: Option<u64>,
+    pub ids: Vec<String>,
 }
 
 /// A normalized, redacted object revision: its `history/` file, identity and NDJSON line.
@@ -310,6 +327,9 @@ pub(crate) struct ObjectRecord {
     pub line: Vec<u8>,
     pub redacted: usize,
     pub label: &'static str,
+    /// Maestro and HyperShift containers of a Deployment or Pod, their cluster and source
+    /// filled in by the merger.
+    pub components: Vec<mwtrace_bundle::manifest::Component>,
 }
 
 /// A DB row (dumped, or shaped from REST).
@@ -1061,6 +1081,9 @@ impl Run<'_> {
             })?;
         }
         self.bundle_notes.extend(manifest.notes.iter().cloned());
+        for component in &manifest.components {
+            self.merger.add_component(component.clone());
+        }
         if !manifest.redaction.secrets {
             self.bundle_notes.push(SourceError {
                 source: format!("import:{display}"),

@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Ctx, Loc, Record, RowRank, RowRecord};
+use super::{Ctx, Loc, Record, RestPageRecord, RowRank, RowRecord};
 
 /// Kinds of the Maestro REST API's JSON documents.
 pub(crate) const REST_KINDS: [&str; 4] = [
@@ -81,8 +81,28 @@ pub(crate) fn rest(ctx: &Ctx<'_>, kind: &str, value: Value, loc: Loc, out: &mut 
     if !kind.ends_with("List") {
         return out(rest_item(ctx, table, Value::Object(map), loc));
     }
+    let number = |key: &str| match map.get(key) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    let mut page = RestPageRecord {
+        table,
+        page: number("page"),
+        size: number("size"),
+        total: number("total"),
+        ids: Vec::new(),
+    };
     match map.remove("items") {
         Some(Value::Array(items)) => {
+            page.ids = items
+                .iter()
+                .filter_map(|item| match item.get("id") {
+                    Some(Value::String(id)) => Some(id.clone()),
+                    Some(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect();
             for (i, item) in items.into_iter().enumerate() {
                 let loc = loc.item(i + 1);
                 match item.get("kind").and_then(Value::as_str) {
@@ -95,8 +115,9 @@ pub(crate) fn rest(ctx: &Ctx<'_>, kind: &str, value: Value, loc: Loc, out: &mut 
             }
         }
         Some(Value::Null) | None => {}
-        Some(_) => out(ctx.error(loc, &format!("{kind}: items is not an array"))),
+        Some(_) => return out(ctx.error(loc, &format!("{kind}: items is not an array"))),
     }
+    out(Record::RestPage(page));
 }
 
 pub(crate) fn rest_item(ctx: &Ctx<'_>, table: &'static str, item: Value, loc: Loc) -> Record {

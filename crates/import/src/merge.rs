@@ -16,7 +16,7 @@
 //! the first one read wins, so the result follows the order of the PATHs and of the files.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use super::detect::{LogPart, LogTarget};
 use super::history::{self, Latest, Staged};
 use super::logs::LogSet;
-use super::{InputReport, Record, RowRank};
+use super::{InputReport, Record, RestPageRecord, RowRank};
+use mwtrace_bundle::manifest::Component;
 use mwtrace_bundle::{BundlePath, BundleWriter};
 
 /// Staging files kept open at once (a must-gather has a few hundred resource types).
@@ -50,6 +51,68 @@ pub(crate) struct Merger {
     latest: Latest,
     /// The source of each container log staged from rows (by stage), for its errors.
     log_sources: HashMap<usize, String>,
+    /// Maestro and HyperShift containers seen in Deployments and Pods (and imported bundles).
+    components: Vec<Component>,
+    /// The pages of each Maestro REST list, by table.
+    rest_lists: BTreeMap<&'static str, RestList>,
+}
+
+/// The pages of one Maestro REST list read so far, to tell a partial list from a whole one.
+#[derive(Default)]
+struct RestList {
+    total: Option<u64>,
+    /// The largest page seen: the `size=N` the pages were asked with, when one was full.
+    page_size: u64,
+    pages: BTreeSet<u64>,
+    ids: HashSet<String>,
+}
+
+impl RestList {
+    fn add(&mut self, page: RestPageRecord) {
+        self.total = self.total.max(page.total);
+        self.page_size = self
+            .page_size
+            .max(page.size.unwrap_or(page.ids.len() as u64));
+        if let Some(number) = page.page {
+            self.pages.insert(number);
+        }
+        self.ids.extend(page.ids);
+    }
+
+    /// Why the imported rows are not the whole list, or None.
+    fn gap(&self, table: &str) -> Option<String> {
+        let total = self.total?;
+        let found = self.ids.len() as u64;
+        if found >= total {
+            return None;
+        }
+        let list = if table == "resources" {
+            "resource-bundles"
+        } else {
+            "consumers"
+        };
+        let mut message = format!("Maestro REST list {list}: {found} of {total} items imported");
+        if self.page_size > 0 && !self.pages.is_empty() {
+            let count = total.div_ceil(self.page_size);
+            let missing: Vec<String> = (1..=count)
+                .filter(|p| !self.pages.contains(p))
+                .map(|p| p.to_string())
+                .collect();
+            if !missing.is_empty() {
+                let pages = if missing.len() == 1 { "page" } else { "pages" };
+                message.push_str(&format!(
+                    "; {pages} {} of {count} (size {}) missing",
+                    missing.join(", "),
+                    self.page_size
+                ));
+            }
+        }
+        message.push_str(&format!(
+            "; db/{table} is partial (import every page: ?page=1..N&size=N, or maestro {} list --page P)",
+            if table == "resources" { "resourcebundle" } else { "consumer" }
+        ));
+        Some(message)
+    }
 }
 
 struct Stage {
@@ -99,7 +162,14 @@ impl Merger {
             live_names: HashSet::new(),
             latest: Latest::default(),
             log_sources: HashMap::new(),
+            components: Vec::new(),
+            rest_lists: BTreeMap::new(),
         }
+    }
+
+    /// A component an imported bundle's manifest lists, with its own source.
+    pub fn add_component(&mut self, component: Component) {
+        mwtrace_bundle::components::merge_into(&mut self.components, component);
     }
 
     /// `--cluster-name` was given: rows that name their cluster go to the PATH's all the same.
@@ -161,6 +231,11 @@ impl Merger {
                     resource: object.plural,
                 };
                 let (stage, line) = self.append(path, &object.line)?;
+                for mut component in object.components {
+                    component.cluster = self.clusters[object.cluster as usize].clone();
+                    component.source = format!("import:{}", report.path);
+                    mwtrace_bundle::components::merge_into(&mut self.components, component);
+                }
                 self.live_names.insert((object.cluster, object.name_key));
                 let key = (object.cluster, object.key);
                 let dropped = match self.objects.get_mut(&key) {
@@ -227,6 +302,7 @@ impl Merger {
                 writer.record_error(source, message);
             }
             Record::Skipped => report.skipped += 1,
+            Record::RestPage(page) => self.rest_lists.entry(page.table).or_default().add(page),
             Record::EmptyList(label) => {
                 report.found.insert(label);
             }
@@ -345,6 +421,17 @@ impl Merger {
             }
         }
         self.open = 0;
+        // A REST list with pages missing is partial: an error on its table, so coverage and
+        // doctor say so (docs/import.md).
+        for (table, list) in &self.rest_lists {
+            if let Some(message) = list.gap(table) {
+                writer.record_error(format!("db/{table}"), message);
+            }
+        }
+        writer
+            .manifest_mut()
+            .components
+            .append(&mut self.components);
         stats.reconstructed = self.reconstruct()?;
         self.stage_row_logs()?;
         let mut order: Vec<usize> = (0..self.stages.len())
