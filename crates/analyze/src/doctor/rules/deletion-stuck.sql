@@ -8,6 +8,7 @@
 --   removed the applied objects nor confirmed the deletion. Either the Delete event was never
 --   published (see delete_event), or the agent cannot finish (a finalizer on an applied object,
 --   a missing subscription). Until the agent reports Deleted=True the row stays soft-deleted.
+--   An AppliedManifestWork created after deleted_at is left to deleted-work-recreated.
 -- next_step: >-
 --   If the Delete event is not published, look at the Maestro server; if it is, look at the
 --   agent logs and at what blocks the AppliedManifestWork (its finalizer waits for the applied
@@ -39,4 +40,5 @@ JOIN applied_manifest_works a ON a.resource_id = r.id AND a.layer = 1
 LEFT JOIN delete_event e ON e.source_id = r.id
 WHERE r.is_deleted
   AND r.deleted_at < (SELECT created_at FROM snapshot) - INTERVAL 10 MINUTE
+  AND (a.created_at IS NULL OR a.created_at <= r.deleted_at)
 ORDER BY r.deleted_at, r.id, a.cluster

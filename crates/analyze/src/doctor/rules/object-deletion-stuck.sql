@@ -2,10 +2,11 @@
 -- severity: warning
 -- title: Object stuck in deletion
 -- explanation: >-
---   A ManifestWork, AppliedManifestWork, HostedCluster, NodePool, ManagedCluster or Namespace has
---   had a deletionTimestamp for more than 30 minutes before the snapshot: a finalizer is not
---   being removed. The finalizers left are listed; each names the controller that must finish
---   (work agent cleanup, HyperShift, the ACM addons of a ManagedCluster).
+--   A ManifestWork, AppliedManifestWork, HostedCluster or NodePool has had a deletionTimestamp
+--   for more than 30 minutes before the snapshot: a finalizer is not being removed. The
+--   finalizers left are listed; each names the controller that must finish (work agent cleanup,
+--   HyperShift). ManagedClusters and Namespaces have their own rules
+--   (managedcluster-stuck-detaching, namespace-stuck-terminating).
 -- next_step: >-
 --   Find the controller of the remaining finalizer and why it cannot finish (its logs, the
 --   objects it waits for); follow the ARO HCP stuck-deletion runbook before removing any
@@ -23,7 +24,6 @@ SELECT o.cluster, o.kind, coalesce(o.namespace || '/', '') || o.name AS object, 
        coalesce(array_to_string(CAST(o.object -> '$.metadata.finalizers' AS VARCHAR[]), ', '), 'none')
            AS finalizers
 FROM objects o
-WHERE o.kind IN ('ManifestWork', 'AppliedManifestWork', 'HostedCluster', 'NodePool',
-                 'ManagedCluster', 'Namespace')
+WHERE o.kind IN ('ManifestWork', 'AppliedManifestWork', 'HostedCluster', 'NodePool')
   AND o.deleted_at < (SELECT created_at FROM snapshot) - INTERVAL 30 MINUTE
 ORDER BY o.deleted_at, o.cluster, o.kind, o.namespace, o.name

@@ -3,10 +3,10 @@
 -- needs: [db/resources]
 -- title: "Maestro work: the agent has not applied the latest spec"
 -- explanation: >-
---   The agent's last status reports a spec version (status.resourceversion) older than the
---   bundle's version, and the bundle was last written more than 10 minutes before the snapshot.
---   The update never reached the agent, or the agent failed before reporting; the status in the
---   DB describes an older spec.
+--   Stale status: the agent's last status reports a spec version (status.resourceversion) older
+--   than the bundle's version, and the bundle was last written more than 5 minutes before the
+--   snapshot (a healthy agent reports within seconds). The update never reached the agent, or
+--   the agent failed before reporting; the status in the DB describes an older spec.
 -- next_step: >-
 --   Check the Update event (published or not) and the agent logs for this resource id; compare
 --   the AppliedManifestWork with the DB manifests.
@@ -24,5 +24,5 @@ SELECT r.id AS resource_id, r.work_name, coalesce(r.work_name, r.id) AS work,
 FROM resources r
 WHERE NOT r.is_deleted AND r.has_status
   AND r.observed_version < r.version
-  AND r.updated_at < (SELECT created_at FROM snapshot) - INTERVAL 10 MINUTE
+  AND r.updated_at < (SELECT created_at FROM snapshot) - INTERVAL 5 MINUTE
 ORDER BY r.updated_at, r.id
