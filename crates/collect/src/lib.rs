@@ -6,6 +6,7 @@
 //! objects are streamed page by page into the bundle writer's spool files, so memory stays
 //! flat whatever the size of a table.
 
+pub mod components;
 pub mod db;
 pub mod error;
 pub mod kube;
@@ -205,8 +206,12 @@ pub async fn collect(
             "Maestro DB not collected: no service cluster or --db URL given".into(),
         ),
     }
+    if let Some(service) = &plan.service {
+        components::collect_service(&mut collector, service, &plan.maestro_namespace).await;
+    }
     for target in &plan.management {
         kube::collect_cluster(&mut collector, target, &scope).await;
+        components::collect_management(&mut collector, target).await;
     }
     if let Some(since) = plan.logs {
         logs::collect_logs(&mut collector, plan, since).await;
