@@ -134,6 +134,19 @@ pub enum Command {
         2qrppk0otds3rdmdcojqcqkqq8f0s591\n  \
         mwtrace diff before.tar.zst after.tar.zst -o json")]
     Diff(DiffArgs),
+    /// The SREs' transitions matrix: per resource bundle, its log lines at the seven layers a
+    /// request crosses (server, broker, agent, cluster and back), and the first layer that
+    /// breaks the expectations, in words.
+    ///
+    /// A layer whose logs the snapshot lacks is "not collected", never 0, and never blamed.
+    /// Exit 0; 1 when no bundle matches, or with --fail-on-broken when a bundle breaks them.
+    #[command(after_help = "Examples:\n  \
+        mwtrace transitions snapshot.tar.zst\n  \
+        mwtrace transitions snapshot.tar.zst --cluster-id \\\n      \
+        2qrppk0otds3rdmdcojqcqkqq8f0s591\n  \
+        mwtrace transitions snapshot.tar.zst --resource-id \\\n      \
+        1ee62e78-d2ca-5c49-8a65-01e695821450 -o json")]
+    Transitions(TransitionsArgs),
     /// Read the container logs of a snapshot, parsed: filter by text, level, time, pod,
     /// resource id or op-id; entries in time order, stack traces attached.
     #[command(after_help = "Examples:\n  \
@@ -573,6 +586,25 @@ pub struct DiffArgs {
     /// it. Example: --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591
     #[arg(long, value_name = "CID")]
     pub cluster_id: Option<String>,
+    /// Output format. Example: -o json
+    #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
+    pub output: DocFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TransitionsArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// Only the bundles of this hosted cluster (CS cluster id). Example: --cluster-id 2qrppk0otds3rdmdcojqcqkqq8f0s591
+    #[arg(long, value_name = "CID", conflicts_with = "resource_id")]
+    pub cluster_id: Option<String>,
+    /// Only this resource bundle. Example: --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450
+    #[arg(long, value_name = "ID")]
+    pub resource_id: Option<String>,
+    /// Exit 1 when a bundle breaks the expectations (as doctor --fail-on does for findings).
+    /// Example: --fail-on-broken
+    #[arg(long)]
+    pub fail_on_broken: bool,
     /// Output format. Example: -o json
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,

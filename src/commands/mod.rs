@@ -15,6 +15,7 @@ mod sql;
 mod summary;
 mod timeline;
 mod trace;
+mod transitions;
 
 use crate::ExitStatus;
 use crate::cli::{Cli, Command};
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Info(args) => info::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Transitions(args) => transitions::run(args),
         Command::Timeline(args) => timeline::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Sql(args) => sql::run(args),

@@ -18,3 +18,4 @@ pub mod store;
 pub mod terminal;
 pub mod timeline;
 pub mod trace;
+pub mod transitions;

@@ -18,98 +18,25 @@ use super::model::*;
 use crate::log_query::{LogLine, SELECT_LINE, line_of};
 use crate::query::rows;
 use crate::store::SnapshotFacts;
+use crate::transitions::stages::{Role, STAGES, StageDef, stage_of};
 
-/// Which side of Maestro logs a stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Server,
-    Agent,
+/// The stages `trace --logs` shows, in order: those of the one table (shared with
+/// `mwtrace transitions`) whose lines carry the request's identifiers.
+fn trace_stages() -> impl Iterator<Item = &'static StageDef> {
+    STAGES.iter().filter(|s| s.in_trace)
 }
 
-impl Role {
-    fn component(self) -> &'static str {
-        match self {
-            Role::Server => "maestro-server",
-            Role::Agent => "maestro-agent",
-        }
-    }
+/// The stage of `trace_stages()` a line marks.
+fn stage_index(line: &LogLine) -> Option<usize> {
+    let stage = &STAGES[stage_of(line)?];
+    trace_stages().position(|s| s.name == stage.name)
 }
 
-struct StageDef {
-    name: &'static str,
-    title: &'static str,
-    role: Role,
-    /// Lowercase text the message contains.
-    needle: &'static str,
-    /// sdk-go logs these events only at klog -v=2 or higher.
-    verbose_only: bool,
+fn trace_stage(i: usize) -> &'static StageDef {
+    trace_stages()
+        .nth(i)
+        .expect("a stage index of trace_stages")
 }
-
-const STAGES: [StageDef; 9] = [
-    StageDef {
-        name: "received_from_client",
-        title: "server received the spec from the client",
-        role: Role::Server,
-        needle: "receive the event from client",
-        verbose_only: false,
-    },
-    StageDef {
-        name: "published",
-        title: "server published the resource",
-        role: Role::Server,
-        needle: "publishing resource",
-        verbose_only: false,
-    },
-    StageDef {
-        name: "sent_to_agent",
-        title: "server sent the event to the agent",
-        role: Role::Server,
-        needle: "sending event",
-        verbose_only: true,
-    },
-    StageDef {
-        name: "received_by_agent",
-        title: "agent received the event",
-        role: Role::Agent,
-        needle: "received event",
-        verbose_only: true,
-    },
-    StageDef {
-        name: "status_sent_by_agent",
-        title: "agent sent the status",
-        role: Role::Agent,
-        needle: "sending event",
-        verbose_only: true,
-    },
-    StageDef {
-        name: "status_received",
-        title: "server received the status update",
-        role: Role::Server,
-        needle: "received status update",
-        verbose_only: false,
-    },
-    StageDef {
-        name: "status_updated",
-        title: "server updated the resource status",
-        role: Role::Server,
-        needle: "updating resource status",
-        verbose_only: false,
-    },
-    StageDef {
-        name: "status_broadcast",
-        title: "server broadcast the status",
-        role: Role::Server,
-        needle: "broadcast the resource status",
-        verbose_only: false,
-    },
-    StageDef {
-        name: "sent_to_subscribers",
-        title: "server sent the status to subscribers",
-        role: Role::Server,
-        needle: "send the event to status subscribers",
-        verbose_only: false,
-    },
-];
 
 /// Failure messages of the Maestro code paths (the skill's error scan).
 const ERROR_SCAN: [&str; 5] = [
@@ -313,30 +240,6 @@ pub fn attach(conn: &Connection, query: &Query, report: &mut TraceReport) -> duc
     Ok(())
 }
 
-fn role_of(line: &LogLine) -> Option<Role> {
-    match line.component.as_deref() {
-        Some("maestro-server") => return Some(Role::Server),
-        Some("maestro-agent") => return Some(Role::Agent),
-        _ => {}
-    }
-    // Pods with other names: a spec event is sent by the server, a status event by the agent.
-    let event = line.fields.get("eventType").and_then(Value::as_str)?;
-    let msg = line.msg.to_lowercase();
-    match (event.contains(".spec."), msg.as_str()) {
-        (true, "sending event") | (false, "received event") => Some(Role::Server),
-        (true, "received event") | (false, "sending event") => Some(Role::Agent),
-        _ => None,
-    }
-}
-
-fn stage_of(line: &LogLine) -> Option<usize> {
-    let msg = line.msg.to_lowercase();
-    let role = role_of(line)?;
-    STAGES
-        .iter()
-        .position(|s| s.role == role && msg.contains(s.needle))
-}
-
 fn evidence(line: &LogLine, stage: Option<usize>) -> LogEvidence {
     let msg = line.msg.to_lowercase();
     let error = ["err", "error"]
@@ -357,7 +260,7 @@ fn evidence(line: &LogLine, stage: Option<usize>) -> LogEvidence {
         component: line.component.clone(),
         msg: line.msg.clone(),
         error,
-        stage: stage.map(|i| STAGES[i].name.to_string()),
+        stage: stage.map(|i| trace_stage(i).name.to_string()),
         note: BENIGN
             .iter()
             .find(|(needle, _)| msg.contains(needle))
@@ -379,8 +282,7 @@ fn build(
     snapshot_lines: i64,
     lines: &[LogLine],
 ) -> LogTrace {
-    let mut stages: Vec<LogStage> = STAGES
-        .iter()
+    let mut stages: Vec<LogStage> = trace_stages()
         .map(|s| LogStage {
             name: s.name.to_string(),
             title: s.title.to_string(),
@@ -395,7 +297,7 @@ fn build(
     let mut timeline = Vec::new();
     let mut errors = Vec::new();
     for line in lines {
-        let stage = stage_of(line);
+        let stage = stage_index(line);
         let item = evidence(line, stage);
         if let Some(i) = stage {
             let s = &mut stages[i];
@@ -418,7 +320,7 @@ fn build(
     let first_missing = stages.iter().position(|s| s.status == "missing");
     let last_seen = stages.iter().rposition(|s| s.status == "ok");
     for (i, stage) in stages.iter_mut().enumerate() {
-        if stage.status == "missing" && STAGES[i].verbose_only {
+        if stage.status == "missing" && trace_stage(i).verbose_only {
             stage.note = Some(if last_seen.is_some_and(|last| last > i) {
                 "not logged, but later stages are: this stage is logged only at -v=2 or higher"
                     .to_string()
@@ -521,14 +423,14 @@ fn verdict(
 fn note_verbosity(conn: &Connection, trace: &mut LogTrace) -> duckdb::Result<()> {
     let last_seen = trace.stages.iter().rposition(|s| s.status == "ok");
     for (i, stage) in trace.stages.iter_mut().enumerate() {
-        let def = &STAGES[i];
+        let def = trace_stage(i);
         if stage.status != "missing" || !def.verbose_only || last_seen.is_some_and(|l| l > i) {
             continue;
         }
         let elsewhere: i64 = rows(
             conn,
             "SELECT count(*) FROM logs WHERE component = ? AND contains(lower(msg), ?)",
-            [def.role.component(), def.needle],
+            [def.role.component(), def.needles[0]],
             |r| r.get(0),
         )?
         .into_iter()
@@ -549,7 +451,7 @@ fn note_verbosity(conn: &Connection, trace: &mut LogTrace) -> duckdb::Result<()>
 /// Where to look on the live system for the first missing stage.
 fn next_step(conn: &Connection, ctx: &SnapshotFacts, trace: &LogTrace) -> Option<String> {
     let missing = trace.first_missing_stage.as_deref()?;
-    let def = STAGES.iter().find(|s| s.name == missing)?;
+    let def = trace_stages().find(|s| s.name == missing)?;
     let id = trace
         .op_ids
         .first()
@@ -615,8 +517,10 @@ mod tests {
 
     #[test]
     fn stages_by_component_and_message() {
-        let server = |m: &str| stage_of(&line("maestro-server", m, "info")).map(|i| STAGES[i].name);
-        let agent = |m: &str| stage_of(&line("maestro-agent", m, "info")).map(|i| STAGES[i].name);
+        let server =
+            |m: &str| stage_index(&line("maestro-server", m, "info")).map(|i| trace_stage(i).name);
+        let agent =
+            |m: &str| stage_index(&line("maestro-agent", m, "info")).map(|i| trace_stage(i).name);
         assert_eq!(server("Sending event"), Some("sent_to_agent"));
         assert_eq!(agent("Sending event"), Some("status_sent_by_agent"));
         assert_eq!(agent("Received event"), Some("received_by_agent"));
@@ -633,7 +537,7 @@ mod tests {
         other.component = None;
         other.fields = serde_json::json!({"eventType": "io.open-cluster-management.works.v1alpha1.manifestbundles.status.update_request"});
         assert_eq!(
-            stage_of(&other).map(|i| STAGES[i].name),
+            stage_index(&other).map(|i| trace_stage(i).name),
             Some("status_sent_by_agent")
         );
     }

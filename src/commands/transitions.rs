@@ -1,0 +1,29 @@
+//! `mwtrace transitions`: the transitions matrix of the bundles a filter selects; exit 1 when
+//! none matches, and with `--fail-on-broken` when one breaks the expectations (doctor's
+//! `--fail-on` convention: findings alone never fail the command).
+
+use anyhow::Result;
+
+use crate::ExitStatus;
+use crate::cli::TransitionsArgs;
+use crate::output::write_document;
+use mwtrace_analyze::transitions::{self, Filter};
+
+pub fn run(args: TransitionsArgs) -> Result<ExitStatus> {
+    let snapshot = super::open(&args.snapshot)?;
+    let filter = Filter {
+        cluster_id: args.cluster_id.clone(),
+        resource_id: args.resource_id.clone(),
+    };
+    let report = transitions::transitions(&snapshot.conn, &filter)?;
+    write_document(args.output, &report, || {
+        transitions::render::render(&report)
+    })?;
+    Ok(if report.bundles.is_empty() {
+        ExitStatus::NotFound
+    } else if args.fail_on_broken && report.broken > 0 {
+        ExitStatus::NotFound
+    } else {
+        ExitStatus::Success
+    })
+}
