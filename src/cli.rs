@@ -432,6 +432,12 @@ pub struct TraceArgs {
     /// Example: --resource-id 1ee62e78-d2ca-5c49-8a65-01e695821450 --logs
     #[arg(long, conflicts_with = "search")]
     pub logs: bool,
+    /// Trace as of an earlier moment, from the bundle's history revisions (a Kusto
+    /// kubernetesResourceSnapshots export imported with it): objects and conditions as they
+    /// were then; the DB as at the snapshot. RFC 3339, or a duration before the snapshot.
+    /// Example: --at 2026-11-21T09:35:00Z
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "logs")]
+    pub at: Option<TimeArg>,
     /// Exit 1 when the traced work or cluster is failing at this level or worse: critical for
     /// a failing work or creation stage, warning also for one stuck in deletion, not applied,
     /// of unknown state, or a missing stage. Example: --fail-on critical

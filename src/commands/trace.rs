@@ -10,7 +10,7 @@ use mwtrace_analyze::shell::shell_word;
 use mwtrace_analyze::store::{DbStore, IndexStore};
 use mwtrace_analyze::trace::{self, ManifestRef, Outcome, Query};
 
-pub fn run(args: TraceArgs) -> Result<ExitStatus> {
+pub fn run(mut args: TraceArgs) -> Result<ExitStatus> {
     let query = if let Some(id) = args.resource_id {
         Query::ResourceId(id)
     } else if let Some(name) = args.work_name {
@@ -26,6 +26,15 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
     } else {
         unreachable!("clap requires one entry point")
     };
+    // `--at`: the trace runs on the bundle as it stood then, rebuilt from its history.
+    let original = args.snapshot.snapshot.clone();
+    let as_of = match args.at {
+        Some(at) => Some(as_of_bundle(&args.snapshot, at)?),
+        None => None,
+    };
+    if let Some((path, _)) = &as_of {
+        args.snapshot.snapshot = path.clone();
+    }
     // The trace index answers the common lookups without starting DuckDB; when it cannot
     // (the logs, suggestions, search; an index absent, stale or damaged) the database does.
     let indexed = match args.logs {
@@ -44,8 +53,13 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
             report
         }
     };
+    let mut bundle = args.snapshot.snapshot.display().to_string();
+    if let Some((_, note)) = as_of {
+        report.as_of = Some(note);
+        bundle = original.display().to_string();
+    }
     // Suggested commands name the bundle the engineer is working on.
-    let path = shell_word(&args.snapshot.snapshot.display().to_string());
+    let path = shell_word(&bundle);
     for m in &mut report.matches {
         m.trace = m.trace.replace("SNAPSHOT", &path);
     }
@@ -62,4 +76,48 @@ pub fn run(args: TraceArgs) -> Result<ExitStatus> {
             _ => ExitStatus::Success,
         },
     })
+}
+
+/// The bundle as of `at` (built once, kept in the cache beside the databases), and the line
+/// that says what an as-of trace rests on.
+fn as_of_bundle(
+    snapshot: &crate::cli::SnapshotArgs,
+    at: crate::cli::TimeArg,
+) -> Result<(std::path::PathBuf, String)> {
+    use anyhow::Context;
+    if snapshot.db.is_some() {
+        anyhow::bail!("--at builds its own database in the cache: leave --db out");
+    }
+    let bundle = &snapshot.snapshot;
+    let reader = mwtrace_bundle::BundleReader::open(bundle, mwtrace_bundle::Limits::from_env())?;
+    let created: Option<jiff::Timestamp> = reader.manifest().created_at.parse().ok();
+    let at = match at {
+        crate::cli::TimeArg::At(ts) => ts,
+        crate::cli::TimeArg::BeforeSnapshot(d) => {
+            let created = created.context("--at: the snapshot has no creation time")?;
+            let span =
+                jiff::SignedDuration::try_from(d).map_err(|e| anyhow::anyhow!("--at: {e}"))?;
+            created
+                .checked_sub(span)
+                .map_err(|e| anyhow::anyhow!("--at: {e}"))?
+        }
+    };
+    if created.is_some_and(|c| at > c) {
+        anyhow::bail!(
+            "--at {at}: after the snapshot ({}): trace without --at",
+            reader.manifest().created_at
+        );
+    }
+    let (_, sha) = load::database_path(bundle, None)?;
+    let dir = load::cache::cache_root().join("as-of");
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let target = dir.join(format!("{sha}-{}.tar.zst", at.as_second()));
+    if !target.exists() {
+        mwtrace_import::as_of::write_as_of(bundle, at, &target)?;
+    }
+    let note = format!(
+        "{at} (snapshot of {}): objects and conditions from the history revisions in force then; the Maestro DB as at the snapshot, without rows created later",
+        reader.manifest().created_at
+    );
+    Ok((target, note))
 }

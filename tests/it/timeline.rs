@@ -372,3 +372,63 @@ fn the_html_timeline_draws_its_lanes_in_chromium() {
     assert!(count("d9534f") > 100, "no red bar: {text}");
     assert!(count("31708f") > 50, "no fact diamonds: {text}");
 }
+
+/// `trace --at`: the bundle as it stood then, from its history: the HostedCluster unavailable
+/// at 09:35 (KubeAPIServerUnavailable) and available again at 09:50; the report says what it
+/// rests on.
+#[test]
+fn a_trace_at_an_earlier_moment_shows_the_objects_as_they_were() {
+    let env = Env::new();
+    let bundle = with_history(&env);
+    let hc = |report: &Value| -> (Value, Value) {
+        let cluster = &report["cluster"]["hosted_clusters"][0];
+        let available = cluster["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Available")
+            .cloned()
+            .unwrap();
+        (cluster["healthy"].clone(), available)
+    };
+    let (_, broken) = env.trace_json(
+        &bundle,
+        &["--cluster-id", CID, "--at", "2026-11-21T09:35:00Z"],
+    );
+    let (healthy, available) = hc(&broken);
+    assert_eq!(available["status"], "False", "{available}");
+    assert_eq!(available["reason"], "KubeAPIServerUnavailable");
+    assert_eq!(healthy, false);
+    assert!(
+        broken["as_of"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-21T09:35:00Z"),
+        "{}",
+        broken["as_of"]
+    );
+    assert_eq!(broken["snapshot_created_at"], "2026-11-21T09:35:00Z");
+    let (_, mended) = env.trace_json(
+        &bundle,
+        &["--cluster-id", CID, "--at", "2026-11-21T09:50:00Z"],
+    );
+    assert_eq!(hc(&mended).1["status"], "True");
+    // Now (no --at): no as_of, the snapshot's time.
+    let (_, now) = env.trace_json(&bundle, &["--cluster-id", CID]);
+    assert!(now.get("as_of").is_none());
+    // A bundle without history cannot be rewound: one clear error.
+    let out = env.run(&[
+        "trace",
+        sample_bundle().to_str().unwrap(),
+        "--cluster-id",
+        CID,
+        "--at",
+        "1h",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no history revisions"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -16,6 +16,7 @@
 //! and the rest is still imported (exit 3); a PATH that cannot be read at all, or in which nothing
 //! is recognized, is an error (exit 2) and no bundle is written.
 
+pub mod as_of;
 mod archive;
 mod detect;
 #[doc(hidden)]

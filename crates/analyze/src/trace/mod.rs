@@ -97,6 +97,7 @@ fn new_report(facts: &SnapshotFacts, query: &Query) -> TraceReport {
         matches: Vec::new(),
         next_steps: Vec::new(),
         logs: None,
+        as_of: None,
     }
 }
 

@@ -33,6 +33,10 @@ pub struct TraceReport {
     /// With `--logs`: the request's lifecycle in the container logs; null otherwise.
     #[serde(default)]
     pub logs: Option<LogTrace>,
+    /// With `--at`: what the trace is as of, and what it rests on (objects from their history
+    /// revisions in force then, the DB as at the snapshot); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
 }
 
 impl TraceReport {

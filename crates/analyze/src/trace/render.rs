@@ -29,6 +29,9 @@ const RULE: &str = "════════════════════
 
 pub fn render(report: &TraceReport) -> String {
     let mut out = String::new();
+    if let Some(as_of) = &report.as_of {
+        let _ = writeln!(out, "As of {}\n", escape_line(as_of));
+    }
     match report.query.kind.as_str() {
         "search" => search(&mut out, report),
         "cluster-id" => cluster(&mut out, report),
