@@ -529,27 +529,42 @@ fn resource_changes(
         conditions.entry(id).or_default().push(change);
     }
 
+    // Payloads (5 to 50 KB each) and statuses are compared by hash, and only the payloads of
+    // the rows that differ are read whole: the join's hash table holds no payload.
     let sql = format!(
-        "SELECT coalesce(ra.id, rb.id), ra.id IS NOT NULL, rb.id IS NOT NULL,
-                coalesce(rb.work_name, ra.work_name), coalesce(rb.consumer_name, ra.consumer_name),
-                ra.version::VARCHAR, rb.version::VARCHAR,
-                ra.observed_version::VARCHAR, rb.observed_version::VARCHAR,
-                ra.deleted_at, rb.deleted_at,
-                CASE WHEN ra.id IS NOT NULL AND rb.id IS NOT NULL
-                          AND ra.payload::VARCHAR IS DISTINCT FROM rb.payload::VARCHAR
-                     THEN ra.payload::VARCHAR END,
-                CASE WHEN ra.id IS NOT NULL AND rb.id IS NOT NULL
-                          AND ra.payload::VARCHAR IS DISTINCT FROM rb.payload::VARCHAR
-                     THEN rb.payload::VARCHAR END
-         FROM mw_a.mw_resources ra
-         FULL JOIN {cat_b}.mw_resources rb ON ra.id = rb.id
-         WHERE (ra.id IS NULL OR rb.id IS NULL
-                OR ra.version IS DISTINCT FROM rb.version
-                OR ra.observed_version IS DISTINCT FROM rb.observed_version
-                OR ra.deleted_at IS DISTINCT FROM rb.deleted_at
-                OR ra.payload::VARCHAR IS DISTINCT FROM rb.payload::VARCHAR
-                OR ra.status::VARCHAR IS DISTINCT FROM rb.status::VARCHAR)
-           AND ($1::VARCHAR IS NULL OR ra.cid = $1 OR rb.cid = $1)"
+        "WITH ra AS (
+             SELECT id, cid, work_name, consumer_name, version, observed_version, deleted_at,
+                    hash(payload::VARCHAR) AS payload_hash, hash(status::VARCHAR) AS status_hash
+             FROM mw_a.mw_resources
+         ), rb AS (
+             SELECT id, cid, work_name, consumer_name, version, observed_version, deleted_at,
+                    hash(payload::VARCHAR) AS payload_hash, hash(status::VARCHAR) AS status_hash
+             FROM {cat_b}.mw_resources
+         ), differ AS (
+             SELECT coalesce(ra.id, rb.id) AS id, ra.id IS NOT NULL AS in_a, rb.id IS NOT NULL AS in_b,
+                    coalesce(rb.work_name, ra.work_name) AS work_name,
+                    coalesce(rb.consumer_name, ra.consumer_name) AS consumer,
+                    ra.version::VARCHAR AS version_a, rb.version::VARCHAR AS version_b,
+                    ra.observed_version::VARCHAR AS observed_a,
+                    rb.observed_version::VARCHAR AS observed_b,
+                    ra.deleted_at AS deleted_a, rb.deleted_at AS deleted_b,
+                    ra.id IS NOT NULL AND rb.id IS NOT NULL
+                        AND ra.payload_hash <> rb.payload_hash AS payload_differs
+             FROM ra FULL JOIN rb ON ra.id = rb.id
+             WHERE (ra.id IS NULL OR rb.id IS NULL
+                    OR ra.version IS DISTINCT FROM rb.version
+                    OR ra.observed_version IS DISTINCT FROM rb.observed_version
+                    OR ra.deleted_at IS DISTINCT FROM rb.deleted_at
+                    OR ra.payload_hash <> rb.payload_hash
+                    OR ra.status_hash <> rb.status_hash)
+               AND ($1::VARCHAR IS NULL OR ra.cid = $1 OR rb.cid = $1)
+         )
+         SELECT d.id, d.in_a, d.in_b, d.work_name, d.consumer, d.version_a, d.version_b,
+                d.observed_a, d.observed_b, d.deleted_a, d.deleted_b,
+                pa.payload::VARCHAR, pb.payload::VARCHAR
+         FROM differ d
+         LEFT JOIN mw_a.mw_resources pa ON d.payload_differs AND pa.id = d.id
+         LEFT JOIN {cat_b}.mw_resources pb ON d.payload_differs AND pb.id = d.id"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut found = stmt.query(params![cluster_id])?;
@@ -676,10 +691,12 @@ fn object_changes(
     cluster_id: Option<&str>,
     changes: &mut Vec<Change>,
 ) -> Result<(), DiffError> {
+    // Objects are compared by hash, and only those that differ are read whole: neither side's
+    // objects sit in the join's hash table.
     let side = |cat: &str| {
         format!(
-            "SELECT o.cluster, o.api_group, o.kind, o.namespace, o.name, o.uid,
-                    o.object::VARCHAR AS object, {} AS in_scope
+            "SELECT o.rowid AS row_id, o.cluster, o.api_group, o.kind, o.namespace, o.name,
+                    o.uid, hash(o.object::VARCHAR) AS object_hash, {} AS in_scope
              FROM {cat}.objects o
              JOIN mw_compared c ON c.cluster = o.cluster
               AND c.api_group = coalesce(nullif(o.api_group, ''), 'core')
@@ -688,17 +705,26 @@ fn object_changes(
         )
     };
     let sql = format!(
-        "WITH oa AS ({}), ob AS ({})
-         SELECT coalesce(oa.cluster, ob.cluster), coalesce(oa.api_group, ob.api_group),
-                coalesce(oa.kind, ob.kind), coalesce(oa.namespace, ob.namespace),
-                coalesce(oa.name, ob.name), oa.kind IS NOT NULL, ob.kind IS NOT NULL,
-                oa.uid, ob.uid, oa.object, ob.object
-         FROM oa FULL JOIN ob
-           ON oa.cluster = ob.cluster AND oa.api_group IS NOT DISTINCT FROM ob.api_group
-          AND oa.kind = ob.kind AND oa.namespace IS NOT DISTINCT FROM ob.namespace
-          AND oa.name = ob.name
-         WHERE oa.object IS DISTINCT FROM ob.object
-           AND (coalesce(oa.in_scope, false) OR coalesce(ob.in_scope, false))",
+        "WITH oa AS ({}), ob AS ({}), differ AS (
+             SELECT coalesce(oa.cluster, ob.cluster) AS cluster,
+                    coalesce(oa.api_group, ob.api_group) AS api_group,
+                    coalesce(oa.kind, ob.kind) AS kind,
+                    coalesce(oa.namespace, ob.namespace) AS namespace,
+                    coalesce(oa.name, ob.name) AS name,
+                    oa.kind IS NOT NULL AS in_a, ob.kind IS NOT NULL AS in_b,
+                    oa.uid AS uid_a, ob.uid AS uid_b, oa.row_id AS row_a, ob.row_id AS row_b
+             FROM oa FULL JOIN ob
+               ON oa.cluster = ob.cluster AND oa.api_group IS NOT DISTINCT FROM ob.api_group
+              AND oa.kind = ob.kind AND oa.namespace IS NOT DISTINCT FROM ob.namespace
+              AND oa.name = ob.name
+             WHERE oa.object_hash IS DISTINCT FROM ob.object_hash
+               AND (coalesce(oa.in_scope, false) OR coalesce(ob.in_scope, false))
+         )
+         SELECT d.cluster, d.api_group, d.kind, d.namespace, d.name, d.in_a, d.in_b,
+                d.uid_a, d.uid_b, xa.object::VARCHAR, xb.object::VARCHAR
+         FROM differ d
+         LEFT JOIN mw_a.objects xa ON d.in_a AND d.in_b AND xa.rowid = d.row_a
+         LEFT JOIN {cat_b}.objects xb ON d.in_a AND d.in_b AND xb.rowid = d.row_b",
         side("mw_a"),
         side(cat_b)
     );
