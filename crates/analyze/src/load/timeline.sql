@@ -181,8 +181,12 @@ WITH amw_links AS (
       AND (l.resource_id IS NOT NULL OR l.cid IS NOT NULL
            OR lower(l.level) IN ('error', 'fatal', 'panic', 'warn', 'warning'))
 )
-SELECT ts, source, cluster, kind, namespace, name, resource_id, cid, event, detail, level,
-       hash(cid) AS cid_key, hash(resource_id) AS resource_id_key
-FROM facts
-WHERE ts IS NOT NULL
-ORDER BY cid_key, ts;
+-- A fact about a resource bundle belongs to the bundle's hosted cluster too, so that a
+-- cluster's timeline is one lookup on cid_key.
+SELECT f.ts, f.source, f.cluster, f.kind, f.namespace, f.name, f.resource_id,
+       coalesce(f.cid, r.cid) AS cid, f.event, f.detail, f.level,
+       hash(coalesce(f.cid, r.cid)) AS cid_key, hash(f.resource_id) AS resource_id_key
+FROM facts f LEFT JOIN (SELECT id, cid FROM resources WHERE id IS NOT NULL) r
+                    ON r.id = f.resource_id
+WHERE f.ts IS NOT NULL
+ORDER BY cid_key, f.ts;

@@ -229,11 +229,10 @@ fn selection(conn: &Connection, subject: &Subject) -> duckdb::Result<(String, Ve
     const MANIFEST_OBJECTS: &str = "(kind, coalesce(namespace, ''), name) IN (
         SELECT kind, coalesce(namespace, ''), name FROM mw_resource_manifests WHERE resource_id IN ({ids}))";
     match subject {
+        // The load gave each fact about a bundle its bundle's cid: one zone-mapped lookup.
         Subject::ClusterId(cid) => Ok((
-            "(cid_key = hash(?) AND cid = ?)
-             OR resource_id IN (SELECT id FROM resources WHERE cid = ?)"
-                .to_string(),
-            vec![cid.clone(), cid.clone(), cid.clone()],
+            "cid_key = hash(?) AND cid = ?".to_string(),
+            vec![cid.clone(), cid.clone()],
         )),
         Subject::ResourceId(id) => Ok((
             format!(
