@@ -10,6 +10,7 @@ use crate::cli::InfoArgs;
 use crate::output::write_document;
 use mwtrace_analyze::load::issues::IssueSummary;
 use mwtrace_analyze::terminal::escape_line;
+use mwtrace_bundle::manifest::Component;
 use mwtrace_bundle::{BundleReader, Limits, Manifest};
 
 /// `mwtrace info -o json`: the bundle's manifest, and the proof that it was verified.
@@ -21,6 +22,10 @@ struct InfoReport<'a> {
     /// Always true: a bundle that fails verification is an error (exit 2).
     verified: bool,
     manifest: &'a Manifest,
+    /// The Maestro server and agent and HyperShift operator containers the bundle saw (the
+    /// manifest's `components`, empty for older bundles): what `requires:` gates of doctor
+    /// rules compare against.
+    components: &'a [Component],
     /// Bad rows the load kept and log files it cut, per file and kind; null when the bundle
     /// has not been loaded yet (they are found by the load).
     load_issues: Option<Vec<IssueSummary>>,
@@ -44,6 +49,7 @@ pub fn run(args: InfoArgs) -> Result<ExitStatus> {
         sha256,
         verified: true,
         manifest: reader.manifest(),
+        components: &reader.manifest().components,
         load_issues,
     };
     write_document(args.output, &report, || render(&report, args.verbose))?;
@@ -86,6 +92,7 @@ fn render(report: &InfoReport<'_>, verbose: bool) -> String {
             c.server.as_deref().unwrap_or("")
         );
     }
+    out.push_str(&components(&m.components));
     if !verbose {
         let _ = writeln!(
             out,
@@ -123,6 +130,39 @@ fn render(report: &InfoReport<'_>, verbose: bool) -> String {
         );
     }
     out.push_str(&load_issues(report));
+    out
+}
+
+/// The Components section: one line per container image, then its source.
+fn components(all: &[Component]) -> String {
+    if all.is_empty() {
+        return "\nComponents: none recorded (no Maestro or HyperShift deployment seen, or a bundle from before components were recorded)\n".into();
+    }
+    let mut out = format!("\nComponents ({}):\n", all.len());
+    for c in all {
+        let digest = c.digest.as_deref().map(|d| match d.get(..19) {
+            Some(short) if d.len() > 19 => format!("{short}…"),
+            _ => d.to_string(),
+        });
+        let _ = writeln!(
+            out,
+            "  {:<20} version {:<10} digest {:<20} {}/{}/{} container {}",
+            escape_line(&c.component),
+            escape_line(c.version.as_deref().unwrap_or("-")),
+            escape_line(digest.as_deref().unwrap_or("-")),
+            escape_line(&c.cluster),
+            escape_line(&c.namespace),
+            escape_line(&c.name),
+            escape_line(&c.container),
+        );
+        let _ = writeln!(
+            out,
+            "  {:<20} image {}  ({})",
+            "",
+            escape_line(&c.image),
+            escape_line(&c.source)
+        );
+    }
     out
 }
 

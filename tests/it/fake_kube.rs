@@ -11,6 +11,9 @@
 //! kinds, 404 for absent groups. Every request is logged, so tests can count pages and prove
 //! that nothing but GET was sent.
 //!
+//! For the components of a collection it serves `get` of Deployments
+//! (`/apis/apps/v1/namespaces/<ns>/deployments/<name>`), 403 when `deployments` is forbidden.
+//!
 //! For `collect --logs` it also serves pods (`/api/v1/namespaces/<ns>/pods?labelSelector=k=v`)
 //! and their logs (`/api/v1/namespaces/<ns>/pods/<pod>/log?container=..&previous=..`) as plain
 //! text, a chosen log answering 500.
@@ -108,6 +111,8 @@ pub struct Cluster {
     pub logs: BTreeMap<String, String>,
     /// Log keys (as in `logs`) whose request answers 500.
     pub failing_logs: BTreeSet<String>,
+    /// Deployments (apps/v1), served by `get` only.
+    pub deployments: Vec<Value>,
 }
 
 impl Cluster {
@@ -135,6 +140,7 @@ impl Cluster {
             pods: Vec::new(),
             logs: BTreeMap::new(),
             failing_logs: BTreeSet::new(),
+            deployments: Vec::new(),
         }
     }
 
@@ -393,6 +399,17 @@ fn route(
             )
         }
         ["api", "v1", "namespaces", ns, "pods"] => pods(cluster, ns, query),
+        ["apis", "apps", "v1", "namespaces", ns, "deployments", name] => {
+            if cluster.forbidden.contains("deployments") {
+                return status(403, "Forbidden", "deployments.apps is forbidden");
+            }
+            cluster
+                .deployments
+                .iter()
+                .find(|d| d["metadata"]["namespace"] == *ns && d["metadata"]["name"] == *name)
+                .map(|d| (200, d.clone()))
+                .unwrap_or_else(not_found)
+        }
         ["apis", group, version, plural] if cluster.serves(group, version) => {
             list(cluster, group, version, plural, None, query)
         }

@@ -7,6 +7,7 @@ mod cache;
 mod collect_kube;
 mod collect_pg;
 mod common;
+mod components;
 mod diff;
 mod doctor;
 mod evidence;

@@ -119,6 +119,66 @@ fn unmet_need(facts: &SnapshotFacts, needs: &[String]) -> Option<String> {
     })
 }
 
+/// What a rule's `requires:` makes of the components the bundle recorded.
+struct Gate {
+    applies_to: String,
+    /// Set when every recorded version is comparable and outside the range.
+    skipped: Option<String>,
+}
+
+/// The rule runs unless the component's versions are all known and outside the range: a
+/// version not collected (an old bundle, an image pinned by digest) or not comparable (a
+/// commit) cannot prove the bug fixed.
+fn version_gate(conn: &Connection, requires: &rule::Requires) -> duckdb::Result<Gate> {
+    let range = requires.range();
+    let wanted = requires.describe();
+    let versions: Vec<(String, Option<String>)> = rows(
+        conn,
+        "SELECT DISTINCT cluster, version FROM components WHERE component = ?
+         ORDER BY cluster, version",
+        [&requires.component],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let known: Vec<(&str, &str, bool)> = versions
+        .iter()
+        .filter_map(|(cluster, v)| {
+            let v = v.as_deref()?;
+            Some((cluster.as_str(), v, range.contains(v)?))
+        })
+        .collect();
+    let found = |list: &[(&str, &str, bool)]| {
+        list.iter()
+            .map(|(cluster, v, _)| format!("{v} on {cluster}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if known.is_empty() || known.len() < versions.len() {
+        let unknown = if versions.is_empty() {
+            "version not collected".to_string()
+        } else {
+            let tags: Vec<&str> = versions
+                .iter()
+                .filter(|(_, v)| v.as_deref().is_none_or(|v| range.contains(v).is_none()))
+                .map(|(_, v)| v.as_deref().unwrap_or("pinned by digest"))
+                .collect();
+            format!("version not known ({})", tags.join(", "))
+        };
+        return Ok(Gate {
+            applies_to: format!("applies to {wanted}; {unknown}"),
+            skipped: None,
+        });
+    }
+    let applies_to = format!("applies to {wanted}; found {}", found(&known));
+    let skipped = known
+        .iter()
+        .all(|(_, _, inside)| !inside)
+        .then(|| format!("{} is outside {wanted}", found(&known)));
+    Ok(Gate {
+        applies_to,
+        skipped,
+    })
+}
+
 /// Runs every rule. A rule whose query fails is reported in `rules[].error` and the others still
 /// run; only failing to read the snapshot's own facts is an error.
 pub fn run(
@@ -130,7 +190,13 @@ pub fn run(
     let mut findings = Vec::new();
     let mut results = Vec::new();
     for rule in rules {
-        let skipped = unmet_need(&env.ctx, &rule.meta.needs);
+        let mut skipped = unmet_need(&env.ctx, &rule.meta.needs);
+        let mut applies_to = None;
+        if let (None, Some(requires)) = (&skipped, &rule.meta.requires) {
+            let gate = version_gate(conn, requires)?;
+            applies_to = Some(gate.applies_to);
+            skipped = gate.skipped;
+        }
         let outcome = match &skipped {
             Some(_) => Ok(Vec::new()),
             None => run_rule(conn, &env, rule),
@@ -152,6 +218,7 @@ pub fn run(
             findings: count,
             error,
             skipped,
+            applies_to,
         });
     }
     // Stable: catalog order and row order are kept within a severity.

@@ -120,9 +120,14 @@ pub struct RuleResult {
     pub findings: usize,
     /// Why the rule's query failed, when it did.
     pub error: Option<String>,
-    /// Why the rule did not run: a source it needs was not collected ("DB not collected").
+    /// Why the rule did not run: a source it needs was not collected ("DB not collected"), or
+    /// the component version it `requires` is outside its range.
     #[serde(default)]
     pub skipped: Option<String>,
+    /// For a rule gated on a component version (`requires:`): the range and what the bundle
+    /// recorded, "applies to maestro-agent < 0.6.0; version not collected".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_to: Option<String>,
 }
 
 /// `--list-rules -o json|yaml`.

@@ -39,6 +39,9 @@ pub fn report(report: &DoctorReport) -> String {
                 continue;
             }
             let _ = writeln!(out, "\n{} {}: {}", marker(severity), rule.id, rule.title);
+            if let Some(applies) = &rule.applies_to {
+                let _ = writeln!(out, "  {}", escape_line(applies));
+            }
             wrap(&mut out, "  why:  ", &rule.explanation);
             wrap(&mut out, "  next: ", &rule.next_step);
             for finding in of_rule {
@@ -141,7 +144,13 @@ fn not_run(out: &mut String, report: &DoctorReport) {
         out,
         "RULES SKIPPED: A SOURCE THEY NEED WAS NOT COLLECTED",
         report,
-        |r| r.skipped.as_deref(),
+        |r| r.skipped.as_deref().filter(|_| r.applies_to.is_none()),
+    );
+    rule_list(
+        out,
+        "RULES SKIPPED: THE COMPONENT VERSION IS OUTSIDE THEIR RANGE",
+        report,
+        |r| r.skipped.as_deref().filter(|_| r.applies_to.is_some()),
     );
 }
 
@@ -267,6 +276,7 @@ mod tests {
             findings,
             error: None,
             skipped: None,
+            applies_to: None,
         }
     }
 

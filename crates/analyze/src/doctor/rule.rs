@@ -17,8 +17,15 @@
 //! --   - psql: SELECT status FROM resources WHERE id = '{resource_id}'
 //! -- message: "{work}: Applied={applied_status}"
 //! -- evidence: [resource_id, work_name, failing_manifests]
+//! -- requires: {component: maestro-agent, version: "<0.6.0"}   (optional, below)
 //! SELECT ...
 //! ```
+//! `requires:` gates a rule on a component version (the manifest's `components`): a rule for a
+//! bug fixed in Maestro 0.6.0 says `version: "<0.6.0"` (bounds `<`, `<=`, `>`, `>=`, `=`, joined
+//! by `,`). When every version of the component the bundle recorded is known and outside the
+//! range, the rule is skipped with that reason; otherwise it runs, and its header says what it
+//! applies to and what was found ("version not collected").
+//!
 //! Placeholders are `{column}` (lowercase letters, digits, `_`); `{{` and `}}` are literal
 //! braces, and braces around anything else (`{.status}` in a jsonpath) are kept as they are.
 
@@ -66,6 +73,31 @@ pub struct Meta {
     /// report says why, rather than finding nothing.
     #[serde(default)]
     pub needs: Vec<String>,
+    /// The component versions the rule applies to (a bug fixed in a given release).
+    #[serde(default)]
+    pub requires: Option<Requires>,
+}
+
+/// `requires: {component: maestro-agent, version: "<0.6.0"}`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// `maestro-server`, `maestro-agent` or `hypershift-operator`.
+    pub component: String,
+    /// A version range: `<0.6.0`, `>=0.4.0, <0.6.0`.
+    pub version: String,
+}
+
+impl Requires {
+    pub fn range(&self) -> mwtrace_bundle::components::VersionRange {
+        mwtrace_bundle::components::VersionRange::parse(&self.version)
+            .expect("checked when the rule was parsed")
+    }
+
+    /// `maestro-agent < 0.6.0`.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.component, self.range().text())
+    }
 }
 
 /// One next-step command; the variant says where it runs. Written in a rule as a map with one
@@ -203,6 +235,17 @@ impl Rule {
                     "needs {need:?}: expected db/<table> or kube/<resource>"
                 )));
             }
+        }
+        if let Some(requires) = &meta.requires {
+            if !mwtrace_bundle::components::NAMES.contains(&requires.component.as_str()) {
+                return Err(err(format!(
+                    "requires component {:?}: expected one of {}",
+                    requires.component,
+                    mwtrace_bundle::components::NAMES.join(", ")
+                )));
+            }
+            mwtrace_bundle::components::VersionRange::parse(&requires.version)
+                .map_err(|e| err(format!("requires version: {e}")))?;
         }
         for (i, column) in meta.evidence.iter().enumerate() {
             if !is_column(column) {

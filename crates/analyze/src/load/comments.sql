@@ -75,6 +75,14 @@ COMMENT ON TABLE snapshot IS 'the bundle: creation time (the snapshot''s now), o
 COMMENT ON TABLE clusters IS 'clusters the bundle was collected from, with their role';
 COMMENT ON TABLE bundle_files IS 'files of the bundle with rows, bytes and sha256';
 COMMENT ON TABLE collection_errors IS 'sources that failed during collection or import';
+COMMENT ON TABLE components IS 'Maestro server and agent and HyperShift operator containers collect or import saw, one per deployment, container and image; empty in bundles from before components were recorded';
+COMMENT ON COLUMN components.cluster IS 'cluster of the deployment, as clusters.name';
+COMMENT ON COLUMN components.name IS 'the Deployment (for a Pod: its ReplicaSet''s Deployment)';
+COMMENT ON COLUMN components.component IS 'maestro-server, maestro-agent or hypershift-operator';
+COMMENT ON COLUMN components.image IS 'image reference as the pod spec gives it';
+COMMENT ON COLUMN components.version IS 'the image tag (0.6.1, v0.6.1, a commit); NULL when the image is pinned by digest only';
+COMMENT ON COLUMN components.digest IS 'sha256:... of the image reference or of the running pod''s imageID; NULL when unknown';
+COMMENT ON COLUMN components.source IS 'collect, or import:<PATH> the object came from';
 COMMENT ON TABLE load_issues IS 'bad rows the load kept rather than failing on (row without id, value of the wrong type, condition without type) and log files it cut, each with its bundle file and line';
 COMMENT ON COLUMN load_issues.file IS 'bundle entry path, e.g. db/resources.ndjson';
 COMMENT ON COLUMN load_issues.line IS 'line in that file (1-based; for log_truncated the first line not loaded); NULL for the whole file';

@@ -26,7 +26,7 @@ use crate::store::SnapshotFacts;
 use crate::store::index;
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 12;
+pub const LOADER_VERSION: i64 = 13;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const TIMELINE_SQL: &str = include_str!("timeline.sql");
@@ -602,6 +602,9 @@ fn load_manifest_tables(
          CREATE TABLE clusters (name VARCHAR, role VARCHAR, context VARCHAR, server VARCHAR);
          CREATE TABLE bundle_files (path VARCHAR, rows BIGINT, bytes BIGINT, sha256 VARCHAR);
          CREATE TABLE collection_errors (source VARCHAR, message VARCHAR);
+         CREATE TABLE components (cluster VARCHAR, namespace VARCHAR, name VARCHAR,
+                                  component VARCHAR, container VARCHAR, image VARCHAR,
+                                  version VARCHAR, digest VARCHAR, source VARCHAR);
          CREATE TABLE mwtrace_meta (loader_version BIGINT, bundle_sha256 VARCHAR,
                                     loaded_at TIMESTAMP, engine_version VARCHAR);",
     )?;
@@ -633,6 +636,22 @@ fn load_manifest_tables(
         conn.execute(
             "INSERT INTO collection_errors VALUES (?, ?)",
             params![e.source, e.message],
+        )?;
+    }
+    for c in &manifest.components {
+        conn.execute(
+            "INSERT INTO components VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                c.cluster,
+                c.namespace,
+                c.name,
+                c.component,
+                c.container,
+                c.image,
+                c.version,
+                c.digest,
+                c.source
+            ],
         )?;
     }
     conn.execute(
