@@ -344,3 +344,68 @@ fn an_unreadable_snapshot_exits_2() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("missing.tar.zst"), "{err}");
 }
+
+#[test]
+fn a_cluster_in_one_snapshot_only_is_not_compared() {
+    let env = Env::new();
+    let more = sample_edited(&env, "more-clusters", |tree| {
+        let path = tree.join("manifest.json");
+        let mut manifest: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        manifest["clusters"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "mgmt-2", "role": "management", "context": "mgmt-2"}));
+        std::fs::write(&path, manifest.to_string()).unwrap();
+    });
+    let (code, report) = diff_json(&env, &sample_bundle(), &more, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    let about_mgmt2: Vec<&Value> = report["not_compared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["cluster"] == "mgmt-2")
+        .collect();
+    assert_eq!(
+        about_mgmt2.len(),
+        1,
+        "said once for the cluster: {report:#}"
+    );
+    assert_eq!(about_mgmt2[0]["reason"], "cluster only in B");
+    assert_eq!(about_mgmt2[0]["resource"], Value::Null);
+}
+
+#[test]
+fn values_from_the_bundles_are_escaped_in_text() {
+    let env = Env::new();
+    let hostile = sample_edited(&env, "hostile", |tree| {
+        edit_rows(
+            tree,
+            &format!("{KUBE}/hypershift.openshift.io/v1beta1/hostedclusters.ndjson"),
+            |rows| {
+                let hc = named(rows, "x8y5p7r4g6j9e3v");
+                let available = hc["status"]["conditions"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|c| c["type"] == "Available")
+                    .unwrap();
+                available["status"] = json!("False");
+                available["reason"] = json!("Down\u{1b}[2J\u{1b}]8;;https://x.example/\u{7}");
+                hc["spec"]["x\u{1b}[31m"] = json!(1);
+            },
+        );
+    });
+    let (code, text, err) = diff(&env, &sample_bundle(), &hostile, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.contains("Down\\u{1b}[2J"), "{text}");
+    let (_, report) = diff_json(&env, &sample_bundle(), &hostile, &[]);
+    let hc = change(&report, "HostedCluster", "x8y5p7r4g6j9e3v").unwrap();
+    assert_eq!(
+        hc["conditions"][0]["to"]["reason"], "Down\u{1b}[2J\u{1b}]8;;https://x.example/\u{7}",
+        "JSON keeps values exact"
+    );
+}
