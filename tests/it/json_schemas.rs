@@ -155,3 +155,24 @@ fn diff_output_matches_its_schema() {
         assert_valid(&schema, &format!("{args:?}"), &report);
     }
 }
+
+#[test]
+fn transitions_output_matches_its_schema() {
+    let env = Env::new();
+    let schema = validator("transitions.schema.json");
+    let logs = crate::logs::logs_bundle(&env);
+    let sample = sample_bundle();
+    for (bundle, more) in [
+        (&logs, vec![]),
+        (
+            &logs,
+            vec!["--resource-id", "1ee62e78-d2ca-5c49-8a65-01e695821450"],
+        ),
+        (&sample, vec!["--cluster-id", CID]),
+    ] {
+        let mut args = vec!["transitions", bundle.to_str().unwrap(), "-o", "json"];
+        args.extend(more);
+        let report = json_of(&env, &args);
+        assert_valid(&schema, &format!("{args:?}"), &report);
+    }
+}

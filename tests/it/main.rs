@@ -29,4 +29,5 @@ mod text_snapshots;
 mod timeline;
 mod trace;
 mod trace_store;
+mod transitions;
 mod variants;

@@ -238,7 +238,7 @@ fn json_schemas_are_current() {
     fn pretty(schema: schemars::Schema) -> String {
         serde_json::to_string_pretty(&schema).unwrap() + "\n"
     }
-    use mwtrace_analyze::{diff, doctor, log_query, timeline, trace};
+    use mwtrace_analyze::{diff, doctor, log_query, timeline, trace, transitions};
     check_file(
         "docs/schemas/trace.schema.json",
         &pretty(schemars::schema_for!(trace::TraceReport)),
@@ -262,6 +262,10 @@ fn json_schemas_are_current() {
     check_file(
         "docs/schemas/timeline.schema.json",
         &pretty(schemars::schema_for!(timeline::TimelineReport)),
+    );
+    check_file(
+        "docs/schemas/transitions.schema.json",
+        &pretty(schemars::schema_for!(transitions::TransitionsReport)),
     );
 }
 

@@ -329,18 +329,19 @@ fn count(conn: &Connection) -> duckdb::Result<Counted> {
     Ok(counted)
 }
 
-/// The sides whose logs the snapshot holds: (cluster, side) -> truncated.
+/// The sides whose logs the snapshot holds: (cluster, side) -> truncated. A side is collected
+/// when a log file of its pods is in the bundle (even an empty one: the pod logged nothing),
+/// or when lines of pods with other names carry its CloudEvents.
 fn sides(
     conn: &Connection,
     truncated: &[String],
 ) -> duckdb::Result<BTreeMap<(String, Role), bool>> {
     let role = stages::role_sql();
-    let present: Vec<(String, Option<String>)> = rows(
+    let mut present: Vec<(String, Option<String>)> = rows(
         conn,
         &format!(
-            "SELECT DISTINCT cluster, coalesce(component, ({role})) FROM logs
-             WHERE component IN ('maestro-server', 'maestro-agent')
-                OR fields ->> 'eventType' IS NOT NULL"
+            "SELECT DISTINCT cluster, ({role}) FROM logs
+             WHERE component IS NULL AND fields ->> 'eventType' IS NOT NULL"
         ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -350,21 +351,36 @@ fn sides(
         "maestro-agent" => Some(Role::Agent),
         _ => None,
     };
+    // logs/<cluster>/<namespace>/<pod>/<container>.log
+    let file_side = |file: &str| -> Option<(String, Role)> {
+        let parts: Vec<&str> = file.split('/').collect();
+        let ["logs", cluster, namespace, pod, container] = parts[..] else {
+            return None;
+        };
+        let container = container.strip_suffix(".log").unwrap_or(container);
+        let role = mwtrace_logs::component(namespace, pod, container).and_then(role_of)?;
+        Some((cluster.to_string(), role))
+    };
+    let files: Vec<String> = rows(
+        conn,
+        "SELECT path FROM bundle_files WHERE path LIKE 'logs/%'",
+        [],
+        |r| r.get(0),
+    )?;
     let mut map = BTreeMap::new();
-    for (cluster, component) in present {
-        if let Some(role) = component.as_deref().and_then(role_of) {
-            map.insert((cluster, role), false);
+    for file in &files {
+        if let Some(key) = file_side(file) {
+            map.insert(key, false);
         }
     }
-    // logs/<cluster>/<namespace>/<pod>/<container>.log
+    for (cluster, component) in present.drain(..) {
+        if let Some(role) = component.as_deref().and_then(role_of) {
+            map.entry((cluster, role)).or_insert(false);
+        }
+    }
     for file in truncated {
-        let parts: Vec<&str> = file.split('/').collect();
-        if let ["logs", cluster, namespace, pod, container] = parts[..] {
-            let container = container.strip_suffix(".log").unwrap_or(container);
-            if let Some(role) = mwtrace_logs::component(namespace, pod, container).and_then(role_of)
-            {
-                map.insert((cluster.to_string(), role), true);
-            }
+        if let Some(key) = file_side(file) {
+            map.insert(key, true);
         }
     }
     Ok(map)
