@@ -136,7 +136,15 @@ fn the_maestro_cli_list_output_imports_as_rest_pages_do() {
 fn components_come_from_must_gather_deployments_and_pods() {
     let imported = run(&[fixture("components/must-gather")], Some("mgmt-1"));
     let components = &imported.manifest.components;
-    let summary: Vec<(&str, &str, &str, &str, Option<&str>, Option<&str>)> = components
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let summary: Vec<Row<'_>> = components
         .iter()
         .map(|c| {
             (
