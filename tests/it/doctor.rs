@@ -315,16 +315,18 @@ fn every_rule_has_a_planted_case() {
     let env = Env::new();
     let out = env.run(&["doctor", "--list-rules", "-o", "json"]);
     let catalog: Catalog = serde_json::from_slice(&out.stdout).unwrap();
+    let runbook = crate::doctor_runbook::runbook_expectations();
     let planted: Vec<&str> = planted_expectations()
         .iter()
         .chain(dead_server_expectations().iter())
+        .chain(runbook.iter())
         .map(|(rule, _)| *rule)
         .collect();
     // Log signatures are planted in testdata/logs (tests/it/logs.rs checks each one).
     for rule in catalog.rules.iter().filter(|r| !r.id.starts_with("log-")) {
         assert!(
             planted.contains(&rule.id.as_str()),
-            "{}: no planted case in testdata/doctor",
+            "{}: no planted case in testdata/doctor nor testdata/variants/runbook",
             rule.id
         );
     }
@@ -381,8 +383,9 @@ fn the_sample_bundles_known_problems_are_found() {
                        "delete_event": "created 2026-11-21T07:00:00Z, not published"}),
             ),
             (
-                "delete-event-not-reconciled",
-                json!({"resource_id": R5_STUCK}),
+                "delete-event-stale",
+                json!({"resource_id": R5_STUCK,
+                       "resource_state": "soft-deleted since 2026-11-21T07:00:00Z (03:00:00 before the snapshot)"}),
             ),
             (
                 "creation-flow",
@@ -409,7 +412,7 @@ fn text_output_starts_with_the_summary_and_groups_by_severity() {
     let text = stdout(&out);
     assert!(
         text.starts_with(
-            "8 critical, 17 warning, 2 info from 34 rules on the snapshot of 2026-11-21T10:00:00Z\n"
+            "8 critical, 17 warning, 2 info from 40 rules on the snapshot of 2026-11-21T10:00:00Z\n"
         ),
         "{text}"
     );
@@ -482,7 +485,7 @@ fn list_rules_prints_the_catalog_without_a_snapshot() {
     let out = env.run(&["doctor", "--list-rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("34 rules"), "{text}");
+    assert!(text.starts_with("40 rules"), "{text}");
     for (id, severity) in [
         ("work-not-applied", "CRITICAL"),
         ("orphan-amw-layer1", "WARNING"),
@@ -496,7 +499,7 @@ fn list_rules_prints_the_catalog_without_a_snapshot() {
     let out = env.run(&["doctor", "--list-rules", "-o", "json"]);
     let catalog: Catalog = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(catalog.schema, "mwtrace/doctor-rules/v1");
-    assert_eq!(catalog.rules.len(), 34);
+    assert_eq!(catalog.rules.len(), 40);
     let rule = catalog
         .rules
         .iter()
@@ -524,6 +527,7 @@ fn each_rule_file_runs_as_is_with_mwtrace_sql() {
     let env = Env::new();
     let planted = packed(&env, "planted");
     let dead_server = packed(&env, "dead-server");
+    let runbook = pack_tree(&env, &repo().join("testdata/variants/runbook"), "runbook");
     let logs = crate::logs::logs_bundle(&env);
     let out = env.run(&["doctor", "--list-rules", "-o", "json"]);
     let catalog: Catalog = serde_json::from_slice(&out.stdout).unwrap();
@@ -532,6 +536,8 @@ fn each_rule_file_runs_as_is_with_mwtrace_sql() {
             &dead_server
         } else if rule.id.starts_with("log-") {
             &logs
+        } else if crate::doctor_runbook::PLANTED_IN_RUNBOOK_ONLY.contains(&rule.id.as_str()) {
+            &runbook
         } else {
             &planted
         };

@@ -10,6 +10,7 @@ mod common;
 mod components;
 mod diff;
 mod doctor;
+mod doctor_runbook;
 mod evidence;
 mod fake_kube;
 mod import;

@@ -47,10 +47,14 @@ fn every_suggested_sql_runs_against_maestros_schema() {
         let (_, report) = env.trace_json(&bundle, &args);
         steps.extend(strings(&report["next_steps"]));
     }
-    let out = env.run(&["doctor", bundle.to_str().unwrap(), "-o", "json"]);
-    let doctor: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for finding in doctor["findings"].as_array().unwrap() {
-        steps.extend(strings(&finding["next_steps"]));
+    // The sample's findings, and those of the runbook rules (testdata/variants/runbook).
+    let runbook = pack_tree(&env, &repo().join("testdata/variants/runbook"), "runbook");
+    for bundle in [&bundle, &runbook] {
+        let out = env.run(&["doctor", bundle.to_str().unwrap(), "-o", "json"]);
+        let doctor: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for finding in doctor["findings"].as_array().unwrap() {
+            steps.extend(strings(&finding["next_steps"]));
+        }
     }
     let statements = psql_statements(&steps);
     assert!(
