@@ -513,6 +513,28 @@ pub enum TimeArg {
     BeforeSnapshot(std::time::Duration),
 }
 
+impl TimeArg {
+    /// The instant meant, a duration counting back from `created` (the snapshot's creation
+    /// time); errors name `flag`.
+    pub fn resolve(
+        self,
+        created: Option<jiff::Timestamp>,
+        flag: &str,
+    ) -> anyhow::Result<jiff::Timestamp> {
+        match self {
+            TimeArg::At(ts) => Ok(ts),
+            TimeArg::BeforeSnapshot(d) => {
+                let base = created
+                    .ok_or_else(|| anyhow::anyhow!("{flag}: the snapshot has no creation time"))?;
+                let span = jiff::SignedDuration::try_from(d)
+                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
+                base.checked_sub(span)
+                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+            }
+        }
+    }
+}
+
 fn parse_time(value: &str) -> Result<TimeArg, String> {
     if let Ok(ts) = value.trim().parse::<jiff::Timestamp>() {
         return Ok(TimeArg::At(ts));
@@ -568,13 +590,7 @@ impl TimelineArgs {
         if let Some(format) = self.output {
             return format;
         }
-        let extension = self
-            .out
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match extension.as_deref() {
+        match out_extension(self.out.as_deref()).as_deref() {
             Some("json") => TimelineFormat::Json,
             Some("html" | "htm") => TimelineFormat::Html,
             _ => TimelineFormat::Text,
@@ -648,13 +664,7 @@ impl SqlArgs {
         if let Some(format) = self.output {
             return format;
         }
-        let extension = self
-            .out
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match extension.as_deref() {
+        match out_extension(self.out.as_deref()).as_deref() {
             Some("csv") => TableFormat::Csv,
             Some("json") => TableFormat::Json,
             Some("ndjson" | "jsonl") => TableFormat::Ndjson,
@@ -662,6 +672,13 @@ impl SqlArgs {
             _ => TableFormat::Table,
         }
     }
+}
+
+/// The extension of an `--out` file, lowercase: what names its format when `-o` is absent.
+fn out_extension(out: Option<&std::path::Path>) -> Option<String> {
+    out.and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
 }
 
 #[derive(Debug, Args)]

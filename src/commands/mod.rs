@@ -59,32 +59,10 @@ pub(crate) fn time_window(
     since: Option<crate::cli::TimeArg>,
     until: Option<crate::cli::TimeArg>,
 ) -> anyhow::Result<(Option<jiff::Timestamp>, Option<jiff::Timestamp>)> {
-    use anyhow::Context;
-    let created_at: Option<String> = mwtrace_analyze::query::rows(
-        conn,
-        "SELECT mw_rfc3339(created_at) FROM snapshot",
-        [],
-        |r| r.get(0),
-    )?
-    .into_iter()
-    .next()
-    .flatten();
-    let created_at = created_at.and_then(|t| t.parse::<jiff::Timestamp>().ok());
-    let resolve = |arg: Option<crate::cli::TimeArg>, flag: &str| -> anyhow::Result<_> {
-        Ok(match arg {
-            None => None,
-            Some(crate::cli::TimeArg::At(ts)) => Some(ts),
-            Some(crate::cli::TimeArg::BeforeSnapshot(d)) => {
-                let base = created_at
-                    .with_context(|| format!("{flag}: the snapshot has no creation time"))?;
-                let span = jiff::SignedDuration::try_from(d)
-                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
-                Some(
-                    base.checked_sub(span)
-                        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?,
-                )
-            }
-        })
-    };
-    Ok((resolve(since, "--since")?, resolve(until, "--until")?))
+    let created = mwtrace_analyze::store::SnapshotFacts::read(conn)?
+        .created_at
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let since = since.map(|t| t.resolve(created, "--since")).transpose()?;
+    let until = until.map(|t| t.resolve(created, "--until")).transpose()?;
+    Ok((since, until))
 }

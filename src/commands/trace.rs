@@ -91,17 +91,7 @@ fn as_of_bundle(
     let bundle = &snapshot.snapshot;
     let reader = mwtrace_bundle::BundleReader::open(bundle, mwtrace_bundle::Limits::from_env())?;
     let created: Option<jiff::Timestamp> = reader.manifest().created_at.parse().ok();
-    let at = match at {
-        crate::cli::TimeArg::At(ts) => ts,
-        crate::cli::TimeArg::BeforeSnapshot(d) => {
-            let created = created.context("--at: the snapshot has no creation time")?;
-            let span =
-                jiff::SignedDuration::try_from(d).map_err(|e| anyhow::anyhow!("--at: {e}"))?;
-            created
-                .checked_sub(span)
-                .map_err(|e| anyhow::anyhow!("--at: {e}"))?
-        }
-    };
+    let at = at.resolve(created, "--at")?;
     if created.is_some_and(|c| at > c) {
         anyhow::bail!(
             "--at {at}: after the snapshot ({}): trace without --at",

@@ -32,6 +32,22 @@ fn with_history(env: &Env) -> PathBuf {
     bundle
 }
 
+/// The cluster's timeline of the history bundle, written with `--out timeline.html`.
+fn html_page(env: &Env) -> PathBuf {
+    let bundle = with_history(env);
+    let page = env.path("timeline.html");
+    let out = env.run(&[
+        "timeline",
+        bundle.to_str().unwrap(),
+        "--cluster-id",
+        CID,
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    page
+}
+
 fn timeline_json(env: &Env, bundle: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["timeline", bundle.to_str().unwrap()];
     all.extend_from_slice(args);
@@ -237,17 +253,7 @@ fn a_timeline_says_which_sources_were_not_collected() {
 #[test]
 fn the_html_timeline_is_one_offline_page_with_a_lane_per_object() {
     let env = Env::new();
-    let bundle = with_history(&env);
-    let page = env.path("timeline.html");
-    let out = env.run(&[
-        "timeline",
-        bundle.to_str().unwrap(),
-        "--cluster-id",
-        CID,
-        "--out",
-        page.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = html_page(&env);
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("default-src 'none'"), "no network by policy");
@@ -325,17 +331,7 @@ for target in sys.argv[2:]:
 #[test]
 fn the_html_timeline_draws_its_lanes_in_chromium() {
     let env = Env::new();
-    let bundle = with_history(&env);
-    let page = env.path("timeline.html");
-    let out = env.run(&[
-        "timeline",
-        bundle.to_str().unwrap(),
-        "--cluster-id",
-        CID,
-        "--out",
-        page.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = html_page(&env);
     let shot = env.path("timeline.png");
     let chromium = std::process::Command::new("chromium")
         .args([

@@ -12,10 +12,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use duckdb::Connection;
 use duckdb::arrow::array::{Array, AsArray};
 use duckdb::arrow::datatypes::Int64Type;
-use duckdb::{Connection, params};
-use mwtrace_bundle::BundlePath;
 
 use super::stage::StagedFile;
 use super::{ndjson_files, sql_string};
@@ -27,39 +26,7 @@ pub(crate) fn load_history(
     work: &Path,
     reader_options: &str,
 ) -> duckdb::Result<()> {
-    conn.execute_batch(
-        "CREATE TEMP TABLE mw_history_files (file VARCHAR, cluster VARCHAR, api_group VARCHAR,
-                                             group_version VARCHAR, kind VARCHAR)",
-    )?;
-    let mut list = Vec::new();
-    for file in files {
-        let BundlePath::History {
-            cluster,
-            group,
-            version,
-            resource,
-        } = &file.path
-        else {
-            continue;
-        };
-        let api_group = BundlePath::api_group(group);
-        let group_version = match api_group.is_empty() {
-            true => version.clone(),
-            false => format!("{api_group}/{version}"),
-        };
-        let local = file.local.to_string_lossy().into_owned();
-        conn.execute(
-            "INSERT INTO mw_history_files VALUES (?, ?, ?, ?, ?)",
-            params![
-                local,
-                cluster,
-                api_group,
-                group_version,
-                mwtrace_bundle::kinds::kind_of_resource(resource)
-            ],
-        )?;
-        list.push(sql_string(&local));
-    }
+    let list = super::register_object_files(conn, "mw_history_files", files)?;
     let source = ndjson_files(&list, reader_options);
     conn.execute_batch(&format!(
         "CREATE TEMP TABLE mw_history AS

@@ -462,23 +462,33 @@ fn load_table(
     ))
 }
 
-fn load_objects(
+/// Lists the `kube/` or `history/` files among `files` in a new temporary table `table` (file,
+/// cluster, api_group, group_version, resource, kind), for the loads to join each read row to
+/// the path it came from; returns the files' local paths as SQL strings.
+pub(super) fn register_object_files(
     conn: &Connection,
+    table: &str,
     files: &[&StagedFile],
-    reader_options: &str,
-) -> duckdb::Result<()> {
-    conn.execute_batch(
-        "CREATE TEMP TABLE mw_kube_files (file VARCHAR, cluster VARCHAR, api_group VARCHAR,
-                                          group_version VARCHAR, resource VARCHAR, kind VARCHAR)",
-    )?;
+) -> duckdb::Result<Vec<String>> {
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE {} (file VARCHAR, cluster VARCHAR, api_group VARCHAR,
+                               group_version VARCHAR, resource VARCHAR, kind VARCHAR)",
+        ident(table)
+    ))?;
     let mut list = Vec::new();
     for file in files {
-        let BundlePath::Kube {
+        let (BundlePath::Kube {
             cluster,
             group,
             version,
             resource,
-        } = &file.path
+        }
+        | BundlePath::History {
+            cluster,
+            group,
+            version,
+            resource,
+        }) = &file.path
         else {
             continue;
         };
@@ -490,7 +500,7 @@ fn load_objects(
         };
         let local = file.local.to_string_lossy().into_owned();
         conn.execute(
-            "INSERT INTO mw_kube_files VALUES (?, ?, ?, ?, ?, ?)",
+            &format!("INSERT INTO {} VALUES (?, ?, ?, ?, ?, ?)", ident(table)),
             params![
                 local,
                 cluster,
@@ -502,6 +512,15 @@ fn load_objects(
         )?;
         list.push(sql_string(&local));
     }
+    Ok(list)
+}
+
+fn load_objects(
+    conn: &Connection,
+    files: &[&StagedFile],
+    reader_options: &str,
+) -> duckdb::Result<()> {
+    let list = register_object_files(conn, "mw_kube_files", files)?;
     let source = ndjson_files(&list, reader_options);
     // One multi-path extraction parses each (possibly large) object once; the small metadata
     // object is then read field by field.

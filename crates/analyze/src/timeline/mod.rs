@@ -115,15 +115,7 @@ pub fn timeline(
     since: Option<&str>,
     until: Option<&str>,
 ) -> duckdb::Result<TimelineReport> {
-    let snapshot_created_at = rows(
-        conn,
-        "SELECT mw_rfc3339(created_at) FROM snapshot",
-        [],
-        |r| r.get::<_, Option<String>>(0),
-    )?
-    .into_iter()
-    .next()
-    .flatten();
+    let snapshot_created_at = crate::store::SnapshotFacts::read(conn)?.created_at;
     let (filter, ids) = selection(conn, subject)?;
     let window = "(?::TIMESTAMP IS NULL OR ts >= ?::TIMESTAMP)
                   AND (?::TIMESTAMP IS NULL OR ts <= ?::TIMESTAMP)";
