@@ -385,7 +385,7 @@ fn the_sample_bundles_known_problems_are_found() {
             (
                 "delete-event-stale",
                 json!({"resource_id": R5_STUCK,
-                       "resource_state": "soft-deleted since 2026-11-21T07:00:00Z (03:00:00 before the snapshot)"}),
+                       "resource_state": "soft-deleted since 2026-11-21T07:00:00Z"}),
             ),
             (
                 "creation-flow",

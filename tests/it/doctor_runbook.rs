@@ -100,7 +100,7 @@ pub fn runbook_expectations() -> Vec<(&'static str, Value)> {
             "delete-event-stale",
             json!({"work_name": "r3-long-deleted", "consumer": "mgmt-2", "age": "03:00:00",
                    "deleted_at": "2026-11-21T07:00:00Z",
-                   "resource_state": "soft-deleted since 2026-11-21T07:00:00Z (03:00:00 before the snapshot)"}),
+                   "resource_state": "soft-deleted since 2026-11-21T07:00:00Z"}),
         ),
         (
             "deleted-work-recreated",

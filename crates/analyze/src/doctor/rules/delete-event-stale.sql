@@ -24,9 +24,7 @@ SELECT e.id AS event_id, e.source_id AS resource_id, r.work_name,
        mw_rfc3339(e.created_at) AS created_at,
        CAST(date_trunc('second', (SELECT created_at FROM snapshot) - e.created_at) AS VARCHAR) AS age,
        CASE WHEN r.id IS NULL THEN 'gone (hard-deleted)'
-            ELSE 'soft-deleted since ' || mw_rfc3339(r.deleted_at) || ' ('
-                 || CAST(date_trunc('second', (SELECT created_at FROM snapshot) - r.deleted_at) AS VARCHAR)
-                 || ' before the snapshot)' END AS resource_state,
+            ELSE 'soft-deleted since ' || mw_rfc3339(r.deleted_at) END AS resource_state,
        mw_rfc3339(r.deleted_at) AS deleted_at
 FROM events e
 LEFT JOIN resources r ON r.id = e.source_id
