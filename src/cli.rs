@@ -181,6 +181,24 @@ pub enum Command {
         mwtrace cache prune --older-than 7d\n  \
         duckdb -readonly \"$(mwtrace cache path snapshot.tar.zst)\"")]
     Cache(CacheArgs),
+    /// Serve the snapshot as a read-only Kubernetes API over HTTPS, for kubectl, k9s and oc.
+    ///
+    /// One context per cluster of the bundle (https://ADDR/clusters/<name>), the first
+    /// management cluster current; a self-signed certificate made at start (needs `openssl`) that
+    /// the kubeconfig trusts. get, list (label and field selectors, pages), watch, pod logs, and
+    /// the Maestro DB rows as `maestrobundles.mwtrace.local`; every write is refused (405).
+    /// Ctrl-C stops it.
+    #[command(after_help = "Examples:\n  \
+        mwtrace serve testdata/sample.tar.zst --kubeconfig-out /tmp/snapshot.kubeconfig\n  \
+        KUBECONFIG=/tmp/snapshot.kubeconfig kubectl get hostedclusters -A\n  \
+        mwtrace serve snapshot.tar.zst --listen 127.0.0.1:6443")]
+    Serve(ServeArgs),
+    /// Run a shell (or one command) with KUBECONFIG pointing at `mwtrace serve` on the snapshot;
+    /// the server stops when the shell exits, and the exit code is the shell's.
+    #[command(after_help = "Examples:\n  \
+        mwtrace shell testdata/sample.tar.zst\n  \
+        mwtrace shell testdata/sample.tar.zst -c 'kubectl get maestrobundles'")]
+    Shell(ShellArgs),
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
         mwtrace completions bash > \\\n      \
@@ -733,6 +751,29 @@ impl BundleOut {
             (None, None) => Err("--out FILE is required: the bundle to write".into()),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// The address to listen on; port 0 picks a free port. Example: --listen 127.0.0.1:6443
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Write the kubeconfig here (else into a temporary file, removed at exit, whose path is
+    /// printed). Example: --kubeconfig-out /tmp/snapshot.kubeconfig
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// Run this command with `sh -c` instead of an interactive $SHELL.
+    /// Example: -c 'kubectl get pods -A'
+    #[arg(short = 'c', long = "command", value_name = "CMD")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,8 @@ mod logs;
 mod pack;
 mod packaging;
 mod schema;
+mod serve;
+mod shell;
 mod sql;
 mod summary;
 mod timeline;
@@ -35,6 +37,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Schema(args) => schema::run(args),
         Command::Pack(args) => pack::run(args),
         Command::Cache(args) => cache::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Shell(args) => shell::run(args),
         Command::Completions(args) => packaging::completions(args),
         Command::Man(args) => packaging::man(args),
     }

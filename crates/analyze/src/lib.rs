@@ -13,6 +13,7 @@ pub mod load;
 pub mod log_query;
 pub mod query;
 pub mod sandbox;
+pub mod serve;
 pub mod shell;
 pub mod store;
 pub mod terminal;
