@@ -19,11 +19,10 @@ pub fn run(args: TransitionsArgs) -> Result<ExitStatus> {
     write_document(args.output, &report, || {
         transitions::render::render(&report)
     })?;
-    Ok(if report.bundles.is_empty() {
-        ExitStatus::NotFound
-    } else if args.fail_on_broken && report.broken > 0 {
-        ExitStatus::NotFound
-    } else {
-        ExitStatus::Success
+    // 1: nothing matched (not found), or a broken bundle when asked to fail on one.
+    let fail = report.bundles.is_empty() || (args.fail_on_broken && report.broken > 0);
+    Ok(match fail {
+        true => ExitStatus::NotFound,
+        false => ExitStatus::Success,
     })
 }

@@ -455,7 +455,7 @@ pub fn transitions(conn: &Connection, filter: &Filter) -> duckdb::Result<Transit
     let counted = count(conn)?;
 
     let mut selected: Vec<DbRow> = db;
-    for (rid, _) in &counted.counts {
+    for rid in counted.counts.keys() {
         if in_db.contains(&rid.to_lowercase()) {
             continue;
         }
