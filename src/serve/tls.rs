@@ -17,11 +17,21 @@ pub(crate) fn self_signed(ip: IpAddr) -> anyhow::Result<(String, rustls::ServerC
     if !ip.is_unspecified() && !ip.is_loopback() {
         names.push_str(&format!(",IP:{ip}"));
     }
+    // A leaf, not a CA (rustls refuses a CA certificate as the server's), trusted as itself.
+    let config = dir.path().join("openssl.cnf");
+    std::fs::write(
+        &config,
+        format!(
+            "[req]\ndistinguished_name = dn\nx509_extensions = leaf\nprompt = no\n[dn]\nCN = mwtrace serve\n\
+             [leaf]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\n\
+             extendedKeyUsage = serverAuth\nsubjectAltName = {names}\n"
+        ),
+    )
+    .context("writing the openssl configuration")?;
     let out = Command::new("openssl")
         .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
-        .args(["-nodes", "-days", "3650", "-subj", "/CN=mwtrace serve"])
-        .arg("-addext")
-        .arg(format!("subjectAltName={names}"))
+        .args(["-nodes", "-days", "3650", "-config"])
+        .arg(&config)
         .arg("-keyout")
         .arg(&key)
         .arg("-out")

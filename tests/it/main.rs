@@ -21,6 +21,7 @@ mod logs;
 mod maestro_db;
 mod packaging;
 mod pg;
+mod serve;
 mod snapshot;
 mod sql_contained;
 mod sql_prompt;
