@@ -55,6 +55,14 @@ pub fn render(report: &TransitionsReport) -> String {
             "not collected (bundles are the ids seen in the logs)"
         }
     );
+    if report.server_logs == Collection::NotCollected
+        && report.agent_logs == Collection::NotCollected
+    {
+        let _ = writeln!(
+            out,
+            "The snapshot holds no Maestro logs: collect with --logs, or import the pods' logs"
+        );
+    }
     if !report.truncated_files.is_empty() {
         let _ = writeln!(
             out,
