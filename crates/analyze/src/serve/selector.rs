@@ -68,7 +68,7 @@ fn split_top(text: &str) -> Result<Vec<&str>, ServeError> {
             }
             _ => {}
         }
-        if depth < 0 || depth > 1 {
+        if !(0..=1).contains(&depth) {
             return Err(bad(format!(
                 "unable to parse requirement: unbalanced parentheses in {text:?}"
             )));
