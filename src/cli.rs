@@ -164,6 +164,13 @@ pub enum Command {
         mwtrace sql testdata/sample.tar.zst -f stuck-deletions.sql\n  \
         mwtrace sql testdata/sample.tar.zst    # a prompt: .tables, .schema, .help")]
     Sql(SqlArgs),
+    /// Export snapshots as one Parquet dataset (hive-partitioned, zstd) for DuckDB, Spark,
+    /// Trino or ADX; `mwtrace sql DIR` queries it. A bundle already in DIR is skipped.
+    #[command(after_help = "Examples:\n  \
+        mwtrace export incident-*.tar.zst --parquet fleet/\n  \
+        mwtrace export today.tar.zst --parquet fleet/ --partition-by cluster\n  \
+        mwtrace sql fleet/ \"SELECT _bundle, count(*) FROM resources GROUP BY 1\"")]
+    Export(ExportArgs),
     /// List the tables and columns of the SQL schema, with one line of meaning each.
     #[command(after_help = "Example:\n  mwtrace schema testdata/sample.tar.zst")]
     Schema(SchemaArgs),
@@ -305,6 +312,10 @@ pub struct DoctorArgs {
     /// Use this DuckDB file instead of the cache. Example: --db /tmp/incident-42.duckdb
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// SNAPSHOT is an export (`mwtrace export`): run on its bundle whose sha256 starts with
+    /// SHA, rebuilt from the Parquet files into the cache once. Example: --bundle 238dfbaa
+    #[arg(long, value_name = "SHA", conflicts_with = "db")]
+    pub bundle: Option<String>,
     /// Output format. Example: -o json
     #[arg(short, long, value_enum, default_value_t = DocFormat::Text)]
     pub output: DocFormat,
@@ -456,6 +467,10 @@ pub struct TraceArgs {
     /// Example: --at 2026-11-21T09:35:00Z
     #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "logs")]
     pub at: Option<TimeArg>,
+    /// SNAPSHOT is an export (`mwtrace export`): run on its bundle whose sha256 starts with
+    /// SHA, rebuilt from the Parquet files into the cache once. Example: --bundle 238dfbaa
+    #[arg(long, value_name = "SHA", conflicts_with = "at")]
+    pub bundle: Option<String>,
     /// Exit 1 when the traced work or cluster is failing at this level or worse: critical for
     /// a failing work or creation stage, warning also for one stuck in deletion, not applied,
     /// of unknown state, or a missing stage. Example: --fail-on critical
@@ -697,6 +712,39 @@ fn out_extension(out: Option<&std::path::Path>) -> Option<String> {
     out.and_then(|p| p.extension())
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The snapshot bundles (.tar.zst). Example: a.tar.zst b.tar.zst
+    #[arg(required = true, value_name = "SNAPSHOT")]
+    pub snapshots: Vec<PathBuf>,
+    /// The dataset directory, created or appended to. Example: --parquet fleet/
+    #[arg(long, value_name = "DIR")]
+    pub parquet: PathBuf,
+    /// The hive partition key of every table: the bundle's sha256 (`_bundle`), the `cluster`
+    /// column where a table has one (else `_bundle`), or none. An existing DIR keeps its own.
+    /// Example: --partition-by cluster
+    #[arg(long, value_enum, value_name = "KEY", default_value_t = PartitionBy::Snapshot)]
+    pub partition_by: PartitionBy,
+}
+
+/// How `export` partitions each table's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionBy {
+    Snapshot,
+    Cluster,
+    None,
+}
+
+impl PartitionBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            PartitionBy::Snapshot => "snapshot",
+            PartitionBy::Cluster => "cluster",
+            PartitionBy::None => "none",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

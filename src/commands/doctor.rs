@@ -20,10 +20,14 @@ pub fn run(args: DoctorArgs) -> Result<ExitStatus> {
         .snapshot
         .context("a SNAPSHOT is required (or --list-rules)")?;
     let path = bundle.display().to_string();
-    let snapshot = super::open(&SnapshotArgs {
-        snapshot: bundle,
-        db: args.db,
-    })?;
+    super::export::check_bundle_arg(&bundle, args.bundle.as_deref())?;
+    let snapshot = match &args.bundle {
+        Some(sha) => super::export::open_bundle(&bundle, sha)?,
+        None => super::open(&SnapshotArgs {
+            snapshot: bundle,
+            db: args.db,
+        })?,
+    };
     let report = doctor::run(
         &snapshot.conn,
         &rules,

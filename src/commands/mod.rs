@@ -5,6 +5,7 @@ mod cache;
 mod collect;
 mod diff;
 mod doctor;
+pub(crate) mod export;
 mod import;
 mod info;
 mod logs;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Logs(args) => logs::run(args),
         Command::Sql(args) => sql::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Export(args) => export::run(args),
         Command::Pack(args) => pack::run(args),
         Command::Cache(args) => cache::run(args),
         Command::Serve(args) => serve::run(args),

@@ -26,6 +26,10 @@ pub fn run(mut args: TraceArgs) -> Result<ExitStatus> {
     } else {
         unreachable!("clap requires one entry point")
     };
+    super::export::check_bundle_arg(&args.snapshot.snapshot, args.bundle.as_deref())?;
+    if args.bundle.is_some() && args.snapshot.db.is_some() {
+        anyhow::bail!("--bundle rebuilds its database in the cache: leave --db out");
+    }
     // `--at`: the trace runs on the bundle as it stood then, rebuilt from its history.
     let original = args.snapshot.snapshot.clone();
     let as_of = match args.at {
@@ -37,7 +41,7 @@ pub fn run(mut args: TraceArgs) -> Result<ExitStatus> {
     }
     // The trace index answers the common lookups without starting DuckDB; when it cannot
     // (the logs, suggestions, search; an index absent, stale or damaged) the database does.
-    let indexed = match args.logs {
+    let indexed = match args.logs || args.bundle.is_some() {
         false => load::open_index(&args.snapshot.snapshot, args.snapshot.db.as_deref())
             .and_then(|index| trace::run(&IndexStore(&index), &query).ok()),
         true => None,
@@ -45,7 +49,10 @@ pub fn run(mut args: TraceArgs) -> Result<ExitStatus> {
     let mut report = match indexed {
         Some(report) => report,
         None => {
-            let snapshot = super::open(&args.snapshot)?;
+            let snapshot = match &args.bundle {
+                Some(sha) => super::export::open_bundle(&args.snapshot.snapshot, sha)?,
+                None => super::open(&args.snapshot)?,
+            };
             let mut report = trace::run(&DbStore(&snapshot.conn), &query)?;
             if args.logs {
                 trace::log_stages::attach(&snapshot.conn, &query, &mut report)?;

@@ -12,6 +12,7 @@ mod diff;
 mod doctor;
 mod doctor_runbook;
 mod evidence;
+mod export;
 mod fake_kube;
 mod import;
 mod info_sql_schema;

@@ -40,7 +40,28 @@ pub fn run(args: SqlArgs) -> Result<ExitStatus> {
         false => FileAccess::None,
     };
     let fit = configure_table_display(args.out.is_none() && io::stdout().is_terminal());
-    let snapshot = super::open(&args.snapshot)?;
+    let dir = &args.snapshot.snapshot;
+    let snapshot = match super::export::is_export(dir) {
+        // An export (`mwtrace export`): views over its Parquet files, which queries may read.
+        true => {
+            let conn = super::export::open_views(dir)?;
+            if access == FileAccess::None {
+                let allowed = super::export::allowed_directory(dir)?;
+                conn.execute_batch(&format!(
+                    "SET allowed_directories = ['{}']",
+                    allowed.replace('\'', "''")
+                ))
+                .context("locking the query connection down")?;
+            }
+            mwtrace_analyze::load::Snapshot {
+                conn,
+                db_path: dir.clone(),
+                bundle_sha256: String::new(),
+                loaded_now: false,
+            }
+        }
+        false => super::open(&args.snapshot)?,
+    };
     let conn = &snapshot.conn;
     sandbox::contain(conn, access).context("locking the query connection down")?;
     let Some(query) = query else {
