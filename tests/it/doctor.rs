@@ -702,3 +702,49 @@ fn color_marks_severities_when_asked_and_never_in_a_pipe_by_default() {
     let never = stdout(&env.run(&["doctor", path, "--brief", "--color", "never"]));
     assert_eq!(never, plain);
 }
+
+/// Two management clusters, the AppliedManifestWorks listed on mgmt-2 only: the sample's
+/// bundles run on mgmt-1, so the absence of their layer-1 AMWs proves nothing, and the
+/// creation flow does not call them missing (it would with "some AMW file in the bundle").
+#[test]
+fn the_creation_flow_claims_no_missing_amw_where_its_cluster_was_not_listed() {
+    let env = Env::new();
+    let bundle = sample_edited(&env, "amws-elsewhere", |tree| {
+        let from = tree.join("kube/mgmt-1/work.open-cluster-management.io");
+        let to = tree.join("kube/mgmt-2/work.open-cluster-management.io/v1");
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::remove_file(from.join("v1/appliedmanifestworks.ndjson")).unwrap();
+        let unrelated = serde_json::json!({
+            "apiVersion": "work.open-cluster-management.io/v1",
+            "kind": "AppliedManifestWork",
+            "metadata": {"name": "0123abcd-unrelated-work", "uid": "9b1f6a36-0d4e-4c35-9d8e-2f7f0e5c1a11"},
+            "spec": {"hubHash": "0123abcd", "manifestWorkName": "unrelated-work", "agentID": "mgmt-2"}
+        });
+        std::fs::write(
+            to.join("appliedmanifestworks.ndjson"),
+            format!("{unrelated}\n"),
+        )
+        .unwrap();
+        let path = tree.join("manifest.json");
+        let mut manifest: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        manifest["clusters"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "mgmt-2", "role": "management"}));
+        std::fs::write(&path, manifest.to_string()).unwrap();
+    });
+    let (_, report) = doctor_json(&env, &bundle, &["--rule", "creation-flow"]);
+    let flow: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "creation-flow")
+        .collect();
+    assert!(!flow.is_empty(), "{:?}", report.rules);
+    for finding in flow {
+        let text = serde_json::to_string(&finding.evidence).unwrap();
+        assert!(
+            !text.contains("no layer-1 AppliedManifestWork"),
+            "a claim without evidence: {text}"
+        );
+    }
+}

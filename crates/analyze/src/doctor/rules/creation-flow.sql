@@ -37,8 +37,18 @@ WITH has_file AS (
     UNION SELECT cid FROM hosted_clusters WHERE cid IS NOT NULL AND deleted_at IS NULL
     UNION SELECT cid FROM managed_clusters
           WHERE regexp_full_match(cid, '[a-z0-9]{32}') AND deleted_at IS NULL
+), collected_consumers AS (
+    -- consumers whose every cluster's AppliedManifestWorks were collected (coverage): only
+    -- there is a missing layer-1 AMW evidence
+    SELECT cc.consumer
+    FROM consumer_clusters cc
+    LEFT JOIN coverage c
+           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
+    GROUP BY cc.consumer
+    HAVING bool_and(coalesce(c.collected, false))
 ), bundles AS (
-    SELECT r.cid, r.id, coalesce(r.work_name, r.id) AS work,
+    SELECT r.cid, r.id, coalesce(r.work_name, r.id) AS work, r.consumer_name AS consumer,
+           r.consumer_name IN (SELECT consumer FROM collected_consumers) AS amw_known,
            EXISTS (SELECT 1 FROM applied_manifest_works a
                    WHERE a.resource_id = r.id AND a.layer = 1) AS has_amw,
            coalesce(r.applied = false OR r.available = false
@@ -54,11 +64,16 @@ WITH has_file AS (
     FROM manifest_works w
     WHERE w.deleted_at IS NULL AND w.cid IN (SELECT cid FROM cids)
     UNION
-    -- works a bundle of the cid carries but the cluster does not hold
+    -- works a bundle of the cid carries but the cluster does not hold, where the consumer's
+    -- clusters' ManifestWorks were collected (elsewhere their absence proves nothing)
     SELECT b.cid, m.namespace || '/' || m.name, false, false, false
     FROM bundles b JOIN resource_manifests m ON m.resource_id = b.id AND m.kind = 'ManifestWork'
     WHERE NOT EXISTS (SELECT 1 FROM manifest_works w
                       WHERE w.namespace IS NOT DISTINCT FROM m.namespace AND w.name = m.name)
+      AND b.consumer IN (SELECT cc.consumer FROM consumer_clusters cc
+                         LEFT JOIN coverage c ON c.source = 'kube' AND c.cluster = cc.cluster
+                                             AND c.resource = 'manifestworks'
+                         GROUP BY cc.consumer HAVING bool_and(coalesce(c.collected, false)))
 ), hcs AS (
     SELECT cid, namespace || '/' || name AS hc,
            coalesce(available AND NOT coalesce(degraded, false), false) AS ok
@@ -78,21 +93,28 @@ WITH has_file AS (
     GROUP BY c.cid, f.resources
     UNION ALL
     SELECT c.cid, 2, 'layer1_applied',
-           CASE WHEN NOT f.amws OR NOT f.resources THEN 'unknown'
+           CASE WHEN NOT f.resources THEN 'unknown'
                 WHEN count(b.id) = 0 THEN 'missing'
-                WHEN count(*) FILTER (WHERE NOT b.has_amw) > 0 THEN 'missing'
-                WHEN count(*) FILTER (WHERE b.failing) > 0 THEN 'failing' ELSE 'ok' END,
-           CASE WHEN NOT f.amws OR NOT f.resources THEN 'AppliedManifestWorks or the DB not collected'
+                WHEN count(*) FILTER (WHERE NOT b.has_amw AND b.amw_known) > 0 THEN 'missing'
+                WHEN count(*) FILTER (WHERE b.failing) > 0 THEN 'failing'
+                WHEN count(*) FILTER (WHERE NOT b.has_amw) > 0 THEN 'unknown'
+                ELSE 'ok' END,
+           CASE WHEN NOT f.resources THEN 'the Maestro DB was not collected'
                 WHEN count(b.id) = 0 THEN 'no bundle to apply'
-                WHEN count(*) FILTER (WHERE NOT b.has_amw) > 0
+                WHEN count(*) FILTER (WHERE NOT b.has_amw AND b.amw_known) > 0
                     THEN 'no layer-1 AppliedManifestWork for '
-                         || string_agg(b.work, ', ' ORDER BY b.work) FILTER (WHERE NOT b.has_amw)
+                         || string_agg(b.work, ', ' ORDER BY b.work)
+                                FILTER (WHERE NOT b.has_amw AND b.amw_known)
                 WHEN count(*) FILTER (WHERE b.failing) > 0
                     THEN 'failing in the DB status: '
                          || string_agg(b.work, ', ' ORDER BY b.work) FILTER (WHERE b.failing)
+                WHEN count(*) FILTER (WHERE NOT b.has_amw) > 0
+                    THEN 'AppliedManifestWorks not collected on the clusters of '
+                         || string_agg(DISTINCT b.consumer, ', ' ORDER BY b.consumer)
+                                FILTER (WHERE NOT b.has_amw)
                 ELSE count(b.id) || ' layer-1 AppliedManifestWorks' END
     FROM cids c CROSS JOIN has_file f LEFT JOIN bundles b ON b.cid = c.cid
-    GROUP BY c.cid, f.amws, f.resources
+    GROUP BY c.cid, f.resources
     UNION ALL
     SELECT c.cid, 3, 'local_cluster_manifestworks',
            CASE WHEN NOT f.mws THEN 'unknown'
