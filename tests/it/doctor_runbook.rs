@@ -304,6 +304,11 @@ fn each_runbook_rule_is_skipped_naming_its_missing_source() {
                 why.to_lowercase().contains(source),
                 "{rule} without {file}: {why}"
             );
+            // The bundle has management clusters: the reason must not say it has none.
+            assert!(
+                !why.contains("no management cluster"),
+                "{rule} without {file}: {why}"
+            );
             assert!(
                 report.findings.iter().all(|f| f.rule != *rule),
                 "{rule} found something without {file}"

@@ -222,10 +222,13 @@ impl SnapshotFacts {
             return None;
         }
         if rows.is_empty() {
-            return Some(format!(
-                "{} not collected (no management cluster in the bundle)",
-                kind_words(resource)
-            ));
+            // Kinds mwtrace does not list everywhere (namespaces, deployments...) have no
+            // coverage row until some cluster's file holds them.
+            let reason = match self.clusters.iter().any(|c| !c.service) {
+                true => "listed on no management cluster",
+                false => "no management cluster in the bundle",
+            };
+            return Some(format!("{} not collected ({reason})", kind_words(resource)));
         }
         let gaps: Vec<String> = rows
             .iter()
