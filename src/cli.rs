@@ -196,7 +196,8 @@ pub enum Command {
     /// the Maestro DB rows as `maestrobundles.mwtrace.local`; every write is refused (405).
     /// Ctrl-C stops it.
     #[command(after_help = "Examples:\n  \
-        mwtrace serve testdata/sample.tar.zst --kubeconfig-out /tmp/snapshot.kubeconfig\n  \
+        mwtrace serve testdata/sample.tar.zst \\\n      \
+        --kubeconfig-out /tmp/snapshot.kubeconfig\n  \
         KUBECONFIG=/tmp/snapshot.kubeconfig kubectl get hostedclusters -A\n  \
         mwtrace serve snapshot.tar.zst --listen 127.0.0.1:6443")]
     Serve(ServeArgs),

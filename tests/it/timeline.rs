@@ -197,6 +197,14 @@ fn the_timeline_of_a_cluster_tells_what_happened_in_order() {
     let first = report["first_problem"].as_u64().unwrap() as usize;
     assert_eq!(entries[first]["level"], "error");
     assert!(entries[..first].iter().all(|e| e["level"] != "error"));
+    // A condition first seen bad while the object is created is a warning, not trouble; a
+    // turn from True to False is.
+    let creating = entries
+        .iter()
+        .find(|e| detail(e).starts_with("Available (new)->False (WaitingForAvailable)"))
+        .expect("the HostedCluster's first Available");
+    assert_eq!(creating["level"], "warning");
+    assert!(!detail(&entries[first]).contains("(new)->"), "{}", entries[first]);
     // The history is present: it is not listed among the missing sources.
     let missing = report["missing_sources"].to_string();
     assert!(!missing.contains("object history"), "{missing}");

@@ -152,20 +152,23 @@ WITH amw_links AS (
     WHERE h.ts IS NOT NULL
     UNION ALL
     -- Condition transitions seen in the history: each run of a condition state, from its
-    -- transition time (else the first revision that showed it).
+    -- transition time (else the first revision that showed it). A turn from a healthy state to
+    -- a bad one is an error; a condition first seen bad (an object being created) a warning.
     SELECT coalesce(c.last_transition_time, c.first_seen), 'history', c.cluster, c.kind,
            c.namespace, c.name, a.resource_id,
            mw_object_cid(NULL, c.kind, c.namespace, c.name),
            'condition',
-           coalesce(c.type, '?') || ' '
-               || coalesce(lag(c.status) OVER (PARTITION BY c.cluster, c.kind, c.namespace, c.name,
-                                                            c.uid, c.type ORDER BY c.first_seen), '(new)')
+           coalesce(c.type, '?') || ' ' || coalesce(c.previous, '(new)')
                || '->' || coalesce(c.status, '?')
                || CASE WHEN c.reason IS NOT NULL THEN ' (' || c.reason || ')' ELSE '' END
                || CASE WHEN c.message IS NOT NULL AND c.message <> ''
                        THEN ': ' || c.message ELSE '' END,
-           mw_condition_level(c.type, c.status)
-    FROM condition_history c
+           CASE WHEN mw_condition_level(c.type, c.status) = 'info' THEN 'info'
+                WHEN c.previous IS NULL THEN 'warning'
+                ELSE 'error' END
+    FROM (SELECT *, lag(status) OVER (PARTITION BY cluster, kind, namespace, name, uid, type
+                                      ORDER BY first_seen) AS previous
+          FROM condition_history) c
     LEFT JOIN amw_links a ON c.kind = 'AppliedManifestWork' AND a.cluster = c.cluster
                          AND a.name = c.name
     UNION ALL

@@ -167,14 +167,20 @@ h1 {{ font-size: 16px; margin: 0 0 4px; }}
 fn lanes(entries: &[Entry]) -> Vec<(String, Vec<&Entry>)> {
     let mut lanes: BTreeMap<(u8, String), Vec<&Entry>> = BTreeMap::new();
     for entry in entries {
-        let label = match &entry.cluster {
-            Some(cluster) => format!("{} @{cluster}", object_label(entry)),
-            None => object_label(entry),
+        // A spec or status event of the DB belongs on its resource's lane.
+        let object = match (entry.source.as_str(), entry.kind.as_deref(), &entry.resource_id) {
+            ("db", Some("Event" | "StatusEvent"), Some(id)) => format!("MaestroResource {id}"),
+            _ => object_label(entry),
         };
-        lanes
-            .entry((lane_rank(entry), label))
-            .or_default()
-            .push(entry);
+        let label = match &entry.cluster {
+            Some(cluster) => format!("{object} @{cluster}"),
+            None => object,
+        };
+        let rank = match label.starts_with("MaestroResource ") {
+            true => 0,
+            false => lane_rank(entry),
+        };
+        lanes.entry((rank, label)).or_default().push(entry);
     }
     lanes
         .into_iter()
@@ -188,7 +194,6 @@ fn lane_rank(entry: &Entry) -> u8 {
         entry.resource_id.is_some(),
     ) {
         ("MaestroResource", _) => 0,
-        ("Event" | "StatusEvent", _) if entry.source == "db" => 1,
         ("AppliedManifestWork", true) => 2,
         ("ManifestWork", _) => 3,
         ("AppliedManifestWork", false) => 4,
@@ -319,19 +324,17 @@ fn format_ts(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A lane label of at most `max` characters that keeps its first word (the kind) and the end
+/// of the name (where names differ), cutting the middle with `…`.
 fn shorten(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         return label.to_string();
     }
-    let tail: String = label
-        .chars()
-        .rev()
-        .take(max - 1)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{tail}")
+    let (kind, rest) = label.split_once(' ').unwrap_or(("", label));
+    let keep = max.saturating_sub(kind.chars().count() + 2).max(8);
+    let chars: Vec<char> = rest.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(keep)..].iter().collect();
+    format!("{kind} …{tail}")
 }
 
 /// Text for HTML content and attribute values: markup characters as entities, control
@@ -355,6 +358,17 @@ fn text(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_lane_label_keeps_its_kind_and_the_end_of_its_name() {
+        let label =
+            "HostedCluster ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591/x8y5p7r4g6j9e3v @mgmt-1";
+        let short = shorten(label, 52);
+        assert!(short.starts_with("HostedCluster …"), "{short}");
+        assert!(short.ends_with("x8y5p7r4g6j9e3v @mgmt-1"), "{short}");
+        assert_eq!(short.chars().count(), 52);
+        assert_eq!(shorten("ManagedCluster x", 52), "ManagedCluster x");
+    }
 
     #[test]
     fn values_from_the_bundle_cannot_become_markup() {
