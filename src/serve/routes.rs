@@ -286,15 +286,15 @@ fn resource_request(
             );
         };
         if table {
-            return ok_json(&table_of(state, res, &[item], None, params));
+            return object_response(table_of(state, res, vec![item], None, params));
         }
         return object_response(item.object);
     }
     if table {
-        return ok_json(&table_of(
+        return object_response(table_of(
             state,
             res,
-            &page.items,
+            page.items,
             page.continue_token,
             params,
         ));
@@ -311,7 +311,7 @@ fn resource_request(
         json!(res.group_version()),
         metadata
     ));
-    for (i, item) in page.items.iter().enumerate() {
+    for (i, item) in page.items.into_iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
@@ -321,19 +321,20 @@ fn resource_request(
     object_response(body)
 }
 
-fn object_response(body: String) -> Response<Payload> {
+fn object_response(body: impl Into<Bytes>) -> Response<Payload> {
     super::http::json_response(StatusCode::OK, body)
 }
 
 /// The `Table` kubectl prints: NAME and the resource's columns, each row with the object's
-/// metadata (or the object with `includeObject=Object`).
+/// metadata (or the object with `includeObject=Object`). Written row by row, each object freed
+/// once its row is out: a 50,000-row table is never held twice.
 fn table_of(
     state: &State,
     res: &ApiResource,
-    items: &[query::Item],
+    items: Vec<query::Item>,
     continue_token: Option<String>,
     params: &Params,
-) -> Value {
+) -> Vec<u8> {
     let mut columns = vec![json!({
         "name": "Name", "type": "string", "format": "name", "priority": 0,
         "description": "Name must be unique within a namespace.",
@@ -344,32 +345,38 @@ fn table_of(
             "priority": c.priority,
         }));
     }
-    let include = params.get("includeObject").unwrap_or("Metadata");
-    let rows: Vec<Value> = items
-        .iter()
-        .map(|item| {
-            let object: Value = serde_json::from_str(&item.object).unwrap_or(Value::Null);
-            let cells = query::cells(res, &object, state.catalog.snapshot_at);
-            let embedded = match include {
-                "None" => Value::Null,
-                "Object" => object,
-                _ => json!({
-                    "kind": "PartialObjectMetadata",
-                    "apiVersion": "meta.k8s.io/v1",
-                    "metadata": object.get("metadata").cloned().unwrap_or(json!({})),
-                }),
-            };
-            json!({"cells": cells, "object": embedded})
-        })
-        .collect();
     let mut metadata = json!({"resourceVersion": FROZEN_RV});
     if let Some(token) = continue_token {
         metadata["continue"] = json!(token);
     }
-    json!({
-        "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata,
-        "columnDefinitions": columns, "rows": rows,
-    })
+    let include = params.get("includeObject").unwrap_or("Metadata");
+    let mut body = Vec::with_capacity(items.len() * 256 + 1024);
+    body.extend_from_slice(b"{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":");
+    body.extend_from_slice(metadata.to_string().as_bytes());
+    body.extend_from_slice(b",\"columnDefinitions\":");
+    body.extend_from_slice(Value::from(columns).to_string().as_bytes());
+    body.extend_from_slice(b",\"rows\":[");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let mut object: Value = serde_json::from_str(&item.object).unwrap_or(Value::Null);
+        drop(item);
+        let cells = query::cells(res, &object, state.catalog.snapshot_at);
+        let embedded = match include {
+            "None" => Value::Null,
+            "Object" => object,
+            _ => json!({
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": object.get_mut("metadata").map(Value::take).unwrap_or(json!({})),
+            }),
+        };
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut body, &json!({"cells": cells, "object": embedded}));
+    }
+    body.extend_from_slice(b"]}");
+    body
 }
 
 /// A watch: ADDED for every object when the client has seen nothing yet (no resourceVersion,
@@ -387,7 +394,10 @@ fn watch_events(
         for item in items {
             let object = match table {
                 // kubectl get -w asks for Table rows as watch objects.
-                Some((res, state)) => table_of(state, res, &[item], None, params).to_string(),
+                Some((res, state)) => {
+                    String::from_utf8_lossy(&table_of(state, res, vec![item], None, params))
+                        .into_owned()
+                }
                 None => item.object,
             };
             chunks.push(Bytes::from(format!(
