@@ -63,6 +63,9 @@ pub fn run(args: ExportArgs) -> Result<ExitStatus> {
         }
         let started = std::time::Instant::now();
         let conn = export_connection(&db_path)?;
+        // SIGINT/SIGTERM stop the COPY running; its temporary file is removed.
+        let handle = conn.interrupt_handle();
+        let _interrupt = mwtrace_interrupt::on_interrupt(move || handle.interrupt());
         let tables = export_bundle(&conn, dir, layout, &sha, bundle)
             .with_context(|| format!("{}: exporting to {}", bundle.display(), dir.display()))?;
         eprintln!(
@@ -363,12 +366,31 @@ fn export_tables(dir: &Path) -> Result<Vec<String>> {
     for entry in fs::read_dir(dir).with_context(|| format!("{}: cannot read", dir.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_dir() && !name.starts_with(['_', '.']) {
+        // A directory without a Parquet file yet (an export cut short) is no table.
+        if entry.file_type()?.is_dir()
+            && !name.starts_with(['_', '.'])
+            && has_parquet(&entry.path())
+        {
             tables.push(name);
         }
     }
     tables.sort();
     Ok(tables)
+}
+
+/// Whether `dir` or a directory under it holds a `*.parquet` file.
+fn has_parquet(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => has_parquet(&path),
+            Ok(_) => path.extension().is_some_and(|e| e == "parquet"),
+            Err(_) => false,
+        }
+    })
 }
 
 /// `mwtrace sql DIR`: an in-memory database with one view per table of the export (and

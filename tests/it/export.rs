@@ -199,6 +199,19 @@ fn appending_adds_files_and_the_same_bundle_twice_is_a_no_op() {
     );
     assert_eq!(files(&dir), after);
 
+    // What an export cut short leaves (a table directory without a file yet, a temporary)
+    // is not read.
+    fs::create_dir_all(dir.join("ghost/_bundle=0")).unwrap();
+    fs::write(dir.join("mw_resources/.cut.parquet.1.tmp"), b"PAR1 half").unwrap();
+    let counts = sql_csv(
+        &env,
+        &dir,
+        "SELECT count(DISTINCT _bundle) AS n FROM mw_resources",
+    );
+    assert_eq!(counts, "n\n2\n");
+    fs::remove_dir_all(dir.join("ghost")).unwrap();
+    fs::remove_file(dir.join("mw_resources/.cut.parquet.1.tmp")).unwrap();
+
     // Another layout into the same dataset is refused.
     let out = export(&env, &[&first], &dir, "cluster");
     assert_eq!(out.status.code(), Some(2));
