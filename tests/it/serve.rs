@@ -263,6 +263,28 @@ fn kubectl_reads_the_snapshot() {
         "{}",
         stderr(&out)
     );
+    // watch: ADDED for every object when the client has seen none, then the stream stays open
+    // (cut by timeout: exit 124); from the listed version (kubectl get -w), nothing new.
+    let watch = |args: &[&str]| {
+        Command::new("timeout")
+            .arg("3")
+            .arg("kubectl")
+            .args(args)
+            .env("KUBECONFIG", &served.kubeconfig)
+            .output()
+            .unwrap()
+    };
+    let out = watch(&["get", "--raw", "/api/v1/namespaces?watch=true"]);
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).matches("\"type\":\"ADDED\"").count(),
+        5,
+        "{}",
+        stdout(&out)
+    );
+    let out = watch(&["get", "ns", "-w", "-o", "name"]);
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 5, "{}", stdout(&out));
     // The other context: the service cluster serves the Maestro rows too.
     let svc = served.ok(&["--context", "svc-1", "get", "mb", "-o", "name"]);
     assert_eq!(svc.lines().count(), 8, "{svc}");
