@@ -1,7 +1,7 @@
 //! `mwtrace export`: snapshots as one Parquet dataset (docs/fleet.md). Every table and view of a
 //! loaded snapshot is written by DuckDB's `COPY ... TO` from a connection of its own (never
 //! the sandboxed `sql` one), each row with the bundle's facts (`_bundle`, `_snapshot_at`,
-//! `_region`, `_environment`), hive-partitioned:
+//! `_region`, `_environment`: [`region_and_environment`]), hive-partitioned:
 //!
 //! ```text
 //! DIR/_mwtrace_export.json                  format, version and partition key of the dataset
@@ -182,9 +182,10 @@ fn export_bundle(
         [],
         |r| r.get::<_, String>(0),
     )?;
+    let (region, environment) = region_and_environment(conn)?;
     let facts = format!(
         "{} AS _bundle, (SELECT created_at FROM snapshot) AS _snapshot_at,
-         CAST(NULL AS VARCHAR) AS _region, CAST(NULL AS VARCHAR) AS _environment",
+         CAST({region} AS VARCHAR) AS _region, CAST({environment} AS VARCHAR) AS _environment",
         literal(sha)
     );
     for table in &tables {
@@ -248,7 +249,7 @@ fn export_bundle(
     copy(conn, &schema_query(), &bundle_file(dir, SCHEMA, sha))?;
     copy(
         conn,
-        &bundles_query(bundle, layout),
+        &bundles_query(bundle, layout, &region, &environment),
         &bundle_file(dir, BUNDLES, sha),
     )?;
     Ok(tables.len())
@@ -273,16 +274,41 @@ fn schema_query() -> String {
         .to_string()
 }
 
+/// The bundle's region and environment as SQL literals (`NULL` when it does not tell): the
+/// one Azure location of its HostedClusters (`spec.platform.azure.location`) and the one
+/// `api.openshift.com/environment` label of its hosted clusters; several values are NULL too.
+fn region_and_environment(conn: &Connection) -> Result<(String, String)> {
+    let (region, environment) = conn.query_row(
+        "SELECT
+           (SELECT CASE WHEN count(DISTINCT v) = 1 THEN any_value(v) END
+            FROM (SELECT json_extract_string(object, '$.spec.platform.azure.location') AS v
+                  FROM objects WHERE kind = 'HostedCluster') WHERE v <> ''),
+           (SELECT CASE WHEN count(DISTINCT v) = 1 THEN any_value(v) END
+            FROM (SELECT json_extract_string(labels, '$.\"api.openshift.com/environment\"') AS v
+                  FROM hosted_clusters) WHERE v <> '')",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+            ))
+        },
+    )?;
+    let literal = |v: Option<String>| v.map_or("NULL".to_string(), |v| literal(&v));
+    Ok((literal(region), literal(environment)))
+}
+
 /// One row: the bundle's manifest facts as the loaded `snapshot`, `clusters`,
 /// `bundle_files` and `collection_errors` tables hold them.
-fn bundles_query(bundle: &Path, layout: PartitionBy) -> String {
+fn bundles_query(bundle: &Path, layout: PartitionBy, region: &str, environment: &str) -> String {
     let path = fs::canonicalize(bundle).unwrap_or_else(|_| bundle.to_path_buf());
     let notes = mwtrace_bundle::BundleReader::open(bundle, mwtrace_bundle::Limits::from_env())
         .map(|r| r.manifest().notes.len() as i64)
         .ok();
     format!(
         "SELECT s.bundle_sha256 AS _bundle, s.created_at AS _snapshot_at,
-                CAST(NULL AS VARCHAR) AS _region, CAST(NULL AS VARCHAR) AS _environment,
+                CAST({region} AS VARCHAR) AS _region,
+                CAST({environment} AS VARCHAR) AS _environment,
                 {path} AS path, s.origin, s.tool_name, s.tool_version, s.secrets_redacted,
                 (SELECT list({{'name': name, 'role': role, 'context': context,
                                'server': server}} ORDER BY name) FROM clusters) AS clusters,
