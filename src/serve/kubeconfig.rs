@@ -14,7 +14,7 @@ pub fn kubeconfig(addr: SocketAddr, ca_pem: &str, catalog: &Catalog) -> String {
         .iter()
         .map(|c| {
             json!({"name": c.name, "cluster": {
-                "server": format!("https://{addr}/clusters/{}", c.name),
+                "server": format!("https://{addr}/clusters/{}", path_segment(&c.name)),
                 "certificate-authority-data": ca,
             }})
         })
@@ -42,6 +42,20 @@ pub fn kubeconfig(addr: SocketAddr, ca_pem: &str, catalog: &Catalog) -> String {
     serde_json::to_string_pretty(&config).unwrap_or_default() + "\n"
 }
 
+/// A cluster name as one URL path segment: anything but unreserved characters percent-encoded
+/// (the server decodes segments before matching).
+fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -65,6 +79,12 @@ fn base64(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cluster_names_are_one_path_segment() {
+        assert_eq!(super::path_segment("mgmt-1"), "mgmt-1");
+        assert_eq!(super::path_segment("a b/c?"), "a%20b%2Fc%3F");
+    }
+
     #[test]
     fn base64_pads() {
         assert_eq!(super::base64(b"a"), "YQ==");
