@@ -13,8 +13,8 @@
 //! ```
 //!
 //! A bundle's `_bundles` file is written last: it says the bundle is complete. Every file is
-//! written under a temporary name and renamed. The same directory is also read back here:
-//! `mwtrace sql DIR` ([`open_views`]) and `trace`/`doctor --bundle SHA` ([`open_bundle`]).
+//! written in a scratch directory of DIR and renamed into place. The same directory is read
+//! back here: `mwtrace sql DIR` ([`open_views`]) and `trace`/`doctor --bundle SHA` ([`open_bundle`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -44,7 +44,16 @@ const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 pub fn run(args: ExportArgs) -> Result<ExitStatus> {
     let dir = &args.parquet;
     fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let layout = layout(dir, args.partition_by)?;
+    // Temporaries are written in a scratch directory of DIR (same file system: renamed into
+    // place): a signal stops the work and removes it, and one a killed run left is swept.
+    let scratch = mwtrace_interrupt::ScratchDir::new_in(dir, ".mwtrace-export-")
+        .with_context(|| format!("{}: cannot write", dir.display()))?;
+    let scratch = Scratch {
+        dir: scratch.path().to_path_buf(),
+        next: std::cell::Cell::new(0),
+        _guard: scratch,
+    };
+    let layout = layout(dir, args.partition_by, &scratch)?;
     for bundle in &args.snapshots {
         let snapshot = super::open(&SnapshotArgs {
             snapshot: bundle.clone(),
@@ -66,7 +75,7 @@ pub fn run(args: ExportArgs) -> Result<ExitStatus> {
         // SIGINT/SIGTERM stop the COPY running; its temporary file is removed.
         let handle = conn.interrupt_handle();
         let _interrupt = mwtrace_interrupt::on_interrupt(move || handle.interrupt());
-        let tables = export_bundle(&conn, dir, layout, &sha, bundle)
+        let tables = export_bundle(&conn, dir, layout, &sha, bundle, &scratch)
             .with_context(|| format!("{}: exporting to {}", bundle.display(), dir.display()))?;
         eprintln!(
             "{}: exported {tables} tables of bundle {sha} to {} in {:.1} s",
@@ -80,7 +89,7 @@ pub fn run(args: ExportArgs) -> Result<ExitStatus> {
 
 /// The partition key of `dir`: the one its marker names, or `wanted` for a new dataset (the
 /// marker is written then). A different key than the dataset's is refused.
-fn layout(dir: &Path, wanted: PartitionBy) -> Result<PartitionBy> {
+fn layout(dir: &Path, wanted: PartitionBy, scratch: &Scratch) -> Result<PartitionBy> {
     let marker = dir.join(MARKER);
     match fs::read_to_string(&marker) {
         Ok(text) => {
@@ -97,7 +106,8 @@ fn layout(dir: &Path, wanted: PartitionBy) -> Result<PartitionBy> {
             Ok(existing)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if fs::read_dir(dir)?.next().is_some() {
+            let mut entries = fs::read_dir(dir)?.flatten();
+            if entries.any(|e| !e.file_name().to_string_lossy().starts_with(".mwtrace-")) {
                 bail!(
                     "{}: not empty and not an mwtrace export (no {MARKER}): export to a new directory",
                     dir.display()
@@ -108,7 +118,7 @@ fn layout(dir: &Path, wanted: PartitionBy) -> Result<PartitionBy> {
                 "format_version": FORMAT_VERSION,
                 "partition_by": wanted.name(),
             });
-            write_atomically(&marker, |tmp| {
+            write_atomically(&marker, scratch, |tmp| {
                 fs::write(tmp, format!("{text:#}\n"))?;
                 Ok(())
             })?;
@@ -170,6 +180,7 @@ fn export_bundle(
     layout: PartitionBy,
     sha: &str,
     bundle: &Path,
+    scratch: &Scratch,
 ) -> Result<usize> {
     let tables = rows(
         conn,
@@ -202,7 +213,12 @@ fn export_bundle(
         let select = format!("SELECT *, {facts} FROM {}", ident(table));
         let table_dir = dir.join(table);
         match layout {
-            PartitionBy::None => copy(conn, &select, &table_dir.join(format!("{sha}.parquet")))?,
+            PartitionBy::None => copy(
+                conn,
+                scratch,
+                &select,
+                &table_dir.join(format!("{sha}.parquet")),
+            )?,
             PartitionBy::Cluster if has_cluster => {
                 let clusters = rows(
                     conn,
@@ -231,7 +247,7 @@ fn export_bundle(
                         .join(format!("{sha}.parquet"));
                     let query =
                         format!("SELECT * EXCLUDE (cluster) FROM ({select}) WHERE {filter}");
-                    copy(conn, &query, &path)?;
+                    copy(conn, scratch, &query, &path)?;
                 }
             }
             PartitionBy::Snapshot | PartitionBy::Cluster => {
@@ -240,15 +256,22 @@ fn export_bundle(
                     .join(format!("{sha}.parquet"));
                 copy(
                     conn,
+                    scratch,
                     &format!("SELECT * EXCLUDE (_bundle) FROM ({select})"),
                     &path,
                 )?;
             }
         }
     }
-    copy(conn, &schema_query(), &bundle_file(dir, SCHEMA, sha))?;
     copy(
         conn,
+        scratch,
+        &schema_query(),
+        &bundle_file(dir, SCHEMA, sha),
+    )?;
+    copy(
+        conn,
+        scratch,
         &bundles_query(bundle, layout, &region, &environment),
         &bundle_file(dir, BUNDLES, sha),
     )?;
@@ -329,8 +352,8 @@ fn bundles_query(bundle: &Path, layout: PartitionBy, region: &str, environment: 
 }
 
 /// `COPY (query) TO path` as zstd Parquet, through a temporary name in the same directory.
-fn copy(conn: &Connection, query: &str, path: &Path) -> Result<()> {
-    write_atomically(path, |tmp| {
+fn copy(conn: &Connection, scratch: &Scratch, query: &str, path: &Path) -> Result<()> {
+    write_atomically(path, scratch, |tmp| {
         conn.execute_batch(&format!(
             "COPY ({query}) TO {} (FORMAT parquet, COMPRESSION zstd,
               ROW_GROUP_SIZE {ROW_GROUP_ROWS}, ROW_GROUP_SIZE_BYTES '128MB')",
@@ -340,13 +363,25 @@ fn copy(conn: &Connection, query: &str, path: &Path) -> Result<()> {
     })
 }
 
-/// Writes `path` through `.<name>.tmp` beside it (never matched by `*.parquet`, and skipped
-/// by Spark as a hidden file), renamed when complete.
-fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+/// The scratch directory of an export run, and a counter naming its temporaries.
+struct Scratch {
+    dir: PathBuf,
+    next: std::cell::Cell<u64>,
+    _guard: mwtrace_interrupt::ScratchDir,
+}
+
+/// Writes `path` through a temporary in the scratch directory (never matched by a table's
+/// glob, skipped by Spark as a hidden directory), renamed into place when complete.
+fn write_atomically(
+    path: &Path,
+    scratch: &Scratch,
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let n = scratch.next.get();
+    scratch.next.set(n + 1);
+    let tmp = scratch.dir.join(format!("{n}.tmp"));
     let result = write(&tmp).and_then(|()| {
         fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
     });

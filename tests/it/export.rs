@@ -330,3 +330,68 @@ fn bad_exports_and_bundles_are_one_error_line() {
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// SIGINT stops an export with exit 130: no temporary left, and the bundle is not in
+/// `_bundles` (exporting it again completes it).
+#[test]
+fn an_interrupted_export_leaves_no_half_file() {
+    let env = Env::new();
+    let bundle = sample_edited(&env, "big", |tree| {
+        let path = tree.join("db/resources.ndjson");
+        let text = fs::read_to_string(&path).unwrap();
+        let template = text.lines().next().unwrap();
+        let id = serde_json::from_str::<Value>(template).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut out = text.clone();
+        for i in 0..20_000 {
+            out.push_str(&template.replace(&id, &format!("{i:08x}-a3f6-563d-9fec-{i:012x}")));
+            out.push('\n');
+        }
+        fs::write(&path, out).unwrap();
+    });
+    // Loaded first: the signal lands in the export itself.
+    let out = env.run(&["sql", bundle.to_str().unwrap(), "SELECT 1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = env.path("fleet");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mwtrace"))
+        .env("XDG_CACHE_HOME", env.cache())
+        .args([
+            "export",
+            bundle.to_str().unwrap(),
+            "--parquet",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let begun = |dir: &Path| {
+        dir.is_dir()
+            && files(dir)
+                .iter()
+                .any(|f| f.contains('/') && (f.ends_with(".parquet") || f.ends_with(".tmp")))
+    };
+    while !begun(&dir) {
+        assert!(started.elapsed().as_secs() < 240, "export never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let left = files(&dir);
+    assert!(!left.iter().any(|f| f.ends_with(".tmp")), "{left:?}");
+    assert!(!left.iter().any(|f| f.starts_with("_bundles/")), "{left:?}");
+    let out = export(&env, &[&bundle], &dir, "snapshot");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        sql_csv(&env, &dir, "SELECT count(*) AS n FROM _bundles"),
+        "n\n1\n"
+    );
+}
