@@ -204,7 +204,11 @@ fn the_timeline_of_a_cluster_tells_what_happened_in_order() {
         .find(|e| detail(e).starts_with("Available (new)->False (WaitingForAvailable)"))
         .expect("the HostedCluster's first Available");
     assert_eq!(creating["level"], "warning");
-    assert!(!detail(&entries[first]).contains("(new)->"), "{}", entries[first]);
+    assert!(
+        !detail(&entries[first]).contains("(new)->"),
+        "{}",
+        entries[first]
+    );
     // The history is present: it is not listed among the missing sources.
     let missing = report["missing_sources"].to_string();
     assert!(!missing.contains("object history"), "{missing}");

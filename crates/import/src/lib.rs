@@ -16,8 +16,8 @@
 //! and the rest is still imported (exit 3); a PATH that cannot be read at all, or in which nothing
 //! is recognized, is an error (exit 2) and no bundle is written.
 
-pub mod as_of;
 mod archive;
+pub mod as_of;
 mod detect;
 #[doc(hidden)]
 pub mod fuzz;

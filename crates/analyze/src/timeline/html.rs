@@ -168,7 +168,11 @@ fn lanes(entries: &[Entry]) -> Vec<(String, Vec<&Entry>)> {
     let mut lanes: BTreeMap<(u8, String), Vec<&Entry>> = BTreeMap::new();
     for entry in entries {
         // A spec or status event of the DB belongs on its resource's lane.
-        let object = match (entry.source.as_str(), entry.kind.as_deref(), &entry.resource_id) {
+        let object = match (
+            entry.source.as_str(),
+            entry.kind.as_deref(),
+            &entry.resource_id,
+        ) {
             ("db", Some("Event" | "StatusEvent"), Some(id)) => format!("MaestroResource {id}"),
             _ => object_label(entry),
         };
