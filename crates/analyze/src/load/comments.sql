@@ -116,5 +116,6 @@ COMMENT ON COLUMN coverage.source IS 'db or kube';
 COMMENT ON COLUMN coverage.cluster IS 'the cluster of a kube source; NULL for the DB';
 COMMENT ON COLUMN coverage.resource IS 'the DB table, or the plural resource name of the kind';
 COMMENT ON COLUMN coverage.detail IS 'the collection error recorded for the source, or why it counts as collected';
+COMMENT ON TABLE consumer_coverage IS 'per Maestro consumer: whether the AppliedManifestWorks and ManifestWorks of every cluster that runs it were collected (coverage); only there is an absent AMW or ManifestWork evidence';
 COMMENT ON TABLE consumer_clusters IS 'which cluster runs which Maestro consumer, as far as the bundle tells: a layer-1 AMW linked by resource id to a row of the consumer, or a cluster named like the consumer (name or context)';
 COMMENT ON COLUMN consumer_clusters.evidence IS 'amw_by_resource_id, cluster_name or cluster_context';

@@ -345,6 +345,20 @@ SELECT c.context, c.name, 'cluster_context' FROM clusters c
 WHERE c.context IS NOT NULL AND c.role IS DISTINCT FROM 'service'
 ORDER BY consumer, cluster, evidence;
 
+-- Per consumer: whether the AppliedManifestWorks and the ManifestWorks of every cluster that
+-- runs it were collected (coverage). Only there is an absent AMW or ManifestWork evidence: the
+-- doctor rules that claim one read this table.
+CREATE TABLE consumer_coverage AS
+SELECT cc.consumer,
+       bool_and(coalesce(a.collected, false)) AS amws_collected,
+       bool_and(coalesce(w.collected, false)) AS manifestworks_collected
+FROM consumer_clusters cc
+LEFT JOIN coverage a
+       ON a.source = 'kube' AND a.cluster = cc.cluster AND a.resource = 'appliedmanifestworks'
+LEFT JOIN coverage w
+       ON w.source = 'kube' AND w.cluster = cc.cluster AND w.resource = 'manifestworks'
+GROUP BY cc.consumer;
+
 CREATE TEMP TABLE mw_amw_links AS
 WITH by_id AS (
     SELECT a.cluster, a.name, r.id AS resource_id, r.consumer_name

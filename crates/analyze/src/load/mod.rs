@@ -26,7 +26,7 @@ use crate::store::SnapshotFacts;
 use crate::store::index;
 
 /// Bumped whenever the schema or derivations change: caches of other versions are rebuilt.
-pub const LOADER_VERSION: i64 = 15;
+pub const LOADER_VERSION: i64 = 16;
 
 const DERIVE_SQL: &str = include_str!("derive.sql");
 const TIMELINE_SQL: &str = include_str!("timeline.sql");

@@ -38,14 +38,8 @@ WITH has_file AS (
     UNION SELECT cid FROM managed_clusters
           WHERE regexp_full_match(cid, '[a-z0-9]{32}') AND deleted_at IS NULL
 ), collected_consumers AS (
-    -- consumers whose every cluster's AppliedManifestWorks were collected (coverage): only
-    -- there is a missing layer-1 AMW evidence
-    SELECT cc.consumer
-    FROM consumer_clusters cc
-    LEFT JOIN coverage c
-           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
-    GROUP BY cc.consumer
-    HAVING bool_and(coalesce(c.collected, false))
+    -- consumers whose AMWs were collected on every cluster that runs them
+    SELECT consumer FROM consumer_coverage WHERE amws_collected
 ), bundles AS (
     SELECT r.cid, r.id, coalesce(r.work_name, r.id) AS work, r.consumer_name AS consumer,
            r.consumer_name IN (SELECT consumer FROM collected_consumers) AS amw_known,
@@ -70,10 +64,7 @@ WITH has_file AS (
     FROM bundles b JOIN resource_manifests m ON m.resource_id = b.id AND m.kind = 'ManifestWork'
     WHERE NOT EXISTS (SELECT 1 FROM manifest_works w
                       WHERE w.namespace IS NOT DISTINCT FROM m.namespace AND w.name = m.name)
-      AND b.consumer IN (SELECT cc.consumer FROM consumer_clusters cc
-                         LEFT JOIN coverage c ON c.source = 'kube' AND c.cluster = cc.cluster
-                                             AND c.resource = 'manifestworks'
-                         GROUP BY cc.consumer HAVING bool_and(coalesce(c.collected, false)))
+      AND b.consumer IN (SELECT consumer FROM consumer_coverage WHERE manifestworks_collected)
 ), hcs AS (
     SELECT cid, namespace || '/' || name AS hc,
            coalesce(available AND NOT coalesce(degraded, false), false) AS ok

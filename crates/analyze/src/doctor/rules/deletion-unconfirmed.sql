@@ -20,14 +20,8 @@
 -- message: "{work}: deleted in the DB {age} before the snapshot, no AppliedManifestWork left on {consumer}, but the agent never confirmed (no StatusDelete); the row stays soft-deleted"
 -- evidence: [resource_id, work_name, consumer, cid, deleted_at, age, delete_event_published]
 WITH collected_consumers AS (
-    -- consumers whose every cluster's AppliedManifestWorks were collected (coverage): there
-    -- the absence of an AMW is evidence
-    SELECT cc.consumer
-    FROM consumer_clusters cc
-    LEFT JOIN coverage c
-           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
-    GROUP BY cc.consumer
-    HAVING bool_and(coalesce(c.collected, false))
+    -- consumers whose AMWs were collected on every cluster that runs them
+    SELECT consumer FROM consumer_coverage WHERE amws_collected
 )
 SELECT r.id AS resource_id, r.work_name, coalesce(r.work_name, r.id) AS work,
        r.consumer_name AS consumer, r.cid, mw_rfc3339(r.deleted_at) AS deleted_at,

@@ -19,14 +19,8 @@
 -- message: "{work} created {age} before the snapshot was never applied: no status from the agent and no AppliedManifestWork on {consumer}; last event: {last_event}"
 -- evidence: [resource_id, work_name, consumer, cid, created_at, age, version, last_event]
 WITH collected_consumers AS (
-    -- consumers whose every cluster's AppliedManifestWorks were collected (coverage): there
-    -- the absence of an AMW is evidence
-    SELECT cc.consumer
-    FROM consumer_clusters cc
-    LEFT JOIN coverage c
-           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
-    GROUP BY cc.consumer
-    HAVING bool_and(coalesce(c.collected, false))
+    -- consumers whose AMWs were collected on every cluster that runs them
+    SELECT consumer FROM consumer_coverage WHERE amws_collected
 ), last_event AS (
     SELECT source_id,
            arg_max(event_type || ' at ' || mw_rfc3339(created_at)

@@ -22,12 +22,8 @@
 -- message: "{work} of consumer {consumer} created {age} before the snapshot has no status in the DB; last event: {last_event}; AppliedManifestWorks of {consumer} not collected"
 -- evidence: [resource_id, work_name, consumer, cid, created_at, age, version, last_event]
 WITH collected_consumers AS (
-    SELECT cc.consumer
-    FROM consumer_clusters cc
-    LEFT JOIN coverage c
-           ON c.source = 'kube' AND c.cluster = cc.cluster AND c.resource = 'appliedmanifestworks'
-    GROUP BY cc.consumer
-    HAVING bool_and(coalesce(c.collected, false))
+    -- consumers whose AMWs were collected on every cluster that runs them
+    SELECT consumer FROM consumer_coverage WHERE amws_collected
 ), last_event AS (
     SELECT source_id,
            arg_max(event_type || ' at ' || mw_rfc3339(created_at)
