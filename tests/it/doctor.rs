@@ -26,7 +26,7 @@ fn doctor_json(env: &Env, bundle: &Path, extra: &[&str]) -> (i32, DoctorReport) 
 
 /// Checks that the findings of each rule are exactly the expected ones: each expectation (a
 /// subset of the evidence) matches one finding of its rule, and no finding is left over.
-fn assert_findings(report: &DoctorReport, expected: &[(&str, Value)]) {
+pub(crate) fn assert_findings(report: &DoctorReport, expected: &[(&str, Value)]) {
     let failed: Vec<_> = report.rules.iter().filter(|r| r.error.is_some()).collect();
     assert!(failed.is_empty(), "rules failed: {failed:#?}");
     let mut left: Vec<&Finding> = report.findings.iter().collect();

@@ -5,10 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use mwtrace_analyze::doctor::{DoctorReport, Finding};
+use mwtrace_analyze::doctor::DoctorReport;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use crate::doctor::assert_findings;
 
 const MGMT_HUB1: &str = "f1d8a1049b93dffc1929d57a719c3a09a4dcbfe0cd6e42840325be3b2dde73c8";
 const R4_RECREATED: &str = "b0c39bf5-4475-5028-872c-51f883f6bec9";
@@ -36,41 +37,6 @@ fn doctor_json(env: &Env, bundle: &Path) -> DoctorReport {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)))
-}
-
-/// The findings are exactly the expected ones: each expectation (a subset of the evidence)
-/// matches one finding of its rule, and none is left over.
-fn assert_findings(report: &DoctorReport, expected: &[(&str, Value)]) {
-    let failed: Vec<_> = report.rules.iter().filter(|r| r.error.is_some()).collect();
-    assert!(failed.is_empty(), "rules failed: {failed:#?}");
-    let mut left: Vec<&Finding> = report.findings.iter().collect();
-    for (rule, evidence) in expected {
-        let wanted = evidence.as_object().expect("evidence object");
-        let found = left.iter().position(|f| {
-            f.rule == *rule && wanted.iter().all(|(k, v)| f.evidence.get(k) == Some(v))
-        });
-        match found {
-            Some(i) => {
-                left.remove(i);
-            }
-            None => panic!(
-                "{rule}: no finding with {evidence}; findings of the rule: {:#?}",
-                report
-                    .findings
-                    .iter()
-                    .filter(|f| f.rule == *rule)
-                    .map(|f| &f.evidence)
-                    .collect::<Vec<_>>()
-            ),
-        }
-    }
-    assert!(
-        left.is_empty(),
-        "unexpected findings: {:#?}",
-        left.iter()
-            .map(|f| (&f.rule, &f.message))
-            .collect::<Vec<_>>()
-    );
 }
 
 /// What each runbook rule must find in testdata/variants/runbook (the generator's R1-R8), and
