@@ -20,8 +20,11 @@ pub const R8_SINGLE: &str = "f0ecc915-1833-5b07-834b-d235923f6349";
 pub const CID: &str = "2qrppk0otds3rdmdcojqcqkqq8f0s591";
 pub const HC_NAMESPACE: &str = "ocm-arohcpint-2qrppk0otds3rdmdcojqcqkqq8f0s591";
 
+/// The checkout, read at run time: test binaries in a target directory that several checkouts
+/// share may have been built in another one (cargo does not rebuild them for a new path), and
+/// `env!` would point there. The same holds for every test's `CARGO_MANIFEST_DIR`.
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo test"))
 }
 
 pub fn sample_bundle() -> PathBuf {

@@ -27,7 +27,7 @@ const END_MARKER: &str = "<!-- end generated -->";
 const COMMENTS_SQL: &str = include_str!("../src/load/comments.sql");
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo test")).join("../..")
 }
 
 /// The tables and views named in `COMMENT ON TABLE|VIEW` lines.

@@ -20,7 +20,8 @@ const MW_OLD_UID: &str = "5b0e3c52-8f3e-4a8e-9d2c-2b7f4e61a0c9";
 const MW_NEW_UID: &str = "1acbd7bc-20da-4ed2-90af-7b893ef9d8a9";
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/history")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo test"))
+        .join("../../testdata/history")
 }
 
 fn snapshot_files() -> Vec<PathBuf> {

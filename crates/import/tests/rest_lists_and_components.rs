@@ -14,7 +14,7 @@ use mwtrace_import::{ImportPlan, import};
 use serde_json::Value;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo test"))
         .join("../../testdata/import")
         .join(rel)
 }

@@ -502,7 +502,9 @@ mod tests {
 
     #[test]
     fn every_rule_file_is_in_the_list() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/doctor/rules");
+        let dir =
+            std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo test"))
+                .join("src/doctor/rules");
         let mut files: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
