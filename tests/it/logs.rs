@@ -263,6 +263,7 @@ fn an_op_id_is_traced_across_server_and_agent_logs() {
             "published",
             "sent_to_agent",
             "received_by_agent",
+            "applied_by_agent",
             "status_sent_by_agent",
             "status_received",
             "status_updated",
@@ -275,6 +276,12 @@ fn an_op_id_is_traced_across_server_and_agent_logs() {
     assert_eq!(received["evidence"][0]["pod"], AGENT);
     assert_eq!(received["first_ts"], "2026-11-21T09:12:30.152417Z");
     assert_eq!(stage(logs, "published")["evidence"][0]["pod"], SERVER_A);
+    // The apply line names the ManifestWork, not the resource id: it comes with the one
+    // bundle whose manifests name local-cluster/2qrppk0otds3rdmdcojqcqkqq8f0s591.
+    let applied = stage(logs, "applied_by_agent");
+    assert_eq!(applied["count"], 1, "{applied:#}");
+    assert_eq!(applied["first_ts"], "2026-11-21T09:12:30.170112Z");
+    assert_eq!(applied["evidence"][0]["msg"], "Server side applied");
     assert_eq!(
         stage(logs, "status_broadcast")["count"],
         2,
@@ -287,7 +294,7 @@ fn an_op_id_is_traced_across_server_and_agent_logs() {
     assert_eq!(times, sorted);
     // The op's own lines only: not the create of 08:40 (another op-id), but Clusters Service's
     // request and the benign lines of the other replica.
-    assert_eq!(timeline.len(), 14, "{timeline:#?}");
+    assert_eq!(timeline.len(), 15, "{timeline:#?}");
     assert_eq!(timeline[0]["component"], "clusters-service");
     assert!(
         timeline
@@ -303,7 +310,8 @@ fn an_op_id_is_traced_across_server_and_agent_logs() {
         text.contains("Request in the logs (server and agent):"),
         "{text}"
     );
-    assert!(text.contains("✓ 4  agent received the event"), "{text}");
+    assert!(text.contains("✓ 4   agent received the event"), "{text}");
+    assert!(text.contains("✓ 5   agent acted on the cluster"), "{text}");
     assert!(text.contains("Every stage is logged"), "{text}");
     assert!(text.contains("Timeline:"), "{text}");
 }

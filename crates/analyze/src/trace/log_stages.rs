@@ -6,7 +6,9 @@
 //! The first stage with no line is named, with the lines found as evidence.
 //!
 //! Lines are gathered by the identifiers the loader extracted (`logs.resource_id`, `op_id`,
-//! `work_name`, `cid`): no text search at query time.
+//! `work_name`, `cid`): no text search at query time. The agent's apply lines carry only the
+//! object's name; they come with the one bundle that applies that object, as in
+//! `mwtrace transitions` (one attribution, [`attributed_by_name_sql`]).
 
 use std::collections::BTreeSet;
 
@@ -18,25 +20,9 @@ use super::model::*;
 use crate::log_query::{LogLine, SELECT_LINE, line_of};
 use crate::query::rows;
 use crate::store::SnapshotFacts;
-use crate::transitions::stages::{Role, STAGES, StageDef, stage_of};
-
-/// The stages `trace --logs` shows, in order: those of the one table (shared with
-/// `mwtrace transitions`) whose lines carry the request's identifiers.
-fn trace_stages() -> impl Iterator<Item = &'static StageDef> {
-    STAGES.iter().filter(|s| s.in_trace)
-}
-
-/// The stage of `trace_stages()` a line marks.
-fn stage_index(line: &LogLine) -> Option<usize> {
-    let stage = &STAGES[stage_of(line)?];
-    trace_stages().position(|s| s.name == stage.name)
-}
-
-fn trace_stage(i: usize) -> &'static StageDef {
-    trace_stages()
-        .nth(i)
-        .expect("a stage index of trace_stages")
-}
+use crate::transitions::stages::{
+    NAMED_OBJECT_COLUMNS, Role, STAGES, attributed_by_name_sql, stage_of,
+};
 
 /// Failure messages of the Maestro code paths (the skill's error scan).
 const ERROR_SCAN: [&str; 5] = [
@@ -163,35 +149,49 @@ pub fn attach(conn: &Connection, query: &Query, report: &mut TraceReport) -> duc
     let op_list: Vec<&String> = ops.iter().collect();
     let work_list: Vec<&String> = works.iter().collect();
     let cid_list: Vec<&String> = cids.iter().collect();
+    // The agent's apply lines name the object, not the resource: those attributed to one of
+    // these resources by name (as `mwtrace transitions` counts them). Takes `rid_list`.
+    let by_name = attributed_by_name_sql(&format!(
+        "SELECT cluster, namespace, pod, container, line, resource_id, {NAMED_OBJECT_COLUMNS}
+         FROM logs WHERE resource_id IS NULL AND fields ->> 'resourceName' IS NOT NULL"
+    ));
+    let named = format!(
+        "EXISTS (SELECT 1 FROM ({by_name}) n
+            WHERE {} AND n.cluster = logs.cluster AND n.namespace = logs.namespace
+              AND n.pod = logs.pod AND n.container = logs.container AND n.line = logs.line)",
+        in_list("n.rid", rid_list.len())
+    );
     let (filter, params): (String, Vec<&String>) = if by_op {
-        // The op's own lines, and the resource's lines without an op-id (the status broadcast)
-        // from the op's first line to 30 s after its last.
+        // The op's own lines, and the resource's lines without an op-id (the status broadcast,
+        // the agent's apply) from the op's first line to 30 s after its last.
         let window = format!(
             "SELECT min(ts) AS lo, max(ts) + INTERVAL 30 SECOND AS hi FROM logs WHERE {}",
             in_list("op_id", op_list.len())
         );
         let filter = format!(
-            "{} OR ({} AND op_id IS NULL AND ts BETWEEN (SELECT lo FROM ({window})) AND (SELECT hi FROM ({window})))",
+            "{} OR (({} OR {named}) AND op_id IS NULL AND ts BETWEEN (SELECT lo FROM ({window})) AND (SELECT hi FROM ({window})))",
             in_list("op_id", op_list.len()),
             in_list("resource_id", rid_list.len())
         );
         let mut params = op_list.clone();
+        params.extend(&rid_list);
         params.extend(&rid_list);
         params.extend(&op_list);
         params.extend(&op_list);
         (filter, params)
     } else {
         let filter = format!(
-            "{} OR {} OR {} OR {}",
+            "{} OR {} OR {} OR {} OR {named}",
             in_list("resource_id", rid_list.len()),
             in_list("op_id", op_list.len()),
             in_list("work_name", work_list.len()),
-            in_list("cid", cid_list.len())
+            in_list("cid", cid_list.len()),
         );
         let mut params = rid_list.clone();
         params.extend(&op_list);
         params.extend(&work_list);
         params.extend(&cid_list);
+        params.extend(&rid_list);
         (filter, params)
     };
     let total: i64 = rows(
@@ -260,7 +260,7 @@ fn evidence(line: &LogLine, stage: Option<usize>) -> LogEvidence {
         component: line.component.clone(),
         msg: line.msg.clone(),
         error,
-        stage: stage.map(|i| trace_stage(i).name.to_string()),
+        stage: stage.map(|i| STAGES[i].name.to_string()),
         note: BENIGN
             .iter()
             .find(|(needle, _)| msg.contains(needle))
@@ -282,7 +282,8 @@ fn build(
     snapshot_lines: i64,
     lines: &[LogLine],
 ) -> LogTrace {
-    let mut stages: Vec<LogStage> = trace_stages()
+    let mut stages: Vec<LogStage> = STAGES
+        .iter()
         .map(|s| LogStage {
             name: s.name.to_string(),
             title: s.title.to_string(),
@@ -297,7 +298,7 @@ fn build(
     let mut timeline = Vec::new();
     let mut errors = Vec::new();
     for line in lines {
-        let stage = stage_index(line);
+        let stage = stage_of(line);
         let item = evidence(line, stage);
         if let Some(i) = stage {
             let s = &mut stages[i];
@@ -320,7 +321,7 @@ fn build(
     let first_missing = stages.iter().position(|s| s.status == "missing");
     let last_seen = stages.iter().rposition(|s| s.status == "ok");
     for (i, stage) in stages.iter_mut().enumerate() {
-        if stage.status == "missing" && trace_stage(i).verbose_only {
+        if stage.status == "missing" && STAGES[i].verbose_only {
             stage.note = Some(if last_seen.is_some_and(|last| last > i) {
                 "not logged, but later stages are: this stage is logged only at -v=2 or higher"
                     .to_string()
@@ -328,6 +329,17 @@ fn build(
                 "logged only at -v=2 or higher: absent also when the pod logs at a lower verbosity"
                     .to_string()
             });
+        }
+        if stage.status == "missing"
+            && STAGES[i].layer == Some(4)
+            && last_seen.is_some_and(|last| last > i)
+        {
+            stage.note = Some(
+                "not found, but later stages are: the agent's apply line names the object, not \
+                 the resource, and is taken only when no other bundle applies that object \
+                 (applies with the Update strategy log none)"
+                    .to_string(),
+            );
         }
     }
     let verdict = verdict(
@@ -423,7 +435,7 @@ fn verdict(
 fn note_verbosity(conn: &Connection, trace: &mut LogTrace) -> duckdb::Result<()> {
     let last_seen = trace.stages.iter().rposition(|s| s.status == "ok");
     for (i, stage) in trace.stages.iter_mut().enumerate() {
-        let def = trace_stage(i);
+        let def = &STAGES[i];
         if stage.status != "missing" || !def.verbose_only || last_seen.is_some_and(|l| l > i) {
             continue;
         }
@@ -451,7 +463,7 @@ fn note_verbosity(conn: &Connection, trace: &mut LogTrace) -> duckdb::Result<()>
 /// Where to look on the live system for the first missing stage.
 fn next_step(conn: &Connection, ctx: &SnapshotFacts, trace: &LogTrace) -> Option<String> {
     let missing = trace.first_missing_stage.as_deref()?;
-    let def = trace_stages().find(|s| s.name == missing)?;
+    let def = STAGES.iter().find(|s| s.name == missing)?;
     let id = trace
         .op_ids
         .first()
@@ -517,13 +529,16 @@ mod tests {
 
     #[test]
     fn stages_by_component_and_message() {
-        let server =
-            |m: &str| stage_index(&line("maestro-server", m, "info")).map(|i| trace_stage(i).name);
-        let agent =
-            |m: &str| stage_index(&line("maestro-agent", m, "info")).map(|i| trace_stage(i).name);
+        let server = |m: &str| stage_of(&line("maestro-server", m, "info")).map(|i| STAGES[i].name);
+        let agent = |m: &str| stage_of(&line("maestro-agent", m, "info")).map(|i| STAGES[i].name);
         assert_eq!(server("Sending event"), Some("sent_to_agent"));
         assert_eq!(agent("Sending event"), Some("status_sent_by_agent"));
         assert_eq!(agent("Received event"), Some("received_by_agent"));
+        assert_eq!(agent("Server side applied"), Some("applied_by_agent"));
+        assert_eq!(
+            agent("Noop because its read-only"),
+            Some("applied_by_agent")
+        );
         assert_eq!(
             server("received status update for resource"),
             Some("status_received")
@@ -537,7 +552,7 @@ mod tests {
         other.component = None;
         other.fields = serde_json::json!({"eventType": "io.open-cluster-management.works.v1alpha1.manifestbundles.status.update_request"});
         assert_eq!(
-            stage_index(&other).map(|i| trace_stage(i).name),
+            stage_of(&other).map(|i| STAGES[i].name),
             Some("status_sent_by_agent")
         );
     }
@@ -573,6 +588,24 @@ mod tests {
             t.verdict
         );
         assert!(t.timeline[3].note.as_deref().unwrap().starts_with("normal"));
+    }
+
+    /// An apply line that could not be given to the request (its object is shared) is noted
+    /// as such when later stages are there, and left silent when the request stopped before.
+    #[test]
+    fn a_missing_apply_line_behind_later_stages_says_why() {
+        let received = line("maestro-agent", "Received event", "info");
+        let status = line("maestro-agent", "Sending event", "info");
+        let t = build(vec!["r".into()], vec![], 2, 10, &[received.clone(), status]);
+        let applied = t.stages.iter().find(|s| s.name == "applied_by_agent");
+        let note = applied.and_then(|s| s.note.as_deref()).unwrap_or_default();
+        assert!(
+            note.starts_with("not found, but later stages are"),
+            "{note}"
+        );
+        let t = build(vec!["r".into()], vec![], 1, 10, &[received]);
+        let applied = t.stages.iter().find(|s| s.name == "applied_by_agent");
+        assert_eq!(applied.map(|s| s.note.is_none()), Some(true));
     }
 
     #[test]

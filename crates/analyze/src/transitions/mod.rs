@@ -234,37 +234,18 @@ struct Counted {
 fn count(conn: &Connection) -> duckdb::Result<Counted> {
     let layer = stages::layer_sql();
     let role = stages::role_sql();
+    let named = stages::NAMED_OBJECT_COLUMNS;
+    let by_name = stages::attributed_by_name_sql("SELECT * FROM matched");
     let sql = format!(
         "WITH lines AS (
              SELECT cluster, namespace, pod, container, line, resource_id, cid, work_name,
-                    ({role}) AS side,
-                    fields ->> 'resourceName' AS rname,
-                    coalesce(fields ->> 'resourceNamespace', '') AS rns,
-                    nullif(regexp_extract(coalesce(fields ->> 'gvr', ''),
-                                          'Resource=([A-Za-z0-9.-]+)', 1), '') AS rres,
-                    ({layer}) AS layer
+                    ({role}) AS side, {named}, ({layer}) AS layer
              FROM logs
              WHERE component IN ('maestro-server', 'maestro-agent')
                 OR fields ->> 'eventType' IS NOT NULL
          ), matched AS (
              SELECT * FROM lines WHERE layer IS NOT NULL
-         ), applies AS (
-             SELECT cluster, resource_id AS rid, coalesce(namespace, '') AS ns, name, resource
-             FROM applied_resources WHERE layer = 1 AND resource_id IS NOT NULL
-             UNION
-             SELECT cc.cluster, m.resource_id, coalesce(m.namespace, ''), m.name, NULL
-             FROM resource_manifests m JOIN resources r ON r.id = m.resource_id
-             LEFT JOIN consumer_clusters cc ON cc.consumer = r.consumer_name
-         ), by_name AS (
-             SELECT l.cluster, l.namespace, l.pod, l.container, l.line,
-                    any_value(a.rid) AS rid
-             FROM matched l JOIN applies a
-               ON a.name = l.rname AND a.ns = l.rns
-              AND (a.cluster IS NULL OR a.cluster = l.cluster)
-              AND (a.resource IS NULL OR l.rres IS NULL OR a.resource = l.rres)
-             WHERE l.resource_id IS NULL AND l.rname IS NOT NULL
-             GROUP BY ALL HAVING count(DISTINCT a.rid) = 1
-         )
+         ), by_name AS ({by_name})
          SELECT coalesce(l.resource_id, b.rid) AS rid, l.layer, l.side, l.cluster,
                 count(*) AS n, count(b.rid) AS by_name,
                 any_value(l.cid) FILTER (WHERE l.cid IS NOT NULL),

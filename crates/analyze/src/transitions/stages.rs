@@ -1,9 +1,10 @@
 //! The one definition of where a Maestro request shows in the server and agent logs: each stage
 //! with its side, the lowercase messages that mark it, whether sdk-go logs it only at `-v=2`,
 //! and which of the seven layers of the SREs' transitions matrix it is. `trace --logs` matches
-//! lines with [`stage_of`]; `mwtrace transitions` counts them in SQL with [`stage_sql`], which is
+//! lines with [`stage_of`]; `mwtrace transitions` counts them in SQL with [`layer_sql`], which is
 //! generated from the same table (and tested to agree with [`stage_of`]), so the two cannot
-//! drift apart.
+//! drift apart. Both attribute the agent's apply lines, which name the object and not the
+//! resource id, with the one [`attributed_by_name_sql`].
 
 use serde_json::Value;
 
@@ -35,10 +36,6 @@ pub(crate) struct StageDef {
     pub(crate) verbose_only: bool,
     /// The layer (1-7) of the transitions matrix, when the stage is one.
     pub(crate) layer: Option<u8>,
-    /// Shown by `trace --logs`. The agent's apply lines carry the object's name, not the
-    /// resource id, so a request trace (which gathers lines by identifier) would always find
-    /// that stage missing; `transitions` attributes them by name instead.
-    pub(crate) in_trace: bool,
     /// The words for a layer that never happened.
     pub(crate) never: &'static str,
 }
@@ -51,7 +48,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["receive the event from client"],
         verbose_only: false,
         layer: Some(1),
-        in_trace: true,
         never: "the server never received the spec from the client",
     },
     StageDef {
@@ -61,7 +57,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["publishing resource"],
         verbose_only: false,
         layer: None,
-        in_trace: true,
         never: "the server never published the resource",
     },
     StageDef {
@@ -71,7 +66,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["sending event"],
         verbose_only: true,
         layer: Some(2),
-        in_trace: true,
         never: "the server never sent the spec to the broker",
     },
     StageDef {
@@ -81,7 +75,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["received event"],
         verbose_only: true,
         layer: Some(3),
-        in_trace: true,
         never: "the agent never received the spec",
     },
     StageDef {
@@ -91,7 +84,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["server side applied", "noop because its read-only"],
         verbose_only: false,
         layer: Some(4),
-        in_trace: false,
         never: "the agent never applied the manifests on the cluster",
     },
     StageDef {
@@ -101,7 +93,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["sending event"],
         verbose_only: true,
         layer: Some(5),
-        in_trace: true,
         never: "the agent never sent the status back",
     },
     StageDef {
@@ -111,7 +102,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["received status update"],
         verbose_only: false,
         layer: None,
-        in_trace: true,
         never: "the server never received the status update",
     },
     StageDef {
@@ -121,7 +111,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["updating resource status"],
         verbose_only: false,
         layer: Some(6),
-        in_trace: true,
         never: "the server never received the status from the broker",
     },
     StageDef {
@@ -131,7 +120,6 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["broadcast the resource status"],
         verbose_only: false,
         layer: None,
-        in_trace: true,
         never: "the server never broadcast the status",
     },
     StageDef {
@@ -141,10 +129,43 @@ pub(crate) const STAGES: [StageDef; 10] = [
         needles: &["send the event to status subscribers"],
         verbose_only: false,
         layer: Some(7),
-        in_trace: true,
         never: "the server never sent the status to its subscribers",
     },
 ];
+
+/// The columns an agent line names its object by (`resourceNamespace`/`resourceName`, the
+/// resource of `gvr`), as `rns`, `rname` and `rres`, to select from `logs` for
+/// [`attributed_by_name_sql`].
+pub(crate) const NAMED_OBJECT_COLUMNS: &str = "fields ->> 'resourceName' AS rname, \
+     coalesce(fields ->> 'resourceNamespace', '') AS rns, \
+     nullif(regexp_extract(coalesce(fields ->> 'gvr', ''), 'Resource=([A-Za-z0-9.-]+)', 1), '') \
+     AS rres";
+
+/// Lines of the relation `lines` (the key columns of `logs`, `resource_id`, and
+/// [`NAMED_OBJECT_COLUMNS`]) that carry no resource id but name an object, attributed to the
+/// one bundle that applies that object: its layer-1 AppliedManifestWork lists it, or its
+/// manifests name it (on its consumer's cluster when that is known). A line whose object
+/// several bundles apply stays unattributed. Rows: `cluster, namespace, pod, container, line,
+/// rid`.
+pub(crate) fn attributed_by_name_sql(lines: &str) -> String {
+    format!(
+        "WITH applies AS (
+             SELECT cluster, resource_id AS rid, coalesce(namespace, '') AS ns, name, resource
+             FROM applied_resources WHERE layer = 1 AND resource_id IS NOT NULL
+             UNION
+             SELECT cc.cluster, m.resource_id, coalesce(m.namespace, ''), m.name, NULL
+             FROM resource_manifests m JOIN resources r ON r.id = m.resource_id
+             LEFT JOIN consumer_clusters cc ON cc.consumer = r.consumer_name
+         )
+         SELECT l.cluster, l.namespace, l.pod, l.container, l.line, any_value(a.rid) AS rid
+         FROM ({lines}) l JOIN applies a
+           ON a.name = l.rname AND a.ns = l.rns
+          AND (a.cluster IS NULL OR a.cluster = l.cluster)
+          AND (a.resource IS NULL OR l.rres IS NULL OR a.resource = l.rres)
+         WHERE l.resource_id IS NULL AND l.rname IS NOT NULL
+         GROUP BY ALL HAVING count(DISTINCT a.rid) = 1"
+    )
+}
 
 /// The stage of the transitions matrix's layer `layer` (1-7).
 pub(crate) fn of_layer(layer: u8) -> &'static StageDef {
