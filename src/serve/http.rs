@@ -45,9 +45,18 @@ pub(crate) fn decode(text: &str) -> String {
 }
 
 pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response<Payload> {
+    json_response_as(status, body, "application/json")
+}
+
+/// A JSON body of the media type `content_type` (a Table, an aggregated discovery document).
+pub(crate) fn json_response_as(
+    status: StatusCode,
+    body: impl Into<Bytes>,
+    content_type: &str,
+) -> Response<Payload> {
     Response::builder()
         .status(status)
-        .header("content-type", "application/json")
+        .header("content-type", content_type)
         .header("cache-control", "no-cache, private")
         .body(Payload::full(body))
         .unwrap_or_else(|_| Response::new(Payload::full(Bytes::new())))

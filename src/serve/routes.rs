@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::State;
 use super::body::Payload;
-use super::http::{decode, error, not_found, ok_json, query_pairs, status};
+use super::http::{decode, error, json_response_as, not_found, ok_json, query_pairs, status};
 
 /// The resourceVersion of every list: the snapshot never changes, so one version says it all.
 const FROZEN_RV: &str = "1";
@@ -92,6 +92,17 @@ fn route(state: &State, path: &str, params: &Params, accept: &str) -> Response<P
             "gitCommit": "", "gitTreeState": "clean", "buildDate": "",
             "goVersion": "", "compiler": "mwtrace", "platform": "snapshot/offline",
         })),
+        ["api"] | ["apis"] if aggregated_discovery(accept).is_some() => {
+            let version = aggregated_discovery(accept).unwrap_or("v2");
+            let core = rest == ["api"];
+            json_response_as(
+                StatusCode::OK,
+                group_discovery(state, &cluster, core, version).to_string(),
+                &format!(
+                    "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+                ),
+            )
+        }
         ["api"] => ok_json(&json!({
             "kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [],
         })),
@@ -131,14 +142,11 @@ fn route(state: &State, path: &str, params: &Params, accept: &str) -> Response<P
     }
 }
 
-fn group_list(state: &State, cluster: &str) -> Value {
+/// The groups of a cluster's resources (the core group "" included), each with its versions,
+/// in the catalog's order: the first version is the preferred one.
+fn groups(state: &State, cluster: &str) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for r in state
-        .catalog
-        .cluster(cluster)
-        .iter()
-        .filter(|r| !r.group.is_empty())
-    {
+    for r in state.catalog.cluster(cluster) {
         match groups.iter_mut().find(|(g, _)| *g == r.group) {
             Some((_, versions)) if !versions.contains(&r.version) => {
                 versions.push(r.version.clone())
@@ -147,8 +155,13 @@ fn group_list(state: &State, cluster: &str) -> Value {
             None => groups.push((r.group.clone(), vec![r.version.clone()])),
         }
     }
-    let groups: Vec<Value> = groups
+    groups
+}
+
+fn group_list(state: &State, cluster: &str) -> Value {
+    let groups: Vec<Value> = groups(state, cluster)
         .into_iter()
+        .filter(|(name, _)| !name.is_empty())
         .map(|(name, versions)| {
             let versions: Vec<Value> = versions
                 .iter()
@@ -158,6 +171,68 @@ fn group_list(state: &State, cluster: &str) -> Value {
         })
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// The aggregated discovery version an `Accept` header asks for (`v2`, or `v2beta1` of kubectl
+/// 1.26 to 1.29), in the client's order of preference; None when it wants the legacy documents.
+fn aggregated_discovery(accept: &str) -> Option<&'static str> {
+    accept.split(',').find_map(|media| {
+        let params: Vec<(&str, &str)> = media
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .collect();
+        let has = |key: &str, value: &str| params.contains(&(key, value));
+        if !has("g", "apidiscovery.k8s.io") || !has("as", "APIGroupDiscoveryList") {
+            return None;
+        }
+        ["v2", "v2beta1"].into_iter().find(|v| has("v", v))
+    })
+}
+
+/// `APIGroupDiscoveryList`: every group of `/apis` (or the core group of `/api`) with its
+/// resources in one document, so a client needs two requests for discovery, not one per group.
+fn group_discovery(state: &State, cluster: &str, core: bool, version: &str) -> Value {
+    let resources = state.catalog.cluster(cluster);
+    let items: Vec<Value> = groups(state, cluster)
+        .into_iter()
+        .filter(|(name, _)| name.is_empty() == core)
+        .map(|(name, versions)| {
+            let versions: Vec<Value> = versions
+                .iter()
+                .map(|v| {
+                    let listed: Vec<Value> = resources
+                        .iter()
+                        .filter(|r| r.group == name && r.version == *v)
+                        .map(|r| {
+                            let kind = json!({"group": r.group, "version": r.version, "kind": r.kind});
+                            let subresources = if r.group.is_empty() && r.resource == "pods" {
+                                json!([{"subresource": "log", "responseKind": kind, "verbs": ["get"]}])
+                            } else {
+                                json!([])
+                            };
+                            json!({
+                                "resource": r.resource,
+                                "responseKind": kind,
+                                "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+                                "singularResource": r.singular,
+                                "verbs": ["get", "list", "watch"],
+                                "shortNames": r.short_names,
+                                "subresources": subresources,
+                            })
+                        })
+                        .collect();
+                    json!({"version": v, "resources": listed, "freshness": "Current"})
+                })
+                .collect();
+            json!({"metadata": {"name": name, "creationTimestamp": null}, "versions": versions})
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+        "metadata": {},
+        "items": items,
+    })
 }
 
 fn resource_list(state: &State, cluster: &str, group: &str, version: &str) -> Value {
@@ -455,5 +530,23 @@ fn pod_log(
             .unwrap_or_else(|_| Response::new(Payload::full(Bytes::new()))),
         Ok(Err(e)) => error(e),
         Err(e) => error(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aggregated_discovery;
+
+    #[test]
+    fn the_aggregated_discovery_version_is_read_from_accept() {
+        let kubectl = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,\
+                       application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,\
+                       application/json";
+        assert_eq!(aggregated_discovery(kubectl), Some("v2"));
+        let older = "application/json; g=apidiscovery.k8s.io; v=v2beta1; as=APIGroupDiscoveryList";
+        assert_eq!(aggregated_discovery(older), Some("v2beta1"));
+        assert_eq!(aggregated_discovery("application/json"), None);
+        let other = "application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList";
+        assert_eq!(aggregated_discovery(other), None);
     }
 }

@@ -290,6 +290,37 @@ fn kubectl_reads_the_snapshot() {
     assert_eq!(svc.lines().count(), 8, "{svc}");
 }
 
+/// kubectl asks for aggregated discovery first: answered, it learns every group's resources
+/// from `/api` and `/apis` alone, without one request per group version.
+#[test]
+fn discovery_is_aggregated_as_kubectl_asks_for_it() {
+    let env = Env::new();
+    let served = Served::start(&env, &bundle(&env));
+    let cache = env.path("kubectl-cache");
+    let out = served.kubectl(&[
+        "api-resources",
+        "-v=6",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("hostedclusters "), "{}", stdout(&out));
+    let log = stderr(&out);
+    let gets: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once("GET https://").map(|(_, url)| url))
+        .collect();
+    assert!(
+        gets.iter()
+            .any(|url| url.contains("/clusters/mgmt-1/apis?")),
+        "{log}"
+    );
+    assert!(
+        !gets.iter().any(|url| url.contains("/apis/")),
+        "a group version was fetched one by one: {log}"
+    );
+}
+
 #[test]
 fn a_rust_client_lists_in_pages() {
     use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
