@@ -37,36 +37,41 @@ pub struct ListPage {
     pub continue_token: Option<String>,
 }
 
-/// The rows of `objects` for one resource of one cluster, each object with apiVersion and kind
-/// (list items collected from the API may lack them).
-const OBJECTS: &str = "SELECT namespace, name, labels, \
-     CASE WHEN json_extract_string(object, '$.kind') IS NOT NULL THEN CAST(object AS VARCHAR) \
-     ELSE CAST(json_merge_patch(object, json_object('apiVersion', api_version, 'kind', kind)) AS VARCHAR) END AS doc, \
-     object \
+/// The rows of `objects` for one resource of one cluster.
+const OBJECTS: &str = "SELECT namespace, name, labels, object, api_version, kind \
      FROM objects WHERE cluster = ? AND coalesce(api_group, '') = ? AND resource = ?";
 
-/// The Maestro DB rows as MaestroBundle objects; labels from the payload.
-const MAESTRO: &str = "SELECT NULL::VARCHAR AS namespace, id AS name, labels, \
-     CAST(json_object('apiVersion', 'mwtrace.local/v1', 'kind', 'MaestroBundle', \
+/// An `OBJECTS` row's document, with apiVersion and kind (list items collected from the API
+/// may lack them).
+const OBJECT_DOC: &str = "CASE WHEN json_extract_string(object, '$.kind') IS NOT NULL \
+     THEN CAST(object AS VARCHAR) \
+     ELSE CAST(json_merge_patch(object, json_object('apiVersion', api_version, 'kind', kind)) AS VARCHAR) END";
+
+/// The Maestro DB rows; labels from the payload.
+const MAESTRO: &str = "SELECT NULL::VARCHAR AS namespace, id AS name, labels, NULL::JSON AS object, \
+     id, version, created_at, deleted_at, work_name, work_namespace, consumer_name, source, \
+     payload, applied, available, is_deleted, observed_version, cid, op_id, status \
+     FROM resources";
+
+/// A `MAESTRO` row as a MaestroBundle object.
+const MAESTRO_DOC: &str = "CAST(json_object('apiVersion', 'mwtrace.local/v1', 'kind', 'MaestroBundle', \
        'metadata', json_object('name', id, 'uid', id, 'resourceVersion', CAST(version AS VARCHAR), \
          'creationTimestamp', mw_rfc3339(created_at), 'deletionTimestamp', mw_rfc3339(deleted_at), \
          'labels', coalesce(labels, '{}'::JSON)), \
        'spec', json_object('workName', work_name, 'workNamespace', work_namespace, \
          'consumerName', consumer_name, 'version', version, 'source', source, 'payload', payload), \
        'status', json_object('applied', applied, 'available', available, 'deleted', is_deleted, \
-         'observedVersion', observed_version, 'cid', cid, 'opId', op_id, 'status', status)) AS VARCHAR) AS doc, \
-     NULL::JSON AS object \
-     FROM resources";
+         'observedVersion', observed_version, 'cid', cid, 'opId', op_id, 'status', status)) AS VARCHAR)";
 
 pub fn list(conn: &Connection, q: &ListQuery<'_>) -> Result<ListPage, ServeError> {
     let mut params: Vec<SqlValue> = Vec::new();
-    let source = if q.resource.maestro {
-        MAESTRO.to_string()
+    let (source, doc) = if q.resource.maestro {
+        (MAESTRO, MAESTRO_DOC)
     } else {
         params.push(SqlValue::Text(q.cluster.to_string()));
         params.push(SqlValue::Text(q.resource.group.clone()));
         params.push(SqlValue::Text(q.resource.resource.clone()));
-        OBJECTS.to_string()
+        (OBJECTS, OBJECT_DOC)
     };
     let mut conditions = Vec::new();
     if let Some(ns) = q.namespace {
@@ -90,19 +95,26 @@ pub fn list(conn: &Connection, q: &ListQuery<'_>) -> Result<ListPage, ServeError
         params.push(SqlValue::Text(name));
     }
     let limit = q.limit.filter(|l| *l > 0);
-    let mut sql = format!("WITH src AS ({source}) SELECT namespace, name, doc FROM src");
+    const ORDER: &str = " ORDER BY coalesce(namespace, ''), name";
+    let mut page = String::from("SELECT * FROM src");
     if !conditions.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&conditions.join(" AND "));
+        page.push_str(" WHERE ");
+        page.push_str(&conditions.join(" AND "));
     }
-    sql.push_str(" ORDER BY coalesce(namespace, ''), name");
+    page.push_str(ORDER);
     if let Some(limit) = limit {
         // One more than asked: whether a next page exists.
-        sql.push_str(" LIMIT ?");
+        page.push_str(" LIMIT ?");
         params.push(SqlValue::BigInt(
             i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX),
         ));
     }
+    // The documents are made above the page's sort and limit (DuckDB computes a select list
+    // before its own ORDER BY): a page of a continued list (kubectl asks 500 at a time) makes
+    // its 500 documents, not one per object of the resource.
+    let sql = format!(
+        "WITH src AS ({source}), page AS ({page}) SELECT namespace, name, {doc} FROM page{ORDER}"
+    );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(duckdb::params_from_iter(params), |r| {
         Ok(Item {
