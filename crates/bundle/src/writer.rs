@@ -52,20 +52,28 @@ impl BundleWriter {
         self.finish_file(sink)
     }
 
+    /// Moves the complete file `local` into the bundle at `path`, as [`BundleWriter::add_file`]
+    /// would copy it: renamed into the spool when it is on the same file system (an import
+    /// stages gigabytes of history beside the target), and only read to be hashed and counted.
+    pub fn add_file_moved(&mut self, path: BundlePath, local: &Path) -> io::Result<&FileRecord> {
+        let spool_path = self.spool_path(&path)?;
+        if std::fs::rename(local, &spool_path).is_err() {
+            return self.add_file(path, File::open(local)?);
+        }
+        let mut tally = Tally::default();
+        io::copy(&mut Checked(File::open(&spool_path)?), &mut tally)?;
+        Ok(self.spooled(path, spool_path, tally))
+    }
+
     /// Starts a file written piece by piece; hand it back to [`BundleWriter::finish_file`].
     pub fn start_file(&mut self, path: BundlePath) -> io::Result<FileSink> {
-        if self.spooled.iter().any(|(p, _)| *p == path) {
-            return Err(io::Error::other(format!("{path} written twice")));
-        }
-        let spool_path = self.spool.path().join(format!("{}", self.spooled.len()));
+        let spool_path = self.spool_path(&path)?;
         let file = File::create(&spool_path)?;
         Ok(FileSink {
             path,
             spool_path,
             out: BufWriter::new(file),
-            hasher: Sha256::new(),
-            bytes: 0,
-            lines: 0,
+            tally: Tally::default(),
         })
     }
 
@@ -74,19 +82,29 @@ impl BundleWriter {
             path,
             spool_path,
             out,
-            hasher,
-            bytes,
-            lines,
+            tally,
         } = sink;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(self.spooled(path, spool_path, tally))
+    }
+
+    /// Where the next file is spooled; an error if `path` is in the bundle already.
+    fn spool_path(&self, path: &BundlePath) -> io::Result<PathBuf> {
+        if self.spooled.iter().any(|(p, _)| p == path) {
+            return Err(io::Error::other(format!("{path} written twice")));
+        }
+        Ok(self.spool.path().join(format!("{}", self.spooled.len())))
+    }
+
+    fn spooled(&mut self, path: BundlePath, spool_path: PathBuf, tally: Tally) -> &FileRecord {
         self.manifest.files.push(FileRecord {
             path: path.to_string(),
-            rows: path.is_ndjson().then_some(lines),
-            bytes,
-            sha256: hex::encode(hasher.finalize()),
+            rows: path.is_ndjson().then_some(tally.lines),
+            bytes: tally.bytes,
+            sha256: hex::encode(tally.hasher.finalize()),
         });
         self.spooled.push((path, spool_path));
-        Ok(self.manifest.files.last().expect("just pushed"))
+        self.manifest.files.last().expect("just pushed")
     }
 
     /// Records a source that failed; the bundle is still written with everything else.
@@ -150,9 +168,28 @@ pub struct FileSink {
     path: BundlePath,
     spool_path: PathBuf,
     out: BufWriter<File>,
+    tally: Tally,
+}
+
+/// What the manifest says of a file's content: its sha256, size and lines.
+#[derive(Default)]
+struct Tally {
     hasher: Sha256,
     bytes: u64,
     lines: u64,
+}
+
+impl Write for Tally {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        self.bytes += buf.len() as u64;
+        self.lines += buf.iter().filter(|b| **b == b'\n').count() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl FileSink {
@@ -169,9 +206,7 @@ impl Write for FileSink {
         // Every collected row and imported object comes through here: one check stops them all.
         mwtrace_interrupt::check()?;
         let n = self.out.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        self.lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        self.tally.write_all(&buf[..n])?;
         Ok(n)
     }
 
@@ -282,6 +317,32 @@ mod tests {
                 "{\"id\":\"a\"}\n{\"id\":\"b\"}\n".into()
             )
         );
+    }
+
+    #[test]
+    fn a_moved_file_is_hashed_and_counted_as_a_copied_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = b"{\"id\":\"a\"}\n{\"id\":\"b\"}\n";
+        let db = |table: &str| BundlePath::Db {
+            table: table.into(),
+        };
+        let local = dir.path().join("staged.ndjson");
+        std::fs::write(&local, content).unwrap();
+        let mut writer = BundleWriter::create(&dir.path().join("b.tar.zst"), manifest()).unwrap();
+        let moved = writer.add_file_moved(db("a"), &local).unwrap().clone();
+        assert!(!local.exists(), "moved, not copied");
+        let copied = writer.add_file(db("b"), &content[..]).unwrap().clone();
+        assert_eq!(
+            (moved.rows, moved.bytes, &moved.sha256),
+            (copied.rows, copied.bytes, &copied.sha256)
+        );
+        assert_eq!(moved.rows, Some(2));
+        std::fs::write(&local, content).unwrap();
+        let twice = writer.add_file_moved(db("a"), &local).unwrap_err();
+        assert!(twice.to_string().contains("written twice"), "{twice}");
+        let written = writer.finish().unwrap();
+        let reader = BundleReader::open(&dir.path().join("b.tar.zst"), Limits::from_env()).unwrap();
+        assert_eq!(reader.manifest(), &written);
     }
 
     #[test]

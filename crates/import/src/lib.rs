@@ -53,6 +53,10 @@ const SMALL_FILE: u64 = 16 << 20;
 /// A batch is parsed once it holds this many files or bytes.
 const BATCH_FILES: usize = 512;
 const BATCH_BYTES: u64 = 64 << 20;
+/// Rows (JSON lines, CSV records) of a streamed file are made records on the parser pool this
+/// many at a time, or [`ROW_BATCH_BYTES`] of lines.
+const ROW_BATCH: usize = 256;
+const ROW_BATCH_BYTES: usize = 4 << 20;
 
 /// Everything `import` needs, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -1171,8 +1175,9 @@ impl Run<'_> {
                             failure = Some(e);
                         }
                     },
-                    &mut |value, loc, out| {
-                        out(kusto::history::bundle_line(&ctx, value, &placed, loc));
+                    &|value, loc| kusto::history::bundle_line(&ctx, value, &placed, loc),
+                    &mut |record, _, out| {
+                        out(record);
                         true
                     },
                 );
@@ -1326,6 +1331,57 @@ static PARSE_POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock:
         .build()
         .expect("a thread pool")
 });
+
+/// `f` of every item on the parser pool; the results in order. A streamed file's rows go
+/// through here a batch at a time: each row's own work (an object decoded, redacted and
+/// serialized again) runs on every core while the file is read and merged on one thread.
+pub(crate) fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    PARSE_POOL.install(|| items.into_par_iter().map(&f).collect())
+}
+
+/// Row batches of a streamed file made records on the parser pool ([`par_map`]) while the
+/// calling thread hands on the batch before (merging it) and reads the next one.
+pub(crate) struct RowPipe<'scope, 'env, R> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    inflight: Option<std::thread::ScopedJoinHandle<'scope, Vec<R>>>,
+}
+
+impl<'scope, 'env, R: Send + 'scope> RowPipe<'scope, 'env, R> {
+    pub fn new(scope: &'scope std::thread::Scope<'scope, 'env>) -> Self {
+        RowPipe {
+            scope,
+            inflight: None,
+        }
+    }
+
+    /// Starts `f` over `items`; the results of the batch started before, if any.
+    pub fn submit<T: Send + 'scope>(
+        &mut self,
+        items: Vec<T>,
+        f: impl Fn(T) -> R + Send + Sync + 'scope,
+    ) -> Vec<R> {
+        // A file parsed on the pool (one of a batch of files) has its rows made records there
+        // and then: a thread of its own would wait for the pool this one holds.
+        if PARSE_POOL.current_thread_index().is_some() {
+            return par_map(items, f);
+        }
+        let started = self.scope.spawn(move || par_map(items, f));
+        let previous = self.inflight.replace(started);
+        previous.map(join).unwrap_or_default()
+    }
+
+    /// The results of the batch in flight, if any.
+    pub fn finish(&mut self) -> Vec<R> {
+        self.inflight.take().map(join).unwrap_or_default()
+    }
+}
+
+/// A batch's results; a panic on the pool is carried on here.
+fn join<R>(handle: std::thread::ScopedJoinHandle<'_, Vec<R>>) -> Vec<R> {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
 
 /// Parses jobs on the parser pool; one result per job, in order.
 fn parse_batch(jobs: &[&Job], settings: ParseSettings) -> Vec<Vec<Record>> {

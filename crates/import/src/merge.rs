@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use super::detect::{LogPart, LogTarget};
 use super::history::{self, Latest, Staged};
 use super::logs::LogSet;
-use super::{InputReport, Record, RestPageRecord, RowRank};
+use super::{InputReport, ROW_BATCH, Record, RestPageRecord, RowRank, par_map};
 use mwtrace_bundle::manifest::Component;
 use mwtrace_bundle::{BundlePath, BundleWriter};
 
@@ -456,7 +456,7 @@ impl Merger {
                 _ => stats.rows += kept,
             }
             if stage.dropped.is_empty() {
-                writer.add_file(stage.path.clone(), File::open(&stage.local)?)?;
+                writer.add_file_moved(stage.path.clone(), &stage.local)?;
             } else {
                 stage.dropped.sort_unstable();
                 let mut sink = writer.start_file(stage.path.clone())?;
@@ -548,6 +548,7 @@ impl Merger {
             let local = self.stages[stage].local.clone();
             let mut input = BufReader::with_capacity(1 << 20, File::open(&local)?);
             let (mut line, mut index, mut next) = (Vec::new(), 0u64, lines.iter().peekable());
+            let mut batch = Vec::new();
             while let Some(&&want) = next.peek() {
                 line.clear();
                 if input.read_until(b'\n', &mut line)? == 0 {
@@ -555,13 +556,14 @@ impl Merger {
                 }
                 if index == want {
                     next.next();
-                    if let Some(object) = history::reconstructed(line.trim_ascii_end()) {
-                        self.append(kube.clone(), &object)?;
-                        count += 1;
+                    batch.push(std::mem::take(&mut line));
+                    if batch.len() >= ROW_BATCH {
+                        count += self.append_reconstructed(&kube, std::mem::take(&mut batch))?;
                     }
                 }
                 index += 1;
             }
+            count += self.append_reconstructed(&kube, batch)?;
         }
         for stage in &mut self.stages {
             if let Some(mut file) = stage.file.take() {
@@ -569,6 +571,17 @@ impl Merger {
             }
         }
         self.open = 0;
+        Ok(count)
+    }
+
+    /// Staged history lines made `kube/` objects (on the parser pool) and appended in order.
+    fn append_reconstructed(&mut self, kube: &BundlePath, lines: Vec<Vec<u8>>) -> io::Result<u64> {
+        let objects = par_map(lines, |line| history::reconstructed(line.trim_ascii_end()));
+        let mut count = 0;
+        for object in objects.into_iter().flatten() {
+            self.append(kube.clone(), &object)?;
+            count += 1;
+        }
         Ok(count)
     }
 

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 
 use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -15,7 +16,7 @@ use super::kusto;
 use super::limits::{self, BoundedValue, Budget, Exceeded, Metered};
 use super::maestro::{self, REST_KINDS};
 use super::yaml::{self, DocBody};
-use super::{Ctx, Loc, Record};
+use super::{Ctx, Loc, ROW_BATCH, ROW_BATCH_BYTES, Record, RowPipe};
 
 /// Parses `content`; `format` is None for the must-gather `timestamp` file.
 pub(crate) fn parse(
@@ -120,8 +121,8 @@ fn object_doc(ctx: &Ctx<'_>, mut map: Map<String, Value>, loc: Loc, out: &mut dy
 fn array_element(ctx: &Ctx<'_>, element: Value, loc: Loc, out: &mut dyn FnMut(Record)) {
     // The web UI's JSON export of a Kusto query: an array of rows.
     let element = match element {
-        Value::Object(map) => match kusto::json_row(ctx, map, loc, out) {
-            Ok(()) => return,
+        Value::Object(map) => match kusto::json_row(ctx, map, loc) {
+            Ok(record) => return out(record),
             Err(map) => Value::Object(map),
         },
         other => other,
@@ -526,16 +527,19 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
 /// makes the whole file a skipped one (a log in JSON lines, say).
 fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
     let mut recognized = false;
-    json_lines(ctx, content, out, &mut |value, loc, out| {
-        let value = match value {
-            Value::Object(map) => match kusto::json_row(ctx, map, loc, out) {
-                Ok(()) => {
-                    recognized = true;
-                    return true;
-                }
-                Err(map) => Value::Object(map),
-            },
-            other => other,
+    // Kusto rows, the bulk of a large file, are made records on the parser pool.
+    let kusto_row = |value, loc| match value {
+        Value::Object(map) => kusto::json_row(ctx, map, loc).map_err(Value::Object),
+        other => Err(other),
+    };
+    json_lines(ctx, content, out, &kusto_row, &mut |row, loc, out| {
+        let value = match row {
+            Ok(record) => {
+                recognized = true;
+                out(record);
+                return true;
+            }
+            Err(value) => value,
         };
         let known = match &value {
             Value::Object(map) => {
@@ -561,69 +565,152 @@ fn ndjson(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Record)) {
     });
 }
 
-/// What [`json_lines`] hands each line to: the value, where it is, and where records go;
-/// false stops the file.
-pub(crate) type LineVisitor<'a> = dyn FnMut(Value, Loc, &mut dyn FnMut(Record)) -> bool + 'a;
+/// What [`json_lines`] makes of each line's value on the parser pool, in any order.
+pub(crate) type LinePrepare<'a, T> = dyn Fn(Value, Loc) -> T + Sync + 'a;
 
-/// JSON lines, each within the document limit, handed to `each` with its line; a line that is
-/// too long or not JSON is one error and the next line is read. `each` returns false to stop.
-/// A UTF-8 BOM before the first line is skipped.
-pub(crate) fn json_lines(
+/// What [`json_lines`] hands each prepared line to, in order: the line's value as prepared,
+/// where it is, and where records go; false stops the file.
+pub(crate) type LineVisitor<'a, T> = dyn FnMut(T, Loc, &mut dyn FnMut(Record)) -> bool + 'a;
+
+/// JSON lines, each within the document limit: decoded and handed to `prepare` on the parser
+/// pool a batch at a time (while the batch before is handed on), then to `each` with its line,
+/// in order; a line that is too long or not JSON is one error and the next line is read.
+/// `each` returns false to stop (the lines read ahead are dropped). A UTF-8 BOM before the
+/// first line is skipped.
+pub(crate) fn json_lines<T: Send>(
     ctx: &Ctx<'_>,
     content: &mut dyn Read,
     out: &mut dyn FnMut(Record),
-    each: &mut LineVisitor<'_>,
+    prepare: &LinePrepare<'_, T>,
+    each: &mut LineVisitor<'_, T>,
 ) {
     let mut input = BufReader::with_capacity(1 << 20, content);
-    let mut line = Vec::new();
-    let mut line_no = 0usize;
     let limit = limits::limits().document_bytes;
-    loop {
-        line.clear();
-        let read = match (&mut input).take(limit + 1).read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
-                return out(ctx.error(Loc::line(line_no + 1), &format!("cannot read: {e}")));
+    std::thread::scope(|scope| {
+        let mut pipe = RowPipe::new(scope);
+        // The batch: its lines' bytes back to back, and each line's number and range (or error).
+        let mut text = Vec::new();
+        let mut lines: Vec<(usize, Line<Range<usize>>)> = Vec::new();
+        let mut line_no = 0usize;
+        let mut failure = None;
+        loop {
+            let start = text.len();
+            let read = match (&mut input).take(limit + 1).read_until(b'\n', &mut text) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let message = format!("cannot read: {e}");
+                    failure = Some(ctx.error(Loc::line(line_no + 1), &message));
+                    break;
+                }
+            };
+            line_no += 1;
+            if read as u64 > limit {
+                text.truncate(start);
+                let error = ctx.error(
+                    Loc::line(line_no),
+                    &Exceeded::Document { limit }.to_string(),
+                );
+                lines.push((line_no, Line::Error(Box::new(error))));
+                // The rest of the line is skipped, a buffer at a time; the next line is read.
+                if let Err(e) = skip_line(&mut input) {
+                    let message = format!("cannot read: {e}");
+                    failure = Some(ctx.error(Loc::line(line_no), &message));
+                    break;
+                }
+            } else {
+                lines.push((line_no, Line::Value(start..text.len())));
             }
-        };
-        line_no += 1;
-        if read as u64 > limit {
-            out(ctx.error(
-                Loc::line(line_no),
-                &Exceeded::Document { limit }.to_string(),
-            ));
-            // The rest of the line is skipped, a buffer at a time; the next line is read.
-            if let Err(e) = skip_line(&mut input) {
-                return out(ctx.error(Loc::line(line_no), &format!("cannot read: {e}")));
+            if lines.len() >= ROW_BATCH || text.len() >= ROW_BATCH_BYTES {
+                let (text, lines) = (std::mem::take(&mut text), std::mem::take(&mut lines));
+                if !hand_on(
+                    submit_lines(&mut pipe, ctx, prepare, text, lines),
+                    each,
+                    out,
+                ) {
+                    return;
+                }
             }
-            continue;
         }
-        let mut text = line.trim_ascii();
-        if line_no == 1 {
-            text = text.strip_prefix(kusto::BOM).unwrap_or(text);
-        }
-        if text.is_empty() {
-            continue;
-        }
-        let budget = Budget::json(limit);
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let value = match BoundedValue(&budget)
-            .deserialize(&mut de)
-            .and_then(|v| de.end().map(|()| v))
+        let last = submit_lines(&mut pipe, ctx, prepare, text, lines);
+        if hand_on(last, each, out)
+            && hand_on(pipe.finish(), each, out)
+            && let Some(failure) = failure
         {
-            Ok(value) => value,
-            Err(e) => {
-                out(match budget.exceeded() {
-                    Some(why) => limit_error(ctx, &why, line_no, None),
-                    None => json_error(ctx, &e, Some(line_no)),
-                });
-                continue;
-            }
-        };
-        if !each(value, Loc::line(line_no), out) {
-            return;
+            out(failure);
         }
+    })
+}
+
+/// A line made ready on the parser pool, with its number.
+type Prepared<T> = (usize, Line<T>);
+
+/// A line of [`json_lines`]: blank, an error (not JSON, too long), or a JSON value (as
+/// `prepare` made it, once on the pool).
+enum Line<T> {
+    Blank,
+    Error(Box<Record>),
+    Value(T),
+}
+
+/// Starts a batch of lines on the pool; the lines of the batch before, prepared.
+fn submit_lines<'scope, T: Send + 'scope>(
+    pipe: &mut RowPipe<'scope, '_, Prepared<T>>,
+    ctx: &'scope Ctx<'scope>,
+    prepare: &'scope LinePrepare<'scope, T>,
+    text: Vec<u8>,
+    lines: Vec<(usize, Line<Range<usize>>)>,
+) -> Vec<Prepared<T>> {
+    pipe.submit(lines, move |(line_no, line)| {
+        let line = match line {
+            Line::Value(range) => match line_value(ctx, &text[range], line_no) {
+                Line::Value(value) => Line::Value(prepare(value, Loc::line(line_no))),
+                Line::Error(error) => Line::Error(error),
+                Line::Blank => Line::Blank,
+            },
+            Line::Error(error) => Line::Error(error),
+            Line::Blank => Line::Blank,
+        };
+        (line_no, line)
+    })
+}
+
+/// Prepared lines to `each` (errors to `out`), in order: false when `each` stopped the file.
+fn hand_on<T>(
+    lines: Vec<Prepared<T>>,
+    each: &mut LineVisitor<'_, T>,
+    out: &mut dyn FnMut(Record),
+) -> bool {
+    lines.into_iter().all(|(line_no, line)| match line {
+        Line::Blank => true,
+        Line::Error(error) => {
+            out(*error);
+            true
+        }
+        Line::Value(value) => each(value, Loc::line(line_no), out),
+    })
+}
+
+/// A line's JSON value within the document limit.
+fn line_value(ctx: &Ctx<'_>, line: &[u8], line_no: usize) -> Line<Value> {
+    let mut text = line.trim_ascii();
+    if line_no == 1 {
+        text = text.strip_prefix(kusto::BOM).unwrap_or(text);
+    }
+    if text.is_empty() {
+        return Line::Blank;
+    }
+    let budget = Budget::json(limits::limits().document_bytes);
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let value = BoundedValue(&budget)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match value {
+        Ok(value) => Line::Value(value),
+        Err(e) => Line::Error(Box::new(match budget.exceeded() {
+            Some(why) => limit_error(ctx, &why, line_no, None),
+            None => json_error(ctx, &e, Some(line_no)),
+        })),
     }
 }
 
@@ -819,6 +906,35 @@ mod tests {
                 assert!(message.starts_with("document 2"), "{message}")
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Lines are made records on the parser pool a batch at a time, but come out in file order,
+    /// each error where its line is.
+    #[test]
+    fn json_lines_keep_their_order_across_batches() {
+        let mut text = String::new();
+        for i in 1..=3 * ROW_BATCH {
+            if i % 100 == 0 {
+                text.push_str("{not json\n");
+            } else {
+                text.push_str(&format!(
+                    r#"{{"timestamp":"2026-11-21T09:00:00Z","event":"Add","apiVersion":"v1","objectKind":"ConfigMap","name":"c{i}","object":"{{}}"}}"#
+                ));
+                text.push('\n');
+            }
+        }
+        let records = run(Layout::Loose { table: None }, Format::Ndjson, &text);
+        assert_eq!(records.len(), 3 * ROW_BATCH);
+        for (i, record) in (1..).zip(&records) {
+            match record {
+                Record::Revision(r) => assert_eq!(r.name_key, format!("ConfigMap//c{i}")),
+                Record::Error { message, .. } => {
+                    assert!(i % 100 == 0, "line {i}: {message}");
+                    assert!(message.starts_with(&format!("line {i}: invalid JSON")));
+                }
+                other => panic!("line {i}: {other:?}"),
+            }
         }
     }
 

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use super::limits::{self, Exceeded};
-use super::{Ctx, Loc, Record};
+use super::{Ctx, Loc, ROW_BATCH, Record, RowPipe};
 
 /// The UTF-8 byte order mark the Kusto web UI puts before a CSV export.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -111,26 +111,22 @@ impl Row {
     }
 }
 
-/// A JSON value that is a Kusto row: handled (true), or not one (false, `map` given back).
+/// A JSON value that is a Kusto row: its record, or not one (`map` given back).
 pub(crate) fn json_row(
     ctx: &Ctx<'_>,
     map: Map<String, Value>,
     loc: Loc,
-    out: &mut dyn FnMut(Record),
-) -> Result<(), Map<String, Value>> {
+) -> Result<Record, Map<String, Value>> {
     match Table::of(map.keys().map(String::as_str)) {
-        Some(table) => {
-            row(ctx, table, Row::from_json(map), loc, out);
-            Ok(())
-        }
+        Some(table) => Ok(row(ctx, table, Row::from_json(map), loc)),
         None => Err(map),
     }
 }
 
-fn row(ctx: &Ctx<'_>, table: Table, row: Row, loc: Loc, out: &mut dyn FnMut(Record)) {
+fn row(ctx: &Ctx<'_>, table: Table, row: Row, loc: Loc) -> Record {
     match table {
-        Table::Snapshots => out(history::revision(ctx, row, loc)),
-        Table::ContainerLogs => out(logs::log_line(ctx, row, loc)),
+        Table::Snapshots => history::revision(ctx, row, loc),
+        Table::ContainerLogs => logs::log_line(ctx, row, loc),
     }
 }
 
@@ -164,51 +160,92 @@ pub(crate) fn csv(ctx: &Ctx<'_>, content: &mut dyn Read, out: &mut dyn FnMut(Rec
         .from_reader(capped);
     let mut record = csv::ByteRecord::new();
     let mut columns: Option<(Table, Vec<String>)> = None;
-    loop {
-        let start = reader.position().clone();
-        window.allow_until.set(start.byte() + limit + SLACK);
-        // After a CRLF record end the reader has not consumed the `\n` yet, and its line count
-        // is one short: the record starts after that `\n`.
-        let pending_newline = window.byte_at(start.byte()) == Some(b'\n');
-        let line = start.line() as usize + usize::from(pending_newline);
-        let stop = match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => None,
-            Err(e) => match e.kind() {
-                csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. } => {
-                    out(ctx.error(Loc::line(line), &format!("invalid CSV record: {e}")));
-                    continue;
-                }
-                csv::ErrorKind::Io(_) if window.exceeded.get() => {
-                    Some(CsvStop::Limit(Exceeded::Document { limit }))
-                }
-                _ => Some(CsvStop::Read(io::Error::other(e.to_string()))),
-            },
-        };
-        if let Some(stop) = stop {
-            let message = format!("{stop}; the rest of the file is not read");
-            return out(ctx.error(Loc::line(line.max(1)), &message));
-        }
-        let fields = record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned());
-        let Some((table, names)) = &columns else {
-            let names: Vec<String> = fields.map(|f| f.trim().to_ascii_lowercase()).collect();
-            match Table::of(names.iter().map(String::as_str)) {
-                Some(table) => columns = Some((table, names)),
-                None => return unrecognized(ctx, out),
+    std::thread::scope(|scope| {
+        let mut pipe = RowPipe::new(scope);
+        // Records read but not yet made rows, with their lines: a batch for the parser pool.
+        let mut pending: Vec<(csv::ByteRecord, usize)> = Vec::new();
+        loop {
+            let start = reader.position().clone();
+            window.allow_until.set(start.byte() + limit + SLACK);
+            // After a CRLF record end the reader has not consumed the `\n` yet, and its line
+            // count is one short: the record starts after that `\n`.
+            let pending_newline = window.byte_at(start.byte()) == Some(b'\n');
+            let line = start.line() as usize + usize::from(pending_newline);
+            let stop = match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => None,
+                Err(e) => match e.kind() {
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. } => {
+                        rows(&mut pipe, ctx, &columns, &mut pending, Until::End, out);
+                        out(ctx.error(Loc::line(line), &format!("invalid CSV record: {e}")));
+                        continue;
+                    }
+                    csv::ErrorKind::Io(_) if window.exceeded.get() => {
+                        Some(CsvStop::Limit(Exceeded::Document { limit }))
+                    }
+                    _ => Some(CsvStop::Read(io::Error::other(e.to_string()))),
+                },
+            };
+            if let Some(stop) = stop {
+                rows(&mut pipe, ctx, &columns, &mut pending, Until::End, out);
+                let message = format!("{stop}; the rest of the file is not read");
+                return out(ctx.error(Loc::line(line.max(1)), &message));
             }
-            continue;
-        };
-        let map: Map<String, Value> = names
-            .iter()
-            .cloned()
-            .zip(fields.map(Value::String))
-            .collect();
-        row(ctx, *table, Row(map), Loc::line(line), out);
+            if columns.is_none() {
+                let names: Vec<String> = record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).trim().to_ascii_lowercase())
+                    .collect();
+                match Table::of(names.iter().map(String::as_str)) {
+                    Some(table) => columns = Some((table, names)),
+                    None => return unrecognized(ctx, out),
+                }
+                continue;
+            }
+            pending.push((std::mem::take(&mut record), line));
+            if pending.len() >= ROW_BATCH {
+                rows(&mut pipe, ctx, &columns, &mut pending, Until::Previous, out);
+            }
+        }
+        rows(&mut pipe, ctx, &columns, &mut pending, Until::End, out);
+        if columns.is_none() {
+            unrecognized(ctx, out);
+        }
+    })
+}
+
+/// What [`rows`] hands on: the batch started before the pending one, or every row so far.
+#[derive(PartialEq)]
+enum Until {
+    Previous,
+    End,
+}
+
+/// Starts the pending CSV records on the parser pool, made rows of the header's table; hands on
+/// the rows of the batch before (and with [`Until::End`], these too), in order.
+fn rows<'scope>(
+    pipe: &mut RowPipe<'scope, '_, Record>,
+    ctx: &'scope Ctx<'scope>,
+    columns: &Option<(Table, Vec<String>)>,
+    pending: &mut Vec<(csv::ByteRecord, usize)>,
+    until: Until,
+    out: &mut dyn FnMut(Record),
+) {
+    if let Some((table, names)) = columns
+        && !pending.is_empty()
+    {
+        let (table, names) = (*table, names.clone());
+        let records = pipe.submit(std::mem::take(pending), move |(record, line)| {
+            let fields = record
+                .iter()
+                .map(|f| Value::String(String::from_utf8_lossy(f).into_owned()));
+            let map: Map<String, Value> = names.iter().cloned().zip(fields).collect();
+            row(ctx, table, Row(map), Loc::line(line))
+        });
+        records.into_iter().for_each(&mut *out);
     }
-    if columns.is_none() {
-        unrecognized(ctx, out);
+    if until == Until::End {
+        pipe.finish().into_iter().for_each(out);
     }
 }
 
@@ -323,6 +360,32 @@ mod tests {
             message.starts_with("line 5: unknown event \"Watch\""),
             "{message}"
         );
+    }
+
+    /// Records are made rows on the parser pool a batch at a time, but come out in file order,
+    /// each refused record where its line is.
+    #[test]
+    fn csv_rows_keep_their_order_across_batches() {
+        let mut text = b"timestamp,event,apiVersion,objectKind,name,object\n".to_vec();
+        for i in 2..=3 * ROW_BATCH + 1 {
+            let row = match i % 100 {
+                0 => "too,few,fields\n".to_string(),
+                _ => format!("2026-11-21T09:00:00Z,Add,v1,ConfigMap,c{i},{{}}\n"),
+            };
+            text.extend_from_slice(row.as_bytes());
+        }
+        let out = records(&text);
+        assert_eq!(out.len(), 3 * ROW_BATCH);
+        for (line, record) in (2..).zip(&out) {
+            match record {
+                Record::Revision(r) => assert_eq!(r.name_key, format!("ConfigMap//c{line}")),
+                Record::Error { message, .. } => {
+                    assert!(line % 100 == 0, "line {line}: {message}");
+                    assert!(message.starts_with(&format!("line {line}: invalid CSV record")));
+                }
+                other => panic!("line {line}: {other:?}"),
+            }
+        }
     }
 
     #[test]
