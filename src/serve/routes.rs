@@ -85,6 +85,14 @@ fn route(state: &State, path: &str, params: &Params, accept: &str) -> Response<P
     if !state.catalog.has_cluster(&cluster) {
         return not_found(&format!("cluster {cluster:?} is not in the snapshot"));
     }
+    if let (["api"] | ["apis"], Some(version)) = (rest.as_slice(), aggregated_discovery(accept)) {
+        let core = rest == ["api"];
+        return json_response_as(
+            StatusCode::OK,
+            group_discovery(state, &cluster, core, version).to_string(),
+            &format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"),
+        );
+    }
     match rest.as_slice() {
         [] => ok_json(&json!({"paths": ["/api", "/api/v1", "/apis", "/version"]})),
         ["version"] => ok_json(&json!({
@@ -92,17 +100,6 @@ fn route(state: &State, path: &str, params: &Params, accept: &str) -> Response<P
             "gitCommit": "", "gitTreeState": "clean", "buildDate": "",
             "goVersion": "", "compiler": "mwtrace", "platform": "snapshot/offline",
         })),
-        ["api"] | ["apis"] if aggregated_discovery(accept).is_some() => {
-            let version = aggregated_discovery(accept).unwrap_or("v2");
-            let core = rest == ["api"];
-            json_response_as(
-                StatusCode::OK,
-                group_discovery(state, &cluster, core, version).to_string(),
-                &format!(
-                    "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
-                ),
-            )
-        }
         ["api"] => ok_json(&json!({
             "kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [],
         })),
@@ -203,23 +200,7 @@ fn group_discovery(state: &State, cluster: &str, core: bool, version: &str) -> V
                     let listed: Vec<Value> = resources
                         .iter()
                         .filter(|r| r.group == name && r.version == *v)
-                        .map(|r| {
-                            let kind = json!({"group": r.group, "version": r.version, "kind": r.kind});
-                            let subresources = if r.group.is_empty() && r.resource == "pods" {
-                                json!([{"subresource": "log", "responseKind": kind, "verbs": ["get"]}])
-                            } else {
-                                json!([])
-                            };
-                            json!({
-                                "resource": r.resource,
-                                "responseKind": kind,
-                                "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
-                                "singularResource": r.singular,
-                                "verbs": ["get", "list", "watch"],
-                                "shortNames": r.short_names,
-                                "subresources": subresources,
-                            })
-                        })
+                        .map(discovered_resource)
                         .collect();
                     json!({"version": v, "resources": listed, "freshness": "Current"})
                 })
@@ -235,6 +216,30 @@ fn group_discovery(state: &State, cluster: &str, core: bool, version: &str) -> V
     })
 }
 
+/// One resource of an aggregated discovery document (`APIResourceDiscovery`).
+fn discovered_resource(r: &ApiResource) -> Value {
+    let kind = json!({"group": r.group, "version": r.version, "kind": r.kind});
+    let subresources = if serves_log(r) {
+        json!([{"subresource": "log", "responseKind": kind, "verbs": ["get"]}])
+    } else {
+        json!([])
+    };
+    json!({
+        "resource": r.resource,
+        "responseKind": kind,
+        "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": r.singular,
+        "verbs": ["get", "list", "watch"],
+        "shortNames": r.short_names,
+        "subresources": subresources,
+    })
+}
+
+/// Core pods, the one resource with a subresource here: `log`, from the bundle's logs.
+fn serves_log(r: &ApiResource) -> bool {
+    r.group.is_empty() && r.resource == "pods"
+}
+
 fn resource_list(state: &State, cluster: &str, group: &str, version: &str) -> Value {
     let mut resources = Vec::new();
     for r in state
@@ -247,7 +252,7 @@ fn resource_list(state: &State, cluster: &str, group: &str, version: &str) -> Va
             "name": r.resource, "singularName": r.singular, "namespaced": r.namespaced,
             "kind": r.kind, "verbs": ["get", "list", "watch"], "shortNames": r.short_names,
         }));
-        if group.is_empty() && r.resource == "pods" {
+        if serves_log(r) {
             resources.push(json!({
                 "name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod",
                 "verbs": ["get"],

@@ -653,6 +653,17 @@ enum Line<T> {
     Value(T),
 }
 
+impl<T> Line<T> {
+    /// `f` of the value; a blank or refused line stays as it is.
+    fn and_then<U>(self, f: impl FnOnce(T) -> Line<U>) -> Line<U> {
+        match self {
+            Line::Blank => Line::Blank,
+            Line::Error(error) => Line::Error(error),
+            Line::Value(value) => f(value),
+        }
+    }
+}
+
 /// Starts a batch of lines on the pool; the lines of the batch before, prepared.
 fn submit_lines<'scope, T: Send + 'scope>(
     pipe: &mut RowPipe<'scope, '_, Prepared<T>>,
@@ -662,15 +673,10 @@ fn submit_lines<'scope, T: Send + 'scope>(
     lines: Vec<(usize, Line<Range<usize>>)>,
 ) -> Vec<Prepared<T>> {
     pipe.submit(lines, move |(line_no, line)| {
-        let line = match line {
-            Line::Value(range) => match line_value(ctx, &text[range], line_no) {
-                Line::Value(value) => Line::Value(prepare(value, Loc::line(line_no))),
-                Line::Error(error) => Line::Error(error),
-                Line::Blank => Line::Blank,
-            },
-            Line::Error(error) => Line::Error(error),
-            Line::Blank => Line::Blank,
-        };
+        let line = line.and_then(|range| {
+            line_value(ctx, &text[range], line_no)
+                .and_then(|value| Line::Value(prepare(value, Loc::line(line_no))))
+        });
         (line_no, line)
     })
 }
